@@ -1,0 +1,93 @@
+//! Daily activity and the weekly active-members series the dashboard charts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{day_of, Index};
+use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct DayActivity {
+    /// Days since 1970-01-01 (UTC).
+    #[ts(type = "number")]
+    pub day: i64,
+    pub posts: u64,
+    pub reactions: u64,
+    pub active_members: u64,
+    /// Members whose first activity fell on this day.
+    pub new_members: u64,
+}
+
+/// Per UTC day with any activity before `as_of`: posts, reactions, active and new members.
+/// Bots are left out.
+pub fn daily_activity(data: &GroupData, as_of: UnixSeconds) -> Vec<DayActivity> {
+    let index = Index::new(data);
+    let mut days: BTreeMap<i64, (u64, u64, BTreeSet<i64>)> = BTreeMap::new();
+    let mut first_day: BTreeMap<i64, i64> = BTreeMap::new();
+    for activity in data.activities.iter().filter(|activity| activity.at < as_of && index.is_human(activity.member_id)) {
+        if !activity.kind.counts_as_active() {
+            continue;
+        }
+        let day = day_of(activity.at);
+        let entry = days.entry(day).or_default();
+        if activity.kind.is_post() {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+        entry.2.insert(activity.member_id);
+        first_day.entry(activity.member_id).or_insert(day);
+    }
+    let mut new_by_day: BTreeMap<i64, u64> = BTreeMap::new();
+    for day in first_day.values() {
+        *new_by_day.entry(*day).or_default() += 1;
+    }
+    days.into_iter()
+        .map(|(day, (posts, reactions, members))| DayActivity {
+            day,
+            posts,
+            reactions,
+            active_members: members.len() as u64,
+            new_members: new_by_day.get(&day).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct WeekActive {
+    /// Monday 00:00 UTC that starts the week.
+    #[ts(type = "number")]
+    pub week_start: UnixSeconds,
+    pub active_members: u64,
+    pub posts: u64,
+}
+
+/// Distinct active human members and posts per week (Monday to Sunday, UTC), for every
+/// week from the first activity to the one containing `as_of - 1`, empty weeks included.
+pub fn weekly_active(data: &GroupData, as_of: UnixSeconds) -> Vec<WeekActive> {
+    let index = Index::new(data);
+    let monday = |at: UnixSeconds| (at - 4 * DAY).div_euclid(WEEK) * WEEK + 4 * DAY;
+    let mut weeks: BTreeMap<i64, (BTreeSet<i64>, u64)> = BTreeMap::new();
+    for activity in data.activities.iter().filter(|activity| activity.at < as_of && index.is_human(activity.member_id)) {
+        if !activity.kind.counts_as_active() {
+            continue;
+        }
+        let entry = weeks.entry(monday(activity.at)).or_default();
+        entry.0.insert(activity.member_id);
+        if activity.kind.is_post() {
+            entry.1 += 1;
+        }
+    }
+    let (Some(&first), Some(&last)) = (weeks.keys().next(), weeks.keys().next_back()) else { return Vec::new() };
+    (0..=(last - first) / WEEK)
+        .map(|offset| {
+            let week_start = first + offset * WEEK;
+            let (members, posts) = weeks.get(&week_start).map_or((0, 0), |(members, posts)| (members.len() as u64, *posts));
+            WeekActive { week_start, active_members: members, posts }
+        })
+        .collect()
+}

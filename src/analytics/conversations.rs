@@ -1,0 +1,177 @@
+//! Conversations, questions and responses (analytics §0).
+//!
+//! A conversation is a message and everything linked to it by explicit replies; on
+//! platforms without threads, consecutive messages of a channel whose gaps are under the
+//! configured gap (30 minutes) also belong together. The response to a conversation is
+//! its first message by a member other than the one who started it. Bots neither start
+//! conversations nor respond.
+
+use std::collections::HashMap;
+
+use super::Index;
+use crate::model::UnixSeconds;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    /// Activity id of the message that started it.
+    pub root_id: i64,
+    pub author_id: i64,
+    pub started_at: UnixSeconds,
+    pub is_question: bool,
+    /// The first message by someone else: who and when.
+    pub response: Option<Response>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response {
+    pub activity_id: i64,
+    pub responder_id: i64,
+    pub at: UnixSeconds,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationConfig {
+    /// Gap that ends a conversation on platforms without threads.
+    pub gap_seconds: i64,
+    /// Words that make a message a question when it starts with them (lowercase).
+    pub question_words: Vec<String>,
+}
+
+impl Default for ConversationConfig {
+    fn default() -> Self {
+        let words = [
+            "how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could", "does", "do", "should", "would",
+            "will", "anyone", "any", "怎么", "如何", "为什么", "什么", "哪", "谁", "是否", "能否", "可以", "请问", "有没有", "有人",
+        ];
+        ConversationConfig { gap_seconds: 30 * 60, question_words: words.iter().map(|word| word.to_string()).collect() }
+    }
+}
+
+/// Whether a message text reads as a question: it ends with `?`/`？`, or its first word is
+/// one of the question words. English words must be whole words ("island" is not "is");
+/// Chinese words are matched as a prefix because Chinese does not separate words.
+pub fn is_question(text: &str, config: &ConversationConfig) -> bool {
+    let trimmed = text.trim();
+    if trimmed.ends_with('?') || trimmed.ends_with('？') {
+        return true;
+    }
+    let lower = trimmed.to_lowercase();
+    config.question_words.iter().any(|word| {
+        if !lower.starts_with(word.as_str()) {
+            return false;
+        }
+        let ascii_word = word.chars().all(|c| c.is_ascii_alphabetic());
+        !ascii_word || lower[word.len()..].chars().next().is_none_or(|next| !next.is_alphanumeric())
+    })
+}
+
+/// All conversations of a group, in the order they started.
+pub fn conversations(index: &Index<'_>, threaded: bool, config: &ConversationConfig) -> Vec<Conversation> {
+    let mut found: Vec<Conversation> = Vec::new();
+    // Activity id -> conversation, for posts already placed.
+    let mut conversation_of: HashMap<i64, usize> = HashMap::new();
+    // Channel -> (conversation, time of its latest message), for gap chaining.
+    let mut latest_in_channel: HashMap<i64, (usize, UnixSeconds)> = HashMap::new();
+
+    for activity in &index.data.activities {
+        if !activity.kind.is_post() || !index.is_human(activity.member_id) {
+            continue;
+        }
+        let by_reply = activity.parent_id.and_then(|parent| conversation_of.get(&parent).copied());
+        let by_gap = || {
+            if threaded {
+                return None;
+            }
+            latest_in_channel
+                .get(&activity.channel_id)
+                .filter(|(_, latest)| activity.at - latest < config.gap_seconds)
+                .map(|(conversation, _)| *conversation)
+        };
+        let conversation = match by_reply.or_else(by_gap) {
+            Some(existing) => {
+                let entry = &mut found[existing];
+                if entry.response.is_none() && activity.member_id != entry.author_id {
+                    entry.response = Some(Response { activity_id: activity.id, responder_id: activity.member_id, at: activity.at });
+                }
+                existing
+            }
+            None => {
+                found.push(Conversation {
+                    root_id: activity.id,
+                    author_id: activity.member_id,
+                    started_at: activity.at,
+                    is_question: activity.text.as_deref().is_some_and(|text| is_question(text, config)),
+                    response: None,
+                });
+                found.len() - 1
+            }
+        };
+        conversation_of.insert(activity.id, conversation);
+        latest_in_channel.insert(activity.channel_id, (conversation, activity.at));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::tests_support::{group, member, post, reply};
+
+    #[test]
+    fn questions_by_mark_or_first_word() {
+        let config = ConversationConfig::default();
+        for (text, expected) in [
+            ("Where is the meetup?", true),
+            ("anyone tried the new release", true),
+            ("this works？", true),
+            ("请问怎么安装", true),
+            ("island hopping this weekend", false),
+            ("Thanks!", false),
+            ("  How  ", true),
+            ("", false),
+        ] {
+            assert_eq!(is_question(text, &config), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn replies_join_their_parent_and_first_other_author_responds() {
+        // m1 asks at t=0; m1 adds to it at 60 (same author, not a response); m2 replies at
+        // 300 (the response); m3 replies at 900 (too late to be the first).
+        let data = group(
+            true,
+            vec![member(1), member(2), member(3)],
+            vec![post(10, 1, 0, "How do I deploy?"), reply(11, 1, 60, 10), reply(12, 2, 300, 11), reply(13, 3, 900, 10)],
+        );
+        let index = Index::new(&data);
+        let found = conversations(&index, true, &ConversationConfig::default());
+        assert_eq!(found.len(), 1);
+        assert!(found[0].is_question);
+        assert_eq!(found[0].response, Some(Response { activity_id: 12, responder_id: 2, at: 300 }));
+    }
+
+    #[test]
+    fn without_threads_gaps_under_thirty_minutes_chain_messages() {
+        // Unthreaded: 0 and 1000 s chain (gap 1000 < 1800); 5000 starts anew (gap 4000).
+        let data = group(false, vec![member(1), member(2)], vec![post(1, 1, 0, "hi all"), post(2, 2, 1000, "hello"), post(3, 2, 5000, "later")]);
+        let index = Index::new(&data);
+        let found = conversations(&index, false, &ConversationConfig::default());
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].response.map(|response| response.at), Some(1000));
+        assert_eq!(found[1].response, None);
+        // The same rows on a threaded platform are three separate conversations.
+        assert_eq!(conversations(&index, true, &ConversationConfig::default()).len(), 3);
+    }
+
+    #[test]
+    fn bots_neither_start_nor_answer() {
+        let mut bot = member(9);
+        bot.is_bot = true;
+        let data = group(true, vec![member(1), bot], vec![post(1, 9, 0, "daily digest?"), post(2, 1, 10, "why?"), reply(3, 9, 20, 2)]);
+        let index = Index::new(&data);
+        let found = conversations(&index, true, &ConversationConfig::default());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].root_id, 2);
+        assert_eq!(found[0].response, None);
+    }
+}

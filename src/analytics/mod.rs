@@ -1,0 +1,119 @@
+//! The analytics: pure functions of (a group's rows, an `as_of` instant, a config) that
+//! return plain structs. Nothing here touches the database, the clock, the file system or
+//! the UI, and nothing iterates a hash map where the order could change a result, so the
+//! same input gives the same output byte for byte.
+
+pub mod activity;
+pub mod conversations;
+pub mod health;
+pub mod noise;
+pub mod stages;
+
+use std::collections::HashMap;
+
+use crate::model::{GroupData, DAY};
+
+/// The UTC day number (days since 1970-01-01) of an instant.
+pub fn day_of(at: i64) -> i64 {
+    at.div_euclid(DAY)
+}
+
+/// Per-group lookups the analytics share: which members are bots, and each member's
+/// position in `data.members`.
+pub struct Index<'a> {
+    pub data: &'a GroupData,
+    member_position: HashMap<i64, usize>,
+    is_bot: Vec<bool>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(data: &'a GroupData) -> Index<'a> {
+        let member_position = data.members.iter().enumerate().map(|(position, member)| (member.id, position)).collect();
+        let is_bot = data.members.iter().map(|member| member.is_bot).collect();
+        Index { data, member_position, is_bot }
+    }
+
+    /// Position of a member id in `data.members`; activities of unknown members are ignored.
+    pub fn position(&self, member_id: i64) -> Option<usize> {
+        self.member_position.get(&member_id).copied()
+    }
+
+    /// Whether the member is a known human (not a bot, not unknown).
+    pub fn is_human(&self, member_id: i64) -> bool {
+        self.position(member_id).is_some_and(|position| !self.is_bot[position])
+    }
+}
+
+/// Nearest-rank percentile (`q` in (0, 1]) of unsorted values: the smallest value with at
+/// least `q` of the values at or below it. Chosen over interpolation so that known answers
+/// can be worked out by hand.
+pub fn percentile_nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(values[rank - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentile_by_hand() {
+        // Ten values 1..=10: rank = ceil(0.9 * 10) = 9, so p90 = 9.
+        let mut values: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile_nearest_rank(&mut values, 0.9), Some(9.0));
+        // Three values: rank = ceil(2.7) = 3, the largest.
+        assert_eq!(percentile_nearest_rank(&mut [30.0, 10.0, 20.0], 0.9), Some(30.0));
+        assert_eq!(percentile_nearest_rank(&mut [], 0.9), None);
+    }
+
+    #[test]
+    fn day_numbers_are_utc_and_floor_negative_times() {
+        assert_eq!(day_of(0), 0);
+        assert_eq!(day_of(86_399), 0);
+        assert_eq!(day_of(86_400), 1);
+        assert_eq!(day_of(-1), -1);
+    }
+}
+
+/// Builders for the hand-made fixtures of the analytics' known-answer tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::model::*;
+
+    pub fn member(id: i64) -> MemberRow {
+        MemberRow { id, platform_id: format!("m{id}"), display_name: format!("Member {id}"), is_bot: false, joined_at: None, left_at: None }
+    }
+
+    pub fn activity(id: i64, member_id: i64, at: i64, kind: ActivityKind, parent_id: Option<i64>, text: Option<&str>) -> ActivityRow {
+        ActivityRow { id, member_id, channel_id: 1, kind, at, parent_id, text: text.map(str::to_string) }
+    }
+
+    pub fn post(id: i64, member_id: i64, at: i64, text: &str) -> ActivityRow {
+        activity(id, member_id, at, ActivityKind::Message, None, Some(text))
+    }
+
+    pub fn reply(id: i64, member_id: i64, at: i64, parent: i64) -> ActivityRow {
+        activity(id, member_id, at, ActivityKind::Reply, Some(parent), Some("sure, here it is"))
+    }
+
+    pub fn group(threaded: bool, members: Vec<MemberRow>, mut activities: Vec<ActivityRow>) -> GroupData {
+        activities.sort_by_key(|activity| (activity.at, activity.id));
+        GroupData {
+            group: Group {
+                id: GroupId(1),
+                platform: if threaded { Platform::Slack } else { Platform::Telegram },
+                platform_id: "g".into(),
+                name: "Fixture".into(),
+                is_archive: true,
+                is_demo: false,
+                last_import_at: None,
+            },
+            members,
+            activities,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Message-level noise flags (analytics §5): low-information messages and floods. The
+//! health score's noise share counts the messages these flag.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use super::Index;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoiseConfig {
+    /// Messages whose characters carry less information than this (bits) are noise.
+    pub min_entropy_bits: f64,
+    /// The same normalised text this many times ...
+    pub flood_repeats: usize,
+    /// ... within this many seconds, by one member, is a flood.
+    pub flood_window_seconds: i64,
+    /// More than this many messages by one member within one second is a flood too.
+    pub max_messages_per_second: usize,
+}
+
+impl Default for NoiseConfig {
+    fn default() -> Self {
+        NoiseConfig { min_entropy_bits: 0.1, flood_repeats: 3, flood_window_seconds: 600, max_messages_per_second: 5 }
+    }
+}
+
+/// Shannon entropy of a text's characters, in bits.
+pub fn char_entropy_bits(text: &str) -> f64 {
+    let mut counts: Vec<(char, u32)> = Vec::new();
+    let mut total = 0u32;
+    for c in text.chars() {
+        total += 1;
+        match counts.iter_mut().find(|(seen, _)| *seen == c) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    counts.sort_unstable();
+    counts
+        .iter()
+        .map(|&(_, count)| {
+            let p = f64::from(count) / f64::from(total);
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Whether a message text is low-information: blank after trimming, or below the entropy
+/// threshold. Messages without any text (a photo, a file) are not judged.
+pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
+    match text {
+        None => false,
+        Some(text) if text.is_empty() => false,
+        Some(text) => {
+            let trimmed = text.trim();
+            trimmed.is_empty() || char_entropy_bits(trimmed) < config.min_entropy_bits
+        }
+    }
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Ids of the human posts that are noise, in ascending order.
+pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
+    let mut noisy = BTreeSet::new();
+    // Per member: recent posts of each normalised text, and the posts of the last second.
+    let mut recent_same_text: HashMap<(i64, String), VecDeque<(i64, i64)>> = HashMap::new();
+    let mut recent_posts: HashMap<i64, VecDeque<(i64, i64)>> = HashMap::new();
+    for activity in &index.data.activities {
+        if !activity.kind.is_post() || !index.is_human(activity.member_id) {
+            continue;
+        }
+        let text = activity.text.as_deref();
+        if is_low_information(text, config) {
+            noisy.insert(activity.id);
+        }
+        if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
+            let window = recent_same_text.entry((activity.member_id, normalise(text))).or_default();
+            window.push_back((activity.id, activity.at));
+            while window.front().is_some_and(|&(_, at)| activity.at - at >= config.flood_window_seconds) {
+                window.pop_front();
+            }
+            if window.len() >= config.flood_repeats {
+                noisy.extend(window.iter().map(|&(id, _)| id));
+            }
+        }
+        let burst = recent_posts.entry(activity.member_id).or_default();
+        burst.push_back((activity.id, activity.at));
+        while burst.front().is_some_and(|&(_, at)| activity.at - at >= 1) {
+            burst.pop_front();
+        }
+        if burst.len() > config.max_messages_per_second {
+            noisy.extend(burst.iter().map(|&(id, _)| id));
+        }
+    }
+    noisy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::tests_support::{group, member, post};
+
+    #[test]
+    fn entropy_by_hand() {
+        // "aaaa": one symbol, 0 bits. "ab": two equally likely symbols, 1 bit.
+        // "aab": p = 2/3, 1/3 -> 0.918 bits.
+        assert_eq!(char_entropy_bits("aaaa"), 0.0);
+        assert!((char_entropy_bits("ab") - 1.0).abs() < 1e-12);
+        assert!((char_entropy_bits("aab") - 0.918_295_834).abs() < 1e-6);
+    }
+
+    #[test]
+    fn low_information_texts() {
+        let config = NoiseConfig::default();
+        assert!(is_low_information(Some("   "), &config));
+        assert!(is_low_information(Some("!!!!!!"), &config));
+        assert!(!is_low_information(Some("ok"), &config));
+        assert!(!is_low_information(None, &config));
+        assert!(!is_low_information(Some(""), &config), "an empty caption of a photo is not noise");
+    }
+
+    #[test]
+    fn repeated_text_within_ten_minutes_is_a_flood() {
+        // Member 1 says "Buy now" at 0, 100, 590 s: three within 600 s -> all three flagged.
+        // Member 2 says "hello" at 0, 400, 1000: never three within 600 s -> not flagged.
+        let data = group(
+            true,
+            vec![member(1), member(2)],
+            vec![
+                post(1, 1, 0, "Buy now"),
+                post(2, 1, 100, "buy  NOW"),
+                post(3, 1, 590, "Buy now"),
+                post(4, 2, 0, "hello"),
+                post(5, 2, 400, "hello"),
+                post(6, 2, 1000, "hello"),
+            ],
+        );
+        let noisy = noisy_posts(&Index::new(&data), &NoiseConfig::default());
+        assert_eq!(noisy.into_iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn more_than_five_posts_in_one_second_is_a_flood() {
+        let posts = (1..=6).map(|id| post(id, 1, 50, &format!("part {id}"))).collect();
+        let data = group(true, vec![member(1)], posts);
+        assert_eq!(noisy_posts(&Index::new(&data), &NoiseConfig::default()).len(), 6);
+        let five = (1..=5).map(|id| post(id, 1, 50, &format!("part {id}"))).collect();
+        let data = group(true, vec![member(1)], five);
+        assert!(noisy_posts(&Index::new(&data), &NoiseConfig::default()).is_empty());
+    }
+}

@@ -1,0 +1,73 @@
+//! Importers: one file per archive format, each streaming its input into the store's
+//! import transaction. An importer never loads a whole file and never leaves half an
+//! archive behind: any error drops the transaction, so the store is as it was.
+
+pub mod telegram;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Group, ProgressSink, UnixSeconds};
+use crate::store::{StoreError, WriteCounts};
+
+/// What an importer did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub format: &'static str,
+    pub groups: Vec<Group>,
+    pub counts: WriteCounts,
+    /// Items not imported, per reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not what it should be. `position` is a line:column, byte or record.
+    #[error("{}: {problem} (at {position}); {hint}", path.display())]
+    Malformed { path: PathBuf, position: String, problem: String, hint: String },
+    #[error("cannot read {}: {source}; check the path and that the file is readable", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: {problem}; {hint}", path.display())]
+    Unsupported { path: PathBuf, problem: String, hint: String },
+    #[error("the store refused the import: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Formats `import_path` knows, by the name `--format` takes.
+pub const FORMATS: &[&str] = &["telegram"];
+
+/// Imports `path` in the given format, or the one detected from the file.
+pub fn import_path(
+    store: &mut crate::store::Store,
+    path: &Path,
+    format: Option<&str>,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Outcome, ImportError> {
+    let format = match format {
+        Some(format) => format.to_ascii_lowercase(),
+        None => detect(path)?.to_string(),
+    };
+    match format.as_str() {
+        "telegram" => telegram::import(store, path, now, progress),
+        other => Err(ImportError::Unsupported {
+            path: path.to_path_buf(),
+            problem: format!("unknown format {other:?}"),
+            hint: format!("use one of: {}", FORMATS.join(", ")),
+        }),
+    }
+}
+
+/// Guesses the format of `path` from its name and first bytes.
+pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
+    let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    let file = if metadata.is_dir() { path.join("result.json") } else { path.to_path_buf() };
+    if file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json")) && file.exists() {
+        return Ok("telegram");
+    }
+    Err(ImportError::Unsupported {
+        path: path.to_path_buf(),
+        problem: "no export this version of Hearth can read was found here".into(),
+        hint: "give a Telegram Desktop result.json (Settings > Advanced > Export chat history, format JSON), or name the format with --format".into(),
+    })
+}

@@ -1,0 +1,220 @@
+//! Plain domain types shared by every layer: ids, platforms, activity kinds, stages.
+//! No I/O here and nothing that knows about SQL, JSON files or the UI.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Seconds since the Unix epoch, UTC. Every timestamp in the store and the analytics.
+pub type UnixSeconds = i64;
+
+pub const DAY: i64 = 86_400;
+pub const WEEK: i64 = 7 * DAY;
+
+/// The store's row id of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct GroupId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum Platform {
+    Demo,
+    Telegram,
+    Slack,
+    Discord,
+    Whatsapp,
+    Mbox,
+    Git,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Demo => "demo",
+            Platform::Telegram => "telegram",
+            Platform::Slack => "slack",
+            Platform::Discord => "discord",
+            Platform::Whatsapp => "whatsapp",
+            Platform::Mbox => "mbox",
+            Platform::Git => "git",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Platform> {
+        Some(match text {
+            "demo" => Platform::Demo,
+            "telegram" => Platform::Telegram,
+            "slack" => Platform::Slack,
+            "discord" => Platform::Discord,
+            "whatsapp" => Platform::Whatsapp,
+            "mbox" => Platform::Mbox,
+            "git" => Platform::Git,
+            _ => return None,
+        })
+    }
+
+    /// Whether conversations on this platform are explicit threads. Where they are not,
+    /// the analytics chain consecutive messages of a channel into conversations by gaps.
+    pub fn has_threads(self) -> bool {
+        matches!(self, Platform::Demo | Platform::Slack | Platform::Discord | Platform::Mbox | Platform::Git)
+    }
+}
+
+/// What a member did. Reactions point at the message reacted to (`parent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum ActivityKind {
+    Message,
+    Reply,
+    Reaction,
+    Join,
+    Leave,
+}
+
+impl ActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Message => "message",
+            ActivityKind::Reply => "reply",
+            ActivityKind::Reaction => "reaction",
+            ActivityKind::Join => "join",
+            ActivityKind::Leave => "leave",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ActivityKind> {
+        Some(match text {
+            "message" => ActivityKind::Message,
+            "reply" => ActivityKind::Reply,
+            "reaction" => ActivityKind::Reaction,
+            "join" => ActivityKind::Join,
+            "leave" => ActivityKind::Leave,
+            _ => return None,
+        })
+    }
+
+    /// Messages and replies: what "posting" means in every metric.
+    pub fn is_post(self) -> bool {
+        matches!(self, ActivityKind::Message | ActivityKind::Reply)
+    }
+
+    /// "Active on a day: at least one activity other than join/leave" (analytics §0).
+    pub fn counts_as_active(self) -> bool {
+        !matches!(self, ActivityKind::Join | ActivityKind::Leave)
+    }
+}
+
+/// Lifecycle stages, ordered from the outside in (analytics §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum Stage {
+    Observer,
+    Newcomer,
+    Participant,
+    Contributor,
+    Core,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [Stage::Observer, Stage::Newcomer, Stage::Participant, Stage::Contributor, Stage::Core];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Observer => "observer",
+            Stage::Newcomer => "newcomer",
+            Stage::Participant => "participant",
+            Stage::Contributor => "contributor",
+            Stage::Core => "core",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum MemberState {
+    Active,
+    Silent,
+    Churned,
+}
+
+impl MemberState {
+    pub const ALL: [MemberState; 3] = [MemberState::Active, MemberState::Silent, MemberState::Churned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberState::Active => "active",
+            MemberState::Silent => "silent",
+            MemberState::Churned => "churned",
+        }
+    }
+}
+
+/// A group as listed: what the store knows about it, without its activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct Group {
+    pub id: GroupId,
+    pub platform: Platform,
+    pub platform_id: String,
+    pub name: String,
+    /// Imported from an export: read-only for playbooks until linked to a live source.
+    pub is_archive: bool,
+    /// Generated by `hearth demo`: the UI labels it as such everywhere.
+    pub is_demo: bool,
+    #[ts(type = "number | null")]
+    pub last_import_at: Option<UnixSeconds>,
+}
+
+/// One member as the analytics see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    pub id: i64,
+    pub platform_id: String,
+    pub display_name: String,
+    pub is_bot: bool,
+    pub joined_at: Option<UnixSeconds>,
+    pub left_at: Option<UnixSeconds>,
+}
+
+/// One activity as the analytics see it. `parent_id` is the message replied or reacted to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub member_id: i64,
+    pub channel_id: i64,
+    pub kind: ActivityKind,
+    pub at: UnixSeconds,
+    pub parent_id: Option<i64>,
+    pub text: Option<String>,
+}
+
+/// Everything the analytics need about one group, loaded by the store in one go.
+/// Activities are sorted by time, then id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupData {
+    pub group: Group,
+    pub members: Vec<MemberRow>,
+    pub activities: Vec<ActivityRow>,
+}
+
+/// Progress of a long piece of work (an import, the demo generation), for progress bars.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct Progress {
+    /// What is being done, for a person ("Writing messages").
+    pub step: String,
+    pub done: u64,
+    /// `None` when the total is not known in advance.
+    pub total: Option<u64>,
+}
+
+/// Where long work reports its progress. Called often; implementations throttle.
+pub type ProgressSink<'a> = &'a mut dyn FnMut(&Progress);

@@ -1,0 +1,91 @@
+//! Loading one group's rows for the analytics, and the small counts the UI lists.
+
+use rusqlite::params;
+
+use super::{Result, Store, StoreError};
+use crate::model::{ActivityKind, ActivityRow, Group, GroupData, GroupId, MemberRow, UnixSeconds};
+
+/// Row counts of one group, as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub channels: u64,
+    pub members: u64,
+    pub messages: u64,
+    pub reactions: u64,
+}
+
+/// What the demo generator recorded about one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoTruth {
+    pub member_id: i64,
+    pub persona: String,
+    pub churned_at: Option<UnixSeconds>,
+}
+
+impl Store {
+    pub fn load_group_data(&self, group: &Group) -> Result<GroupData> {
+        let mut members_statement = self.conn.prepare_cached(
+            "SELECT id, platform_id, display_name, is_bot, joined_at, left_at FROM members WHERE group_id = ?1 ORDER BY id",
+        )?;
+        let members = members_statement
+            .query_map([group.id.0], |row| {
+                Ok(MemberRow {
+                    id: row.get(0)?,
+                    platform_id: row.get(1)?,
+                    display_name: row.get(2)?,
+                    is_bot: row.get(3)?,
+                    joined_at: row.get(4)?,
+                    left_at: row.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut activities_statement = self.conn.prepare_cached(
+            "SELECT id, member_id, channel_id, kind, at, parent_id, text FROM activities WHERE group_id = ?1 ORDER BY at, id",
+        )?;
+        let activities = activities_statement
+            .query_map([group.id.0], |row| {
+                let kind: String = row.get(3)?;
+                Ok(ActivityRow {
+                    id: row.get(0)?,
+                    member_id: row.get(1)?,
+                    channel_id: row.get(2)?,
+                    // The schema's CHECK constraint admits only known kinds.
+                    kind: ActivityKind::parse(&kind).unwrap_or(ActivityKind::Message),
+                    at: row.get(4)?,
+                    parent_id: row.get(5)?,
+                    text: row.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(GroupData { group: group.clone(), members, activities })
+    }
+
+    pub fn group_counts(&self, group: GroupId) -> Result<GroupCounts> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            Ok(self.conn.prepare_cached(sql)?.query_row(params![group.0], |row| row.get::<_, i64>(0))? as u64)
+        };
+        Ok(GroupCounts {
+            channels: count("SELECT COUNT(*) FROM channels WHERE group_id = ?1")?,
+            members: count("SELECT COUNT(*) FROM members WHERE group_id = ?1")?,
+            messages: count("SELECT COUNT(*) FROM activities WHERE group_id = ?1 AND kind IN ('message', 'reply')")?,
+            reactions: count("SELECT COUNT(*) FROM activities WHERE group_id = ?1 AND kind = 'reaction'")?,
+        })
+    }
+
+    /// The first and the latest activity time of a group, if it has any.
+    pub fn activity_span(&self, group: GroupId) -> Result<(Option<UnixSeconds>, Option<UnixSeconds>)> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT MIN(at), MAX(at) FROM activities WHERE group_id = ?1")?
+            .query_row([group.0], |row| Ok((row.get(0)?, row.get(1)?)))?)
+    }
+
+    pub fn demo_truth(&self, group: GroupId) -> Result<Vec<DemoTruth>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT t.member_id, t.persona, t.churned_at FROM demo_truth t JOIN members m ON m.id = t.member_id
+             WHERE m.group_id = ?1 ORDER BY t.member_id",
+        )?;
+        let rows = statement.query_map([group.0], |row| Ok(DemoTruth { member_id: row.get(0)?, persona: row.get(1)?, churned_at: row.get(2)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,167 @@
+//! The store: the only module that uses rusqlite. It owns the schema and its migrations,
+//! the writes of importers and of the demo generator, and the queries that load a group's
+//! rows for the analytics. It computes no metrics.
+
+mod groups;
+mod load;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use load::{DemoTruth, GroupCounts};
+pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
+
+/// Embedded migrations, in order. A released migration is never edited: add a new file.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store {path} was written by a newer Hearth (schema version {found}, this build knows up to {supported}); \
+         update Hearth, or open another store with --db"
+    )]
+    NewerSchema { path: String, found: i64, supported: i64 },
+    #[error("cannot open the store {path}: {source}; check that the folder exists and is writable, or pick another with --db")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("cannot create the folder {path} for the store: {source}")]
+    CreateDir { path: String, source: std::io::Error },
+    #[error("migration {name} failed: {source}")]
+    Migration { name: &'static str, source: rusqlite::Error },
+    #[error("store query failed: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A private store in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        let mut store = Store { conn, path: None };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn display_path(&self) -> String {
+        self.path.as_ref().map_or_else(|| ":memory:".to_string(), |path| path.display().to_string())
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let found: i64 = self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { path: self.display_path(), found, supported: SCHEMA_VERSION });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        // All pending migrations and the version bump commit together or not at all.
+        let tx = self.conn.transaction()?;
+        for (name, sql) in &MIGRATIONS[found as usize..] {
+            tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The schema as SQLite reports it, for the snapshot test that catches accidental edits.
+    pub fn schema_sql(&self) -> Result<String> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'activity_fts_%' ORDER BY type, name")?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        let mut out = String::new();
+        for sql in rows {
+            out.push_str(&sql?);
+            out.push_str(";\n");
+        }
+        Ok(out)
+    }
+
+    /// Whether the bundled SQLite was built with FTS5 (search depends on it).
+    pub fn fts5_enabled(&self) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |row| row.get::<_, i64>(0))? == 1)
+    }
+
+    /// Activity ids whose text matches an FTS5 query, in a group, newest first.
+    pub fn search_text(&self, group: crate::model::GroupId, query: &str, limit: usize) -> Result<Vec<i64>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.id FROM activity_fts f JOIN activities a ON a.id = f.rowid
+             WHERE activity_fts MATCH ?1 AND a.group_id = ?2 ORDER BY a.at DESC LIMIT ?3",
+        )?;
+        let rows = statement.query_map(rusqlite::params![query, group.0, limit as i64], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_store_is_at_current_version_with_fts5() {
+        let store = Store::open_in_memory().unwrap();
+        let version: i64 = store.conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert!(store.fts5_enabled().unwrap());
+    }
+
+    #[test]
+    fn store_from_a_newer_hearth_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let store = Store::open(&path).unwrap();
+            store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        }
+        let error = Store::open(&path).err().expect("a newer schema must be refused");
+        assert!(matches!(error, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(error.to_string().contains("newer Hearth"), "{error}");
+    }
+
+    #[test]
+    fn reopening_does_not_migrate_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/store.sqlite");
+        drop(Store::open(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+}
