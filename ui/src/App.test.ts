@@ -1,0 +1,91 @@
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import App from './App.svelte';
+import { DEMO_PROGRESS_EVENT, type GroupSummary } from './lib/api/api';
+import { demoDashboard, demoGroup, telegramGroup } from './test/fixtures';
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe('App', () => {
+  it('creates the demo on an empty store, showing progress, then opens its dashboard', async () => {
+    let groups: GroupSummary[] = [];
+    // The demo stays "in progress" until the test has looked at the progress screen.
+    let releaseDemo: () => void = () => {};
+    const demoReleased = new Promise<void>((resolve) => (releaseDemo = resolve));
+    mockIPC(
+      async (command) => {
+        switch (command) {
+          case 'list_groups':
+            return groups;
+          case 'ensure_demo':
+            await emit(DEMO_PROGRESS_EVENT, { step: 'Writing messages', done: 250, total: 1000 });
+            await demoReleased;
+            groups = [demoGroup];
+            return { group: demoGroup.group };
+          case 'dashboard':
+            return demoDashboard;
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+
+    expect(await screen.findByText('Preparing the demo community…')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('progress-step').textContent).toContain('Writing messages — 250 of 1,000 (25%)'));
+    const bar = document.querySelector('progress');
+    expect(bar?.getAttribute('value')).toBe('250');
+
+    releaseDemo();
+    expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
+    expect(screen.getByTestId('demo-badge').textContent).toBe('Demo');
+    expect(screen.getByTestId('demo-label').textContent).toContain('Demo community — generated data');
+    expect(screen.getByTestId('biggest-lever').textContent).toBe('Raising 7-day retention to target would add 10.9 points.');
+    expect(screen.getByTestId('missing-metrics').textContent).toContain('Newcomer week-2 retention');
+    expect(screen.getAllByTestId('metric-row')).toHaveLength(3);
+    const chart = screen.getByTestId('weekly-active-chart') as HTMLImageElement;
+    expect(chart.src.startsWith('data:image/svg+xml;base64,')).toBe(true);
+  });
+
+  it('renders community text as text, never as markup', async () => {
+    mockIPC((command) => {
+      if (command === 'list_groups') return [demoGroup, telegramGroup];
+      if (command === 'dashboard') return demoDashboard;
+    });
+    render(App);
+    const names = await screen.findAllByTestId('group-name');
+    expect(names.map((name) => name.textContent)).toContain('<img src=x onerror=alert(1)> Rust 🦀');
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+    expect(screen.getAllByTestId('demo-badge')).toHaveLength(1);
+  });
+
+  it('shows the error and what to do, and tries again on request', async () => {
+    let fail = true;
+    mockIPC((command) => {
+      if (command === 'list_groups') {
+        if (fail) throw { code: 'store_too_new', message: 'the store x.sqlite was written by a newer Hearth' };
+        return [demoGroup];
+      }
+      if (command === 'dashboard') return demoDashboard;
+    });
+    render(App);
+    const notice = await screen.findByTestId('start-error');
+    expect(notice.textContent).toContain('the store x.sqlite was written by a newer Hearth');
+    expect(notice.textContent).toContain('Update Hearth');
+
+    fail = false;
+    await fireEvent.click(screen.getByTestId('retry'));
+    expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
+  });
+
+  it('shows an empty state when the store still has no group', async () => {
+    mockIPC((command) => (command === 'list_groups' ? [] : null), { shouldMockEvents: true });
+    render(App);
+    expect((await screen.findByTestId('empty-state')).textContent).toContain('hearth import PATH');
+  });
+});

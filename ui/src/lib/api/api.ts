@@ -1,0 +1,79 @@
+// The UI's only door to the Rust side: typed wrappers over Tauri's `invoke` and `listen`.
+// Every other module imports from here, never from `@tauri-apps/api`. The types come from
+// ./bindings, which ts-rs generates from the Rust types during `cargo test`.
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+
+import type { Dashboard } from './bindings/Dashboard';
+import type { DemoSummary } from './bindings/DemoSummary';
+import type { Error as ApiError } from './bindings/Error';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { GroupId } from './bindings/GroupId';
+import type { GroupSummary } from './bindings/GroupSummary';
+import type { Progress } from './bindings/Progress';
+
+export type { ApiError, Dashboard, DemoSummary, ErrorCode, GroupId, GroupSummary, Progress };
+export type { Group } from './bindings/Group';
+export type { HealthReport } from './bindings/HealthReport';
+export type { Lever } from './bindings/Lever';
+export type { MemberState } from './bindings/MemberState';
+export type { MetricExplanation } from './bindings/MetricExplanation';
+export type { MetricId } from './bindings/MetricId';
+export type { Platform } from './bindings/Platform';
+export type { Stage } from './bindings/Stage';
+export type { StageCount } from './bindings/StageCount';
+export type { StageTotal } from './bindings/StageTotal';
+export type { Unit } from './bindings/Unit';
+export type { WeekActive } from './bindings/WeekActive';
+
+/** The event the shell emits while it creates the demo community (see src-tauri). */
+export const DEMO_PROGRESS_EVENT = 'demo-progress';
+
+const ERROR_CODES: readonly ErrorCode[] = ['not_found', 'invalid_input', 'bad_archive', 'store_too_new', 'store'];
+
+export function isApiError(value: unknown): value is ApiError {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { code?: unknown; message?: unknown };
+  return typeof candidate.message === 'string' && ERROR_CODES.includes(candidate.code as ErrorCode);
+}
+
+/**
+ * Commands reject with the core's `{ code, message }`. Anything else (Tauri refusing a
+ * command, a broken bridge) is reported under the `store` code with what Tauri said, so
+ * the screens handle one error shape.
+ */
+export function toApiError(reason: unknown): ApiError {
+  if (isApiError(reason)) return reason;
+  const text = reason instanceof Error ? reason.message : String(reason);
+  return { code: 'store', message: `The window could not reach Hearth's core: ${text}` };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
+export function listGroups(): Promise<GroupSummary[]> {
+  return call<GroupSummary[]>('list_groups');
+}
+
+export function dashboard(groupId: GroupId): Promise<Dashboard> {
+  return call<Dashboard>('dashboard', { groupId });
+}
+
+/**
+ * Creates the demo community if the store has no group yet; resolves to `null` when it
+ * already had one. `onProgress` receives the shell's throttled progress reports.
+ */
+export async function ensureDemo(onProgress: (progress: Progress) => void): Promise<DemoSummary | null> {
+  const unlisten = await listen<Progress>(DEMO_PROGRESS_EVENT, (event) => onProgress(event.payload));
+  try {
+    return await call<DemoSummary | null>('ensure_demo');
+  } finally {
+    unlisten();
+  }
+}
