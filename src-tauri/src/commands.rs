@@ -1,0 +1,146 @@
+//! The IPC commands. Each one takes the store from Tauri's state, makes exactly one
+//! `hearth::api` call off the main thread and returns its result; errors cross IPC as
+//! `hearth::api::Error { code, message }`. No SQL, no loops and no analytics here.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hearth::api::{self, Dashboard, DemoSummary, Error, ErrorCode, GroupSummary};
+use hearth::model::{GroupId, Progress, UnixSeconds};
+use hearth::store::Store;
+use tauri::{AppHandle, Emitter, Manager};
+
+/// The event that carries `hearth::model::Progress` while the demo community is created.
+pub const DEMO_PROGRESS_EVENT: &str = "demo-progress";
+
+/// At most this many progress events per second reach the window; more only costs IPC.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
+
+/// The open store, or why it could not be opened (shown by the UI instead of a crash).
+pub struct StoreState(Result<Mutex<Store>, Error>);
+
+impl StoreState {
+    pub fn new(store: Result<Mutex<Store>, Error>) -> StoreState {
+        StoreState(store)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
+        let store = self.0.as_ref().map_err(Clone::clone)?;
+        store.lock().map_err(|_| {
+            Error::new(
+                ErrorCode::Store,
+                "an earlier request failed while it held the store; restart Hearth",
+            )
+        })
+    }
+}
+
+#[tauri::command]
+pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
+    off_main_thread(app, |state| api::groups(&*state.lock()?)).await
+}
+
+#[tauri::command]
+pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, Error> {
+    off_main_thread(app, move |state| {
+        api::dashboard(&*state.lock()?, group_id, unix_now())
+    })
+    .await
+}
+
+/// Creates the demo community when the store has none (first start), reporting progress
+/// to the window as [`DEMO_PROGRESS_EVENT`] events.
+#[tauri::command]
+pub async fn ensure_demo(app: AppHandle) -> Result<Option<DemoSummary>, Error> {
+    let events = app.clone();
+    off_main_thread(app, move |state| {
+        let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+        let mut forward = |progress: &Progress| {
+            if throttle.admits(progress, Instant::now()) {
+                // A window that is gone cannot show progress; the work goes on regardless.
+                let _ = events.emit(DEMO_PROGRESS_EVENT, progress);
+            }
+        };
+        api::ensure_demo(&mut *state.lock()?, unix_now(), &mut forward)
+    })
+    .await
+}
+
+/// Runs store work on a blocking thread so the window keeps painting meanwhile.
+async fn off_main_thread<T: Send + 'static>(
+    app: AppHandle,
+    work: impl FnOnce(&StoreState) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(move || work(&app.state::<StoreState>()))
+        .await
+        .map_err(|error| {
+            Error::new(
+                ErrorCode::Store,
+                format!("the request stopped unexpectedly ({error}); restart Hearth"),
+            )
+        })?
+}
+
+/// The shell reads the clock; the core is always handed the time.
+fn unix_now() -> UnixSeconds {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as UnixSeconds)
+}
+
+/// Lets through the first report, the last one (done == total) and at most one per interval.
+struct Throttle {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    fn new(interval: Duration) -> Throttle {
+        Throttle {
+            interval,
+            last: None,
+        }
+    }
+
+    fn admits(&mut self, progress: &Progress, now: Instant) -> bool {
+        let finished = progress.total.is_some_and(|total| progress.done >= total);
+        let due = self
+            .last
+            .is_none_or(|last| now.duration_since(last) >= self.interval);
+        if finished || due {
+            self.last = Some(now);
+        }
+        finished || due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(done: u64, total: Option<u64>) -> Progress {
+        Progress {
+            step: "Writing messages".to_string(),
+            done,
+            total,
+        }
+    }
+
+    #[test]
+    fn throttle_passes_first_and_finished_reports_and_drops_bursts() {
+        let mut throttle = Throttle::new(Duration::from_millis(100));
+        let start = Instant::now();
+        assert!(throttle.admits(&progress(1, Some(10)), start));
+        assert!(!throttle.admits(&progress(2, Some(10)), start + Duration::from_millis(10)));
+        assert!(throttle.admits(&progress(3, Some(10)), start + Duration::from_millis(120)));
+        assert!(!throttle.admits(&progress(4, None), start + Duration::from_millis(130)));
+        assert!(throttle.admits(&progress(10, Some(10)), start + Duration::from_millis(140)));
+    }
+
+    #[test]
+    fn commands_report_a_store_that_failed_to_open_with_its_own_error() {
+        let state = StoreState::new(Err(Error::new(ErrorCode::StoreTooNew, "update Hearth")));
+        let error = state.lock().err().expect("no store");
+        assert_eq!(error.code, ErrorCode::StoreTooNew);
+    }
+}

@@ -1,0 +1,59 @@
+//! Hearth's desktop shell: finds the store, opens it, and shows the Svelte UI in a Tauri
+//! window whose commands call `hearth::api`. It owns start-up (arguments, environment,
+//! display check) and the IPC boundary; it computes nothing and never touches SQL.
+
+// A release build on Windows must not open a console window next to the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod launch;
+
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+fn main() -> ExitCode {
+    let options = match launch::parse_args(std::env::args_os().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    // GTK panics without a display; one plain line is more use to a person than a backtrace.
+    if let Some(message) = launch::missing_display(
+        std::env::var_os("DISPLAY"),
+        std::env::var_os("WAYLAND_DISPLAY"),
+    ) {
+        eprintln!("{message}");
+        return ExitCode::from(1);
+    }
+    let store_path = match launch::store_path(
+        options.db,
+        std::env::var_os("HEARTH_DB"),
+        hearth::api::platform_data_dir(),
+    ) {
+        Ok(path) => path,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(1);
+        }
+    };
+    // A store that cannot be opened still gets a window: the UI shows the error and what to do.
+    let store = hearth::api::open_store(&store_path).map(Mutex::new);
+
+    let outcome = tauri::Builder::default()
+        .manage(commands::StoreState::new(store))
+        .invoke_handler(tauri::generate_handler![
+            commands::list_groups,
+            commands::dashboard,
+            commands::ensure_demo
+        ])
+        .run(tauri::generate_context!());
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hearth: the window could not start: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
