@@ -9,6 +9,7 @@ import {
   formatTarget,
   formatUnit,
   formatWeight,
+  groupOrigin,
   leverSentence,
   periodDays,
   svgDataUrl,
@@ -113,5 +114,13 @@ describe('svgDataUrl', () => {
   it('handles documents larger than one encoding chunk', () => {
     const svg = `<svg>${'x'.repeat(100_000)}</svg>`;
     expect(atob(svgDataUrl(svg).split(',')[1] ?? '')).toBe(svg);
+  });
+});
+
+describe('groupOrigin', () => {
+  it('names demo data as generated and imports as exports', () => {
+    expect(groupOrigin({ platform: 'demo', is_demo: true, is_archive: true })).toBe('Generated sample');
+    expect(groupOrigin({ platform: 'telegram', is_demo: false, is_archive: true })).toBe('Telegram export');
+    expect(groupOrigin({ platform: 'slack', is_demo: false, is_archive: false })).toBe('Slack');
   });
 });

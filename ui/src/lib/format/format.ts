@@ -1,7 +1,7 @@
 // Pure formatting for the dashboard: numbers, units, dates and labels as a person reads
 // them. No DOM and no IPC here, so every rule is covered by format.test.ts.
 
-import type { MemberState, MetricExplanation, Platform, Stage, Unit } from '../api/api';
+import type { Group, MemberState, MetricExplanation, Platform, Stage, Unit } from '../api/api';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -99,6 +99,12 @@ const PLATFORM_NAMES: Record<Platform, string> = {
 
 export function platformName(platform: Platform): string {
   return PLATFORM_NAMES[platform];
+}
+
+/** Where a group's data came from, as the list and the dashboard name it. */
+export function groupOrigin(group: Pick<Group, 'platform' | 'is_demo' | 'is_archive'>): string {
+  if (group.is_demo) return 'Generated sample';
+  return group.is_archive ? `${platformName(group.platform)} export` : platformName(group.platform);
 }
 
 /** Lifecycle stages from the outside in, the order every screen uses. */

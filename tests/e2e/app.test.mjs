@@ -1,0 +1,216 @@
+// End-to-end tests of the real Hearth window: tauri-driver (port 4444) -> WebKitWebDriver
+// -> the built hearth-desktop binary, on a fresh temporary store, under Xvfb.
+// Run through `make e2e`, which builds the UI, the shell and the CLI first. Missing
+// prerequisites fail the run: a skipped end-to-end test proves nothing.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+import { Session } from './webdriver.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = join(here, 'artifacts');
+const targetDir = process.env.CARGO_TARGET_DIR;
+const appBinary = process.env.HEARTH_APP ?? (targetDir && join(targetDir, 'debug', 'hearth-desktop'));
+const cliBinary = process.env.HEARTH_CLI ?? (targetDir && join(targetDir, 'debug', 'hearth'));
+const tauriDriver = process.env.TAURI_DRIVER ?? join(homedir(), '.cache', 'hearth', 'tools', 'bin', 'tauri-driver');
+const driverPort = 4444;
+const driverUrl = `http://127.0.0.1:${driverPort}`;
+
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(command) {
+  return (process.env.PATH ?? '').split(delimiter).some((folder) => folder && executable(join(folder, command)));
+}
+
+function missingPrerequisites() {
+  const missing = [];
+  if (!targetDir) missing.push('CARGO_TARGET_DIR is not set (the Makefile sets it)');
+  if (!appBinary || !executable(appBinary)) missing.push(`the app binary ${appBinary} (make e2e builds it)`);
+  if (!cliBinary || !executable(cliBinary)) missing.push(`the CLI binary ${cliBinary} (make e2e builds it)`);
+  if (!executable(tauriDriver)) missing.push(`tauri-driver at ${tauriDriver} (make setup installs it)`);
+  if (!onPath('WebKitWebDriver')) missing.push('WebKitWebDriver on PATH (apt package webkit2gtk-driver; make setup installs it)');
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) missing.push('a display (run under xvfb-run, as make e2e does)');
+  return missing;
+}
+
+async function driverAnswers() {
+  try {
+    const response = await fetch(`${driverUrl}/status`);
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a PNG's width and height from its IHDR chunk. */
+function pngSize(bytes) {
+  assert.equal(bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'the screenshot is not a PNG');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe('Hearth desktop window', () => {
+  let workDir;
+  let storePath;
+  let driver;
+  let driverExit;
+  let driverLog;
+  let session;
+  let demoGroupId;
+  const timings = {};
+  const screensSeen = new Set();
+
+  before(async () => {
+    const missing = missingPrerequisites();
+    assert.deepEqual(missing, [], `end-to-end prerequisites are missing:\n  - ${missing.join('\n  - ')}`);
+    assert.equal(await driverAnswers(), false, `port ${driverPort} already answers: another tauri-driver is running; stop it first`);
+
+    mkdirSync(artifacts, { recursive: true });
+    workDir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
+    storePath = join(workDir, 'store.sqlite');
+    driverLog = join(artifacts, 'tauri-driver.log');
+    const log = openSync(driverLog, 'w');
+    // The app inherits tauri-driver's environment, so HEARTH_DB points it at the fresh store.
+    driver = spawn(tauriDriver, ['--port', String(driverPort)], {
+      env: { ...process.env, HEARTH_DB: storePath },
+      stdio: ['ignore', log, log],
+    });
+    driverExit = new Promise((resolve) => driver.once('exit', (code, signal) => resolve({ code, signal })));
+    let exited = false;
+    driverExit.then(() => (exited = true));
+    const deadline = Date.now() + 15_000;
+    while (!(await driverAnswers())) {
+      assert.ok(!exited, `tauri-driver exited at start; see ${driverLog}`);
+      assert.ok(Date.now() < deadline, `tauri-driver did not answer on port ${driverPort} within 15 s; see ${driverLog}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    assert.equal(existsSync(storePath), false, 'the store must not exist before the app starts');
+    const launchedAt = Date.now();
+    const started = performance.now();
+    session = await Session.create(driverUrl, { browserName: 'wry', 'tauri:options': { application: appBinary } });
+    timings.sessionMs = Math.round(performance.now() - started);
+
+    // The first screen the app paints: the demo's progress, or the list if that was quicker.
+    const firstScreen = await session.waitForElement('[data-testid=first-start], [data-testid=group-list], [data-testid=start-error]');
+    timings.firstScreenMs = Math.round(performance.now() - started);
+    screensSeen.add(await session.attribute(firstScreen, 'data-testid'));
+    if (screensSeen.has('first-start')) {
+      // A picture of the first-start screen once progress has arrived, for people to look at.
+      const withProgress = await session
+        .waitFor('demo progress', async () => /%/.test(await session.text(await session.waitForElement('[data-testid=progress-step]'))), {
+          timeoutMs: 10_000,
+        })
+        .catch(() => false);
+      if (withProgress) writeFileSync(join(artifacts, 'first-start.png'), await session.screenshot());
+    }
+
+    await session.waitFor(
+      'the dashboard of the demo community',
+      async () => {
+        if ((await session.findAll('[data-testid=first-start]')).length > 0) screensSeen.add('first-start');
+        const errors = await session.findAll('[data-testid=start-error], [data-testid=dashboard-error]');
+        if (errors.length > 0) throw new Error(`the app shows an error: ${await session.text(errors[0])}`);
+        return (await session.findAll('[data-testid=health-score]')).length > 0;
+      },
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    timings.dashboardMs = Math.round(performance.now() - started);
+
+    // Paint timing from inside the page, placed on the same wall clock as the launch.
+    const page = await session.execute(
+      `const paint = performance.getEntriesByType('paint').find((entry) => entry.name === 'first-contentful-paint');
+       return { timeOrigin: performance.timeOrigin, firstContentfulPaint: paint ? paint.startTime : null };`,
+    );
+    timings.pageNavigationStartMs = Math.round(page.timeOrigin - launchedAt);
+    if (page.firstContentfulPaint !== null) {
+      timings.firstContentfulPaintMs = Math.round(page.timeOrigin + page.firstContentfulPaint - launchedAt);
+    }
+  });
+
+  after(async () => {
+    try {
+      if (session) await session.delete();
+    } finally {
+      if (driver && driver.exitCode === null && driver.signalCode === null) {
+        // SIGTERM, not SIGKILL: tauri-driver stops WebKitWebDriver (and so the app) only then.
+        driver.kill('SIGTERM');
+        const stopped = await Promise.race([driverExit, new Promise((resolve) => setTimeout(() => resolve(null), 15_000))]);
+        assert.ok(stopped, 'tauri-driver did not stop within 15 s of SIGTERM');
+      }
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
+      if (Object.keys(timings).length > 0) {
+        timings.screensSeen = [...screensSeen];
+        writeFileSync(join(artifacts, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+        console.log(`start-up timings: ${JSON.stringify(timings)}`);
+      }
+    }
+  });
+
+  it('creates the demo community on an empty store and lists it with its Demo badge', async () => {
+    assert.equal(await session.title(), 'Hearth');
+    const groups = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=group-item]')].map((item) => ({
+         id: Number(item.dataset.groupId),
+         name: item.querySelector('[data-testid=group-name]').textContent,
+         badge: item.querySelector('[data-testid=demo-badge]')?.textContent ?? null,
+       }));`,
+    );
+    assert.equal(groups.length, 1, `expected only the demo group, got ${JSON.stringify(groups)}`);
+    assert.equal(groups[0].badge, 'Demo');
+    demoGroupId = groups[0].id;
+    const [badge] = await session.findAll('[data-testid=demo-badge]');
+    assert.ok(await session.displayed(badge), 'the Demo badge is not visible');
+    const [label] = await session.findAll('[data-testid=demo-label]');
+    assert.match(await session.text(label), /Demo community — generated data/);
+    assert.ok(existsSync(storePath), 'the app did not create the store it was given in HEARTH_DB');
+  });
+
+  it('shows the same health score as the CLI, with one decimal', async () => {
+    assert.ok(demoGroupId, 'the demo group was not found');
+    const output = execFileSync(cliBinary, ['--db', storePath, 'health', String(demoGroupId), '--json'], { encoding: 'utf8' });
+    const report = JSON.parse(output);
+    assert.equal(typeof report.score, 'number', `the CLI printed no score: ${output.slice(0, 200)}`);
+    const [score] = await session.findAll('[data-testid=health-score]');
+    assert.equal(await session.text(score), report.score.toFixed(1));
+  });
+
+  it('saves a screenshot of the dashboard as a PNG', async () => {
+    const png = await session.screenshot();
+    const { width, height } = pngSize(png);
+    assert.ok(width >= 1000 && height >= 600, `the screenshot is only ${width}x${height}`);
+    const file = join(artifacts, 'dashboard.png');
+    writeFileSync(file, png);
+    assert.equal(readFileSync(file).length, png.length);
+  });
+
+  it('shows the weekly active members chart as a loaded image', async () => {
+    const [chart] = await session.findAll('[data-testid=weekly-active-chart]');
+    assert.ok(chart, 'no chart image on the dashboard');
+    assert.ok(await session.displayed(chart), 'the chart image is not visible');
+    const state = await session.execute(
+      `const image = arguments[0];
+       return { complete: image.complete, width: image.naturalWidth, source: image.src.slice(0, 26) };`,
+      [{ 'element-6066-11e4-a52e-4f735466cecf': chart }],
+    );
+    assert.deepEqual(state.source, 'data:image/svg+xml;base64,');
+    assert.ok(state.complete && state.width > 0, `the chart image did not load: ${JSON.stringify(state)}`);
+  });
+
+  it('runs under the strict CSP without a single violation', async () => {
+    const violations = await session.execute('return window.__hearthCspViolations ?? null;');
+    assert.deepEqual(violations, []);
+  });
+});
