@@ -1,1 +1,291 @@
-fn main() {}
+//! The `hearth` command line: argument parsing and printing only. Every piece of work is
+//! one call into `hearth::api`, the same calls the desktop app makes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use hearth::analytics::health::{HealthReport, MetricExplanation, Unit};
+use hearth::api;
+use hearth::model::{Progress, Stage};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(name = "hearth", version, about = "Community health analytics from a local store")]
+struct Cli {
+    /// The store (SQLite file). Default: the platform's data directory, shared with the app.
+    #[arg(long, global = true, env = "HEARTH_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the demo community in the store (replaces an earlier demo).
+    Demo {
+        #[arg(long, default_value_t = api::DEFAULT_DEMO_SEED)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import an export archive (now: a Telegram Desktop result.json).
+    Import {
+        path: PathBuf,
+        /// The archive's format, when detection guesses wrong.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(hearth::import::FORMATS))]
+        format: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the groups in the store.
+    Groups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A group's health score and the metrics behind it.
+    Health {
+        /// The group's id or name.
+        group: String,
+        /// Score the 7 days ending with this date (YYYY-MM-DD, UTC). Default: the last day
+        /// with activity for archives, today for live groups.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A group's members with their lifecycle stage and state.
+    Members {
+        group: String,
+        #[arg(long, value_parser = parse_stage)]
+        stage: Option<Stage>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown stage {text:?}; use one of observer, newcomer, participant, contributor, core"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hearth: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `println!` that ends the program quietly when the reader went away
+/// (`hearth members 1 | head`), as command-line tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout(), $($arg)*) {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("cannot write to standard output: {error}");
+        }
+    }};
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+fn store_path(cli_db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match cli_db {
+        Some(path) => Ok(path),
+        None => {
+            let dir = api::platform_data_dir()
+                .ok_or_else(|| anyhow::anyhow!("cannot find a data directory (is HOME set?); pass --db PATH or set HEARTH_DB"))?;
+            Ok(api::default_store_path(&dir))
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let path = store_path(cli.db)?;
+    let mut store = api::open_store(&path)?;
+    match cli.command {
+        Command::Demo { seed, json } => {
+            let summary = with_progress(|progress| api::create_demo(&mut store, seed, now(), progress))?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                out!(
+                    "Created the demo community \"{}\" (group {}): {} members, {} messages, {} reactions in {} channels over {} months.",
+                    summary.group.name,
+                    summary.group.id.0,
+                    summary.members,
+                    summary.messages,
+                    summary.reactions,
+                    summary.channels,
+                    summary.months
+                );
+                out!("Store: {}", path.display());
+            }
+        }
+        Command::Import { path: archive, format, json } => {
+            let summary = with_progress(|progress| api::import(&mut store, &archive, format.as_deref(), now(), progress))?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                print_import(&summary, &archive);
+            }
+        }
+        Command::Groups { json } => {
+            let groups = api::groups(&store)?;
+            if json {
+                print_json(&groups)?;
+            } else if groups.is_empty() {
+                out!("The store {} has no groups yet. Try `hearth demo` or `hearth import PATH`.", path.display());
+            } else {
+                out!("{:>4}  {:<10} {:<32} {:>8} {:>9}  kind", "id", "platform", "name", "members", "messages");
+                for summary in groups {
+                    let group = &summary.group;
+                    let kind = if group.is_demo { "demo" } else if group.is_archive { "archive" } else { "live" };
+                    out!(
+                        "{:>4}  {:<10} {:<32} {:>8} {:>9}  {kind}",
+                        group.id.0,
+                        group.platform.as_str(),
+                        truncate(&group.name, 32),
+                        summary.members,
+                        summary.messages
+                    );
+                }
+            }
+        }
+        Command::Health { group, as_of, json } => {
+            let report = api::health(&store, &group, as_of, now())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_health(&report);
+            }
+        }
+        Command::Members { group, stage, json } => {
+            let members = api::members(&store, &group, stage, now())?;
+            if json {
+                print_json(&members)?;
+            } else {
+                out!("{:<28} {:<12} {:<8} {:>6} {:>8} {:>6}", "member", "stage", "state", "posts", "days/28", "resp/28");
+                for member in &members {
+                    out!(
+                        "{:<28} {:<12} {:<8} {:>6} {:>8} {:>6}",
+                        truncate(&member.display_name, 28),
+                        member.stage.as_str(),
+                        member.state.as_str(),
+                        member.posts_total,
+                        member.active_days_28,
+                        member.responses_given_28
+                    );
+                }
+                out!("{} members", members.len());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs long work with a progress bar on a terminal (nothing when stderr is redirected).
+fn with_progress<T>(work: impl FnOnce(&mut dyn FnMut(&Progress)) -> api::Result<T>) -> api::Result<T> {
+    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(0) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:24} [{bar:32}] {percent:>3}%  {elapsed} (about {eta} left)")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let mut report = |progress: &Progress| {
+        if let Some(total) = progress.total {
+            bar.set_length(total);
+        }
+        bar.set_position(progress.done);
+        bar.set_message(progress.step.clone());
+    };
+    let result = work(&mut report);
+    bar.finish_and_clear();
+    result
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    out!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(width - 1).collect();
+        short.push('…');
+        short
+    }
+}
+
+fn print_import(summary: &api::ImportSummary, archive: &Path) {
+    out!("Imported {} ({}):", archive.display(), summary.format);
+    for group in &summary.groups {
+        out!("  group {} \"{}\"", group.id.0, group.name);
+    }
+    out!(
+        "  {} channels, {} members, {} messages, {} reactions, {} joins, {} leaves new; {} already stored, {} updated",
+        summary.channels, summary.members, summary.messages, summary.reactions, summary.joins, summary.leaves, summary.duplicates, summary.updated
+    );
+    for skipped in &summary.skipped {
+        out!("  skipped {}: {}", skipped.count, skipped.reason);
+    }
+}
+
+fn format_value(metric: &MetricExplanation, value: f64) -> String {
+    match metric.unit {
+        Unit::Share => format!("{:.1} %", value * 100.0),
+        Unit::Seconds if value >= 3600.0 => format!("{:.1} h", value / 3600.0),
+        Unit::Seconds if value >= 60.0 => format!("{:.0} min", value / 60.0),
+        Unit::Seconds => format!("{value:.0} s"),
+        Unit::Members => format!("{value:.0}"),
+        Unit::Ratio => format!("{value:.2}"),
+    }
+}
+
+fn print_health(report: &HealthReport) {
+    let period = format!("{} – {}", api::date_string(report.period_start), api::date_string(report.as_of - 1));
+    match report.score {
+        Some(score) => out!("Health score {score:.1} / 100   ({period})"),
+        None => out!("No health score: no metric had data in {period}"),
+    }
+    out!();
+    out!("{:<28} {:>10} {:>10} {:>6} {:>7} {:>7}  met", "metric", "value", "target", "norm", "weight", "points");
+    for metric in &report.metrics {
+        let value = metric.value.map_or_else(|| "no data".to_string(), |value| format_value(metric, value));
+        let normalised = metric.normalised.map_or_else(|| "–".to_string(), |normalised| format!("{normalised:.2}"));
+        let met = match metric.met {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "–",
+        };
+        out!(
+            "{:<28} {:>10} {:>10} {:>6} {:>7.3} {:>7.1}  {met}",
+            metric.label,
+            value,
+            format_value(metric, metric.high),
+            normalised,
+            metric.effective_weight,
+            metric.contribution
+        );
+    }
+    if !report.missing.is_empty() {
+        out!("\n{} metric(s) had no data in the period and were left out; the other weights were rescaled.", report.missing.len());
+    }
+    if let Some(lever) = &report.biggest_lever {
+        out!("Biggest lever: bringing {} to its target would add {:.1} points.", lever.label, lever.gain);
+    }
+}

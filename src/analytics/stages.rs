@@ -281,3 +281,117 @@ pub fn stage_counts(statuses: &[MemberStatus]) -> Vec<StageCount> {
     }
     counts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::model::ActivityKind;
+
+    fn at(day: i64) -> i64 {
+        day * DAY + 10 * 3600
+    }
+
+    /// m1 asks on days 30–33 and m2 answers each within five minutes: both have 4 active
+    /// days and 4 responses (received / given). m3 first posts on day 35; m4 posted only on
+    /// day 0; m5 joined on day 38 and never posted.
+    fn fixture() -> GroupData {
+        let mut rows = vec![post(1, 4, at(0), "first!")];
+        for (offset, day) in (30..=33).enumerate() {
+            let question = 10 + 2 * offset as i64;
+            rows.push(post(question, 1, at(day), "How does this work?"));
+            rows.push(reply(question + 1, 2, at(day) + 300, question));
+        }
+        rows.push(post(40, 3, at(35), "hi, new here"));
+        rows.push(activity(41, 5, at(38), ActivityKind::Join, None, None));
+        let mut members: Vec<_> = (1..=5).map(member).collect();
+        members[4].joined_at = Some(at(38));
+        group(true, members, rows)
+    }
+
+    fn status(statuses: &[MemberStatus], member_id: i64) -> &MemberStatus {
+        statuses.iter().find(|status| status.member_id == member_id).unwrap()
+    }
+
+    #[test]
+    fn stage_rules_by_hand() {
+        let statuses = member_statuses(&fixture(), 40 * DAY, &StageConfig::default());
+        let stages: Vec<(i64, Stage, MemberState)> = statuses.iter().map(|status| (status.member_id, status.stage, status.state)).collect();
+        assert_eq!(
+            stages,
+            vec![
+                // 4 active days in the 28-day window and 4 responses received.
+                (1, Stage::Contributor, MemberState::Active),
+                // 4 active days and 4 responses given.
+                (2, Stage::Contributor, MemberState::Active),
+                // First post 5 days before as_of (< 14).
+                (3, Stage::Newcomer, MemberState::Active),
+                // Posted, but not in the last 90 days: Participant floor, and 40 days quiet
+                // makes the state Churned.
+                (4, Stage::Participant, MemberState::Churned),
+                // Joined 2 days ago, never posted: Observer; too young to be Silent.
+                (5, Stage::Observer, MemberState::Active),
+            ]
+        );
+        let m2 = status(&statuses, 2);
+        assert_eq!((m2.active_days_28, m2.responses_given_28, m2.responses_received_28, m2.posts_total), (4, 4, 0, 4));
+    }
+
+    #[test]
+    fn demotion_waits_for_the_grace_period() {
+        // Evaluations are on Mondays (days 4 + 7k: …, 53, 60, 67, 74) and at as_of. The
+        // window [t − 28, t) keeps days 30–33 until day 58; at day 60 only days 32–33
+        // remain, so m2 falls below the Contributor rule (2 < 0.9 × 4) from day 60.
+        // Demotion needs 14 days below: at day 73 it has been 13 days, at day 74 it is 14.
+        let data = fixture();
+        let at_73 = member_statuses(&data, 73 * DAY, &StageConfig::default());
+        assert_eq!(status(&at_73, 2).stage, Stage::Contributor);
+        assert_eq!(status(&at_73, 2).active_days_28, 0, "the raw rule no longer holds");
+        let at_74 = member_statuses(&data, 74 * DAY, &StageConfig::default());
+        assert_eq!(status(&at_74, 2).stage, Stage::Participant);
+        // A shorter grace period demotes earlier.
+        let short = StageConfig { grace_days: 7, ..StageConfig::default() };
+        assert_eq!(status(&member_statuses(&data, 67 * DAY, &short), 2).stage, Stage::Participant);
+    }
+
+    #[test]
+    fn states_by_hand() {
+        let config = StageConfig::default();
+        let day = |n: i64| n * DAY;
+        // Active within 7 days.
+        assert_eq!(member_state(Some(day(95)), Some(day(0)), None, day(100), &config), MemberState::Active);
+        // Quiet 10 days, member for 100: Silent.
+        assert_eq!(member_state(Some(day(90)), Some(day(0)), None, day(100), &config), MemberState::Silent);
+        // Quiet 30 days: Churned.
+        assert_eq!(member_state(Some(day(70)), Some(day(0)), None, day(100), &config), MemberState::Churned);
+        // Left the group: Churned even if active yesterday.
+        assert_eq!(member_state(Some(day(99)), Some(day(0)), Some(day(99) + 60), day(100), &config), MemberState::Churned);
+        // Quiet 8 days but a member for only 10: not Silent yet.
+        assert_eq!(member_state(Some(day(92)), Some(day(90)), None, day(100), &config), MemberState::Active);
+    }
+
+    #[test]
+    fn core_needs_eight_contributor_weeks_and_top_answerer() {
+        // m2 answers m1's question every day for 12 weeks: Contributor from its first
+        // Monday with 4 active days, Core once 8 of the last 12 weekly evaluations
+        // (including the current one) were Contributor. m1 is Contributor (responses
+        // received) but never answers, so never Core.
+        let mut rows = Vec::new();
+        for day in 4..88 {
+            rows.push(post(day * 2, 1, at(day), "What about this?"));
+            rows.push(reply(day * 2 + 1, 2, at(day) + 120, day * 2));
+        }
+        let data = group(true, vec![member(1), member(2)], rows);
+        // First activity day 4, so evaluations are on days 11, 18, 25, … and at as_of. m2 is
+        // Contributor at every one of them (7 active days and 7 answers by day 11). With
+        // as_of = day 53 the evaluations are 11, 18, 25, 32, 39, 46 and 53: seven, one short.
+        // With as_of = day 54 they are 11 … 53 and 54: eight, so m2 becomes Core (the
+        // partial week at as_of counts as the current week).
+        let before = member_statuses(&data, 53 * DAY, &StageConfig::default());
+        assert_eq!(status(&before, 2).stage, Stage::Contributor);
+        let after = member_statuses(&data, 54 * DAY, &StageConfig::default());
+        assert_eq!(status(&after, 2).stage, Stage::Core);
+        assert_eq!(status(&after, 1).stage, Stage::Contributor);
+        assert_eq!(stage_counts(&after).iter().map(|count| count.members).sum::<u64>(), 2);
+    }
+}

@@ -46,7 +46,15 @@ impl Store {
 
     /// Deletes a group and everything in it (used to regenerate the demo).
     pub fn delete_group(&mut self, id: GroupId) -> Result<()> {
-        self.conn.execute("DELETE FROM groups WHERE id = ?1", [id.0])?;
+        let tx = self.conn.transaction()?;
+        // The search index is kept by the store, not by triggers: drop the group's entries.
+        tx.execute(
+            "INSERT INTO activity_fts (activity_fts, rowid, text)
+             SELECT 'delete', id, text FROM activities WHERE group_id = ?1 AND text IS NOT NULL",
+            [id.0],
+        )?;
+        tx.execute("DELETE FROM groups WHERE id = ?1", [id.0])?;
+        tx.commit()?;
         Ok(())
     }
 }

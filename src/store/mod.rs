@@ -78,6 +78,8 @@ impl Store {
     fn configure(&mut self) -> Result<()> {
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 64 MiB of page cache: imports touch several indexes per row.
+        self.conn.pragma_update(None, "cache_size", -65_536)?;
         self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(())
     }

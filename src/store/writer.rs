@@ -58,6 +58,8 @@ pub struct ImportTx<'conn> {
     channels: HashMap<i64, HashMap<String, i64>>,
     members: HashMap<i64, HashMap<String, i64>>,
     touched_groups: Vec<GroupId>,
+    /// Row ids from this one on were written by this import (ids only grow within it).
+    first_new_activity: i64,
     counts: WriteCounts,
 }
 
@@ -65,8 +67,10 @@ impl Store {
     /// Starts a write of one archive. Nothing is visible to readers until `finish`.
     pub fn begin_import(&mut self) -> Result<ImportTx<'_>> {
         let tx = self.conn.transaction()?;
+        let first_new_activity = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM activities", [], |row| row.get(0))?;
         Ok(ImportTx {
             tx,
+            first_new_activity,
             channels: HashMap::new(),
             members: HashMap::new(),
             touched_groups: Vec::new(),
@@ -152,12 +156,22 @@ impl ImportTx<'_> {
     /// Inserts one activity. Returns its row id, or `None` when the store already had it
     /// (in which case an edited text is updated and counted as `updated`).
     pub fn insert_activity(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<Option<i64>> {
+        // Parents usually come before their replies: resolve them now with one index
+        // lookup, and leave the rest to `finish`.
+        let parent_id: Option<i64> = match activity.parent_platform_id {
+            Some(parent) => self
+                .tx
+                .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+                .query_row(params![group.0, parent], |row| row.get(0))
+                .optional()?,
+            None => None,
+        };
         let inserted = self
             .tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO activities
-                 (group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, text, raw_kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 (group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 group.0,
@@ -167,16 +181,13 @@ impl ImportTx<'_> {
                 activity.kind.as_str(),
                 activity.at,
                 activity.parent_platform_id,
+                parent_id,
                 activity.text,
                 activity.raw_kind,
             ])?;
         if inserted == 0 {
             self.counts.duplicates += 1;
-            let updated = self
-                .tx
-                .prepare_cached("UPDATE activities SET text = ?3 WHERE group_id = ?1 AND platform_id = ?2 AND text IS NOT ?3")?
-                .execute(params![group.0, activity.platform_id, activity.text])?;
-            self.counts.updated += updated as u64;
+            self.update_text(group, activity)?;
             return Ok(None);
         }
         match activity.kind {
@@ -186,6 +197,34 @@ impl ImportTx<'_> {
             ActivityKind::Leave => self.counts.leaves += 1,
         }
         Ok(Some(self.tx.last_insert_rowid()))
+    }
+
+    /// A stored activity seen again: a later export may carry an edited text. Rows that
+    /// are already in the search index get their entry replaced; rows of this import are
+    /// indexed with their final text by `finish`.
+    fn update_text(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<()> {
+        let stored: Option<(i64, Option<String>)> = self
+            .tx
+            .prepare_cached("SELECT id, text FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+            .query_row(params![group.0, activity.platform_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let Some((id, old_text)) = stored else { return Ok(()) };
+        if old_text.as_deref() == activity.text {
+            return Ok(());
+        }
+        if id < self.first_new_activity {
+            if let Some(old_text) = &old_text {
+                self.tx
+                    .prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
+                    .execute(params![id, old_text])?;
+            }
+            if let Some(text) = activity.text {
+                self.tx.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, text])?;
+            }
+        }
+        self.tx.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, activity.text])?;
+        self.counts.updated += 1;
+        Ok(())
     }
 
     /// Records what the demo generator knows about a member (persona, when it churned).
@@ -199,13 +238,19 @@ impl ImportTx<'_> {
     /// Resolves reply and reaction parents, refreshes each member's first/last seen,
     /// join and leave times from the activities, and commits.
     pub fn finish(self) -> Result<WriteCounts> {
+        // Parents that came after their replies in the export.
+        self.tx.execute(
+            "UPDATE activities SET parent_id =
+                (SELECT p.id FROM activities p WHERE p.group_id = activities.group_id AND p.platform_id = activities.parent_platform_id)
+             WHERE id >= ?1 AND parent_platform_id IS NOT NULL AND parent_id IS NULL",
+            [self.first_new_activity],
+        )?;
+        // The search index, in one pass over this import's rows.
+        self.tx.execute(
+            "INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1 AND text IS NOT NULL",
+            [self.first_new_activity],
+        )?;
         for group in &self.touched_groups {
-            self.tx.execute(
-                "UPDATE activities SET parent_id =
-                    (SELECT p.id FROM activities p WHERE p.group_id = activities.group_id AND p.platform_id = activities.parent_platform_id)
-                 WHERE group_id = ?1 AND parent_platform_id IS NOT NULL AND parent_id IS NULL",
-                [group.0],
-            )?;
             self.tx.execute(
                 "UPDATE members SET
                     first_seen_at = (SELECT MIN(at) FROM activities a WHERE a.member_id = members.id),

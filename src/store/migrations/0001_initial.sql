@@ -58,22 +58,9 @@ CREATE INDEX activities_member_at ON activities (member_id, at);
 CREATE INDEX activities_parent ON activities (parent_id);
 
 -- Full-text search over message text (external content: the text lives once, in activities).
+-- The store keeps it in step itself, in bulk at the end of each import, instead of with
+-- per-row triggers, which made imports four times slower.
 CREATE VIRTUAL TABLE activity_fts USING fts5 (text, content = 'activities', content_rowid = 'id');
-
-CREATE TRIGGER activities_fts_insert AFTER INSERT ON activities WHEN new.text IS NOT NULL BEGIN
-    INSERT INTO activity_fts (rowid, text) VALUES (new.id, new.text);
-END;
-
-CREATE TRIGGER activities_fts_delete AFTER DELETE ON activities WHEN old.text IS NOT NULL BEGIN
-    INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-
-CREATE TRIGGER activities_fts_update AFTER UPDATE OF text ON activities BEGIN
-    INSERT INTO activity_fts (activity_fts, rowid, text)
-        SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
-    INSERT INTO activity_fts (rowid, text)
-        SELECT new.id, new.text WHERE new.text IS NOT NULL;
-END;
 
 -- What the demo generator knows about its own members, so that churn warnings can be
 -- backtested against the truth.

@@ -1,0 +1,26 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// The folder of real-format samples (`HEARTH_DATASETS`), or `None` after saying loudly
+/// that the test is skipped. `make test` always sets it; a set but wrong folder fails.
+#[allow(dead_code)]
+pub fn datasets(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("HEARTH_DATASETS") {
+        None => {
+            eprintln!("HEARTH_DATASETS is not set: skipping {test} (make test sets it)");
+            None
+        }
+        Some(folder) => {
+            let folder = PathBuf::from(folder);
+            assert!(folder.is_dir(), "HEARTH_DATASETS={} is not a folder", folder.display());
+            Some(folder)
+        }
+    }
+}
+
+/// Path of the `hearth` binary Cargo built for these tests.
+#[allow(dead_code)]
+pub fn hearth_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hearth"))
+}
