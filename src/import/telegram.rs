@@ -1561,6 +1561,28 @@ mod tests {
     }
 
     #[test]
+    fn chat_without_id_is_refused_even_when_its_messages_come_first() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("result.json");
+        let message = r#"{"id": 1, "type": "message", "date_unixtime": "1714557600", "from_id": "user1", "text": "hi"}"#;
+        std::fs::write(
+            &path,
+            format!(r#"{{"messages": [{message}], "name": "No id"}}"#),
+        )
+        .unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let error = import_file(&mut store, &path).unwrap_err();
+        let ImportError::Malformed { problem, hint, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert!(
+            problem.contains("no chat `id`") && hint.contains("export the chat again"),
+            "{error}"
+        );
+        assert_eq!(store.group_count().unwrap(), 0);
+    }
+
+    #[test]
     fn missing_file_is_an_io_error() {
         let mut store = Store::open_in_memory().unwrap();
         let error = import_file(&mut store, &fixture("no_such_export.json")).unwrap_err();
