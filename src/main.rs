@@ -152,7 +152,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out!("{:>4}  {:<10} {:<32} {:>8} {:>9}  kind", "id", "platform", "name", "members", "messages");
                 for summary in groups {
                     let group = &summary.group;
-                    let kind = if group.is_demo { "demo" } else if group.is_archive { "archive" } else { "live" };
+                    let kind = if group.is_demo {
+                        "demo"
+                    } else if group.is_archive {
+                        "archive"
+                    } else {
+                        "live"
+                    };
                     out!(
                         "{:>4}  {:<10} {:<32} {:>8} {:>9}  {kind}",
                         group.id.0,
@@ -238,7 +244,14 @@ fn print_import(summary: &api::ImportSummary, archive: &Path) {
     }
     out!(
         "  {} channels, {} members, {} messages, {} reactions, {} joins, {} leaves new; {} already stored, {} updated",
-        summary.channels, summary.members, summary.messages, summary.reactions, summary.joins, summary.leaves, summary.duplicates, summary.updated
+        summary.channels,
+        summary.members,
+        summary.messages,
+        summary.reactions,
+        summary.joins,
+        summary.leaves,
+        summary.duplicates,
+        summary.updated
     );
     for skipped in &summary.skipped {
         out!("  skipped {}: {}", skipped.count, skipped.reason);

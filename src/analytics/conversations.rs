@@ -40,8 +40,36 @@ pub struct ConversationConfig {
 impl Default for ConversationConfig {
     fn default() -> Self {
         let words = [
-            "how", "what", "why", "when", "where", "who", "which", "is", "are", "can", "could", "does", "do", "should", "would",
-            "will", "anyone", "any", "怎么", "如何", "为什么", "什么", "哪", "谁", "是否", "能否", "可以", "请问", "有没有", "有人",
+            "how",
+            "what",
+            "why",
+            "when",
+            "where",
+            "who",
+            "which",
+            "is",
+            "are",
+            "can",
+            "could",
+            "does",
+            "do",
+            "should",
+            "would",
+            "will",
+            "anyone",
+            "any",
+            "怎么",
+            "如何",
+            "为什么",
+            "什么",
+            "哪",
+            "谁",
+            "是否",
+            "能否",
+            "可以",
+            "请问",
+            "有没有",
+            "有人",
         ];
         ConversationConfig { gap_seconds: 30 * 60, question_words: words.iter().map(|word| word.to_string()).collect() }
     }
@@ -153,7 +181,8 @@ mod tests {
     #[test]
     fn without_threads_gaps_under_thirty_minutes_chain_messages() {
         // Unthreaded: 0 and 1000 s chain (gap 1000 < 1800); 5000 starts anew (gap 4000).
-        let data = group(false, vec![member(1), member(2)], vec![post(1, 1, 0, "hi all"), post(2, 2, 1000, "hello"), post(3, 2, 5000, "later")]);
+        let data =
+            group(false, vec![member(1), member(2)], vec![post(1, 1, 0, "hi all"), post(2, 2, 1000, "hello"), post(3, 2, 5000, "later")]);
         let index = Index::new(&data);
         let found = conversations(&index, false, &ConversationConfig::default());
         assert_eq!(found.len(), 2);

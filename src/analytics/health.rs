@@ -62,9 +62,7 @@ impl MetricId {
     pub fn unit(self) -> Unit {
         match self {
             MetricId::MessagesPerActiveMember | MetricId::Stickiness | MetricId::ParticipationEvenness => Unit::Ratio,
-            MetricId::Retention7d | MetricId::NewcomerWeek2Retention | MetricId::EffectiveAnswerRate | MetricId::NoiseShare => {
-                Unit::Share
-            }
+            MetricId::Retention7d | MetricId::NewcomerWeek2Retention | MetricId::EffectiveAnswerRate | MetricId::NoiseShare => Unit::Share,
             MetricId::ReplyLatencyP90 => Unit::Seconds,
             MetricId::AnswererAbsenceFactor => Unit::Members,
         }
@@ -269,8 +267,12 @@ pub fn metric_values(data: &GroupData, as_of: UnixSeconds, config: &HealthConfig
     // window, so that every question counted had its whole window before `as_of`.
     let question_from = period_start - config.answer_window_seconds;
     let question_to = as_of - config.answer_window_seconds;
-    let questions: Vec<_> =
-        found.iter().filter(|conversation| conversation.is_question && conversation.started_at >= question_from && conversation.started_at < question_to).collect();
+    let questions: Vec<_> = found
+        .iter()
+        .filter(|conversation| {
+            conversation.is_question && conversation.started_at >= question_from && conversation.started_at < question_to
+        })
+        .collect();
     let answered = questions
         .iter()
         .filter(|question| question.response.is_some_and(|response| response.at - question.started_at <= config.answer_window_seconds))
@@ -499,7 +501,8 @@ mod tests {
     fn missing_metrics_are_left_out_and_weights_rescaled() {
         // Only two metrics have data: retention at its target (norm 1) and reply latency at
         // its low threshold (norm 0). Weights 0.25 and 0.15 rescale to 0.625 and 0.375.
-        let mut values: BTreeMap<MetricId, Option<f64>> = HealthConfig::default().targets.iter().map(|target| (target.metric, None)).collect();
+        let mut values: BTreeMap<MetricId, Option<f64>> =
+            HealthConfig::default().targets.iter().map(|target| (target.metric, None)).collect();
         values.insert(MetricId::Retention7d, Some(0.63));
         values.insert(MetricId::ReplyLatencyP90, Some(1800.0));
         let report = score_values(&values, 0, &HealthConfig::default());
@@ -546,7 +549,11 @@ mod tests {
             for id in 1..=120 {
                 let author = (next() % 8 + 1) as i64;
                 let at = (next() % (30 * DAY as u64)) as i64;
-                let row = if id > 1 && next() % 3 == 0 { reply(id, author, at, (next() % (id as u64 - 1) + 1) as i64) } else { post(id, author, at, "what now?") };
+                let row = if id > 1 && next() % 3 == 0 {
+                    reply(id, author, at, (next() % (id as u64 - 1) + 1) as i64)
+                } else {
+                    post(id, author, at, "what now?")
+                };
                 rows.push(row);
             }
             let data = group(next() % 2 == 0, members.clone(), rows.clone());

@@ -49,7 +49,7 @@ pub fn char_entropy_bits(text: &str) -> f64 {
 pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
     match text {
         None => false,
-        Some(text) if text.is_empty() => false,
+        Some("") => false,
         Some(text) => {
             let trimmed = text.trim();
             trimmed.is_empty() || char_entropy_bits(trimmed) < config.min_entropy_bits

@@ -220,7 +220,11 @@ pub fn dashboard(store: &Store, group: GroupId, now: UnixSeconds) -> Result<Dash
         .map(|stage| StageTotal {
             stage,
             members: stage_states.iter().filter(|count| count.stage == stage).map(|count| count.members).sum(),
-            active: stage_states.iter().filter(|count| count.stage == stage && count.state == MemberState::Active).map(|count| count.members).sum(),
+            active: stage_states
+                .iter()
+                .filter(|count| count.stage == stage && count.state == MemberState::Active)
+                .map(|count| count.members)
+                .sum(),
         })
         .collect();
     let weekly = weekly_active(&data, as_of);

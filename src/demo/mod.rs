@@ -165,7 +165,8 @@ fn busyness(day: i64) -> f64 {
 /// Newcomer waves (a conference talk, a release, a blog post) and how well each was
 /// welcomed: the chance that a newcomer's first message gets an answer.
 fn arrivals(day: i64) -> (f64, f64) {
-    const WAVES: &[(i64, f64, f64)] = &[(28, 22.0, 0.9), (95, 18.0, 0.85), (180, 26.0, 0.3), (262, 16.0, 0.85), (345, 24.0, 0.35), (400, 14.0, 0.9)];
+    const WAVES: &[(i64, f64, f64)] =
+        &[(28, 22.0, 0.9), (95, 18.0, 0.85), (180, 26.0, 0.3), (262, 16.0, 0.85), (345, 24.0, 0.35), (400, 14.0, 0.9)];
     for &(start, per_day, welcome) in WAVES {
         if (start..start + 6).contains(&day) {
             return (per_day, welcome);
@@ -184,12 +185,29 @@ impl Simulation {
         let index = self.members.len();
         let name = text::member_name(&mut self.rng, index);
         let rate = self.rng.lognormal(0.35);
-        self.members.push(SimMember { name, persona, join_at, rate, fade_from: None, churn_day: None, intro: None, is_bot: persona == Persona::Bot });
+        self.members.push(SimMember {
+            name,
+            persona,
+            join_at,
+            rate,
+            fade_from: None,
+            churn_day: None,
+            intro: None,
+            is_bot: persona == Persona::Bot,
+        });
         self.push(join_at, index, GENERAL, ActivityKind::Join, None, None);
         index
     }
 
-    fn push(&mut self, at: UnixSeconds, member: usize, channel: usize, kind: ActivityKind, parent: Option<u64>, text: Option<String>) -> u64 {
+    fn push(
+        &mut self,
+        at: UnixSeconds,
+        member: usize,
+        channel: usize,
+        kind: ActivityKind,
+        parent: Option<u64>,
+        text: Option<String>,
+    ) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         self.events.push(Event { id, at, member, channel, kind, parent, text });
@@ -323,7 +341,14 @@ impl Simulation {
         // Hearth Bot's weekly announcement, Mondays 09:00 UTC.
         if day % 7 == 0 {
             let bot = self.members.iter().position(|member| member.name == "Hearth Bot").expect("founder bot");
-            self.push(day_start(day) + 9 * 3600, bot, ANNOUNCEMENTS, ActivityKind::Message, None, Some("Weekly digest: new releases, meetups and good first issues.".into()));
+            self.push(
+                day_start(day) + 9 * 3600,
+                bot,
+                ANNOUNCEMENTS,
+                ActivityKind::Message,
+                None,
+                Some("Weekly digest: new releases, meetups and good first issues.".into()),
+            );
         }
 
         let mut threads: Vec<OpenThread> = Vec::new();
@@ -337,7 +362,14 @@ impl Simulation {
                 let text = text::introduction(&mut self.rng);
                 let root = self.push(at, member, INTRODUCTIONS, ActivityKind::Message, None, Some(text));
                 day_posts.push((root, member, at));
-                threads.push(OpenThread { root, starter: member, last_at: at, channel: INTRODUCTIONS, is_question: true, answerable: answered });
+                threads.push(OpenThread {
+                    root,
+                    starter: member,
+                    last_at: at,
+                    channel: INTRODUCTIONS,
+                    is_question: true,
+                    answerable: answered,
+                });
                 if answered {
                     self.welcome(root, member, at, day, &active, &mut day_posts);
                 }
@@ -368,8 +400,7 @@ impl Simulation {
         }
 
         // Replies go to today's answerable threads, questions first, never to one's own.
-        for slot in 0..reply_slots.len() {
-            let member = reply_slots[slot];
+        for member in reply_slots {
             let candidates: Vec<usize> =
                 (0..threads.len()).filter(|&thread| threads[thread].answerable && threads[thread].starter != member).collect();
             if candidates.is_empty() {
@@ -398,16 +429,30 @@ impl Simulation {
     }
 
     /// A newcomer's introduction answered by someone from the core or the regulars.
-    fn welcome(&mut self, root: u64, newcomer: usize, at: UnixSeconds, day: i64, active: &[usize], day_posts: &mut Vec<(u64, usize, UnixSeconds)>) {
+    fn welcome(
+        &mut self,
+        root: u64,
+        newcomer: usize,
+        at: UnixSeconds,
+        day: i64,
+        active: &[usize],
+        day_posts: &mut Vec<(u64, usize, UnixSeconds)>,
+    ) {
         let welcomers: Vec<usize> = active
             .iter()
             .copied()
-            .filter(|&member| member != newcomer && matches!(self.members[member].persona, Persona::Core | Persona::CoreDrifting | Persona::Regular))
+            .filter(|&member| {
+                member != newcomer && matches!(self.members[member].persona, Persona::Core | Persona::CoreDrifting | Persona::Regular)
+            })
             .collect();
         let Some(&welcomer) = (!welcomers.is_empty()).then(|| self.rng.pick(&welcomers)) else { return };
         let delay = (self.rng.lognormal(1.0) * 600.0) as i64 + 30;
         let reply_at = (at + delay).min(day_start(day + 1) + 20 * 3600).min(day_start(DAYS) - 1);
-        let text = if self.rng.chance(0.5) { "Welcome! The contributing guide is pinned in #help.".to_string() } else { "欢迎！新手任务在 #help 置顶里。".to_string() };
+        let text = if self.rng.chance(0.5) {
+            "Welcome! The contributing guide is pinned in #help.".to_string()
+        } else {
+            "欢迎！新手任务在 #help 置顶里。".to_string()
+        };
         let id = self.push(reply_at, welcomer, INTRODUCTIONS, ActivityKind::Reply, Some(root), Some(text));
         day_posts.push((id, welcomer, reply_at));
     }
@@ -483,7 +528,10 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
         store.delete_group(group.id)?;
     }
     let mut tx = store.begin_import()?;
-    let group = tx.upsert_group(&NewGroup { platform: Platform::Demo, platform_id: GROUP_PLATFORM_ID, name: GROUP_NAME, is_archive: true, is_demo: true }, now)?;
+    let group = tx.upsert_group(
+        &NewGroup { platform: Platform::Demo, platform_id: GROUP_PLATFORM_ID, name: GROUP_NAME, is_archive: true, is_demo: true },
+        now,
+    )?;
     let mut channel_ids = Vec::new();
     for (platform_id, name) in CHANNELS {
         channel_ids.push(tx.upsert_channel(group, platform_id, name)?);

@@ -5,8 +5,8 @@
 use super::rng::Rng;
 
 const GIVEN: &[&str] = &[
-    "Alice", "Bram", "Chen", "Dana", "Elif", "Felix", "Grace", "Hiro", "Ines", "Jonas", "Kai", "Lena", "Mateo", "Nadia", "Omar",
-    "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Xavier", "Yara", "Zoe", "Ana", "Ben", "Carla", "Dev",
+    "Alice", "Bram", "Chen", "Dana", "Elif", "Felix", "Grace", "Hiro", "Ines", "Jonas", "Kai", "Lena", "Mateo", "Nadia", "Omar", "Priya",
+    "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Xavier", "Yara", "Zoe", "Ana", "Ben", "Carla", "Dev",
 ];
 const FAMILY: &[&str] =
     &["Chen", "Okafor", "Müller", "Silva", "Kowalski", "Nguyen", "Haddad", "Larsen", "Tanaka", "García", "Novak", "Rossi", "Singh", "Park"];
@@ -23,10 +23,21 @@ pub fn member_name(rng: &mut Rng, index: usize) -> String {
 }
 
 const TOPICS: &[&str] = &[
-    "the build cache", "async runtimes", "the plugin API", "cross-compiling for ARM", "the release notes", "code review",
-    "the docs site", "CI on Windows", "memory usage", "the config format", "error messages", "the benchmark suite",
+    "the build cache",
+    "async runtimes",
+    "the plugin API",
+    "cross-compiling for ARM",
+    "the release notes",
+    "code review",
+    "the docs site",
+    "CI on Windows",
+    "memory usage",
+    "the config format",
+    "error messages",
+    "the benchmark suite",
 ];
-const ZH_TOPICS: &[&str] = &["构建缓存", "异步运行时", "插件接口", "交叉编译", "发布说明", "代码评审", "文档网站", "内存占用", "配置格式", "性能测试"];
+const ZH_TOPICS: &[&str] =
+    &["构建缓存", "异步运行时", "插件接口", "交叉编译", "发布说明", "代码评审", "文档网站", "内存占用", "配置格式", "性能测试"];
 
 pub fn question(rng: &mut Rng) -> String {
     let topic = rng.pick(TOPICS);

@@ -68,6 +68,8 @@ pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     Err(ImportError::Unsupported {
         path: path.to_path_buf(),
         problem: "no export this version of Hearth can read was found here".into(),
-        hint: "give a Telegram Desktop result.json (Settings > Advanced > Export chat history, format JSON), or name the format with --format".into(),
+        hint:
+            "give a Telegram Desktop result.json (Settings > Advanced > Export chat history, format JSON), or name the format with --format"
+                .into(),
     })
 }

@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use chrono::NaiveDateTime;
-use serde::de::{
-    self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor,
-};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
 use serde_json::error::Category;
 
@@ -37,12 +35,10 @@ const PROGRESS_STEP: &str = "Reading messages";
 /// writes `null` as the name).
 const DELETED_ACCOUNT: &str = "Deleted Account";
 
-const EXPORT_HINT: &str =
-    "in Telegram Desktop open the chat, choose \u{22ee} > Export chat history, pick the format \
+const EXPORT_HINT: &str = "in Telegram Desktop open the chat, choose \u{22ee} > Export chat history, pick the format \
                            \"Machine-readable JSON\", and import the result.json it writes";
 
-const REEXPORT_HINT: &str =
-    "export the chat again from Telegram Desktop (\u{22ee} > Export chat history, format \
+const REEXPORT_HINT: &str = "export the chat again from Telegram Desktop (\u{22ee} > Export chat history, format \
                              \"Machine-readable JSON\") and import the new result.json";
 
 /// For a file that parses but lacks what every Telegram Desktop export has.
@@ -70,26 +66,15 @@ const FULL_EXPORT_KEYS: &[&str] = &[
 /// people sometimes save from a bot and mistake for an export.
 const BOT_API_KEYS: &[&str] = &["ok", "result", "update_id", "message_id"];
 
-const SKIP_UNATTRIBUTED_REACTIONS: &str =
-    "reactions whose reactor the export does not name (Telegram lists only recent reactors)";
+const SKIP_UNATTRIBUTED_REACTIONS: &str = "reactions whose reactor the export does not name (Telegram lists only recent reactors)";
 const SKIP_NAMELESS_MEMBER: &str = "invited or removed member without a name (deleted account)";
 const SKIP_NO_AUTHOR: &str = "message without an author (no from_id)";
 const SKIP_UNSUPPORTED: &str = "message Telegram Desktop could not export (type \"unsupported\")";
 
 /// Imports the chat exported at `path`: a `result.json`, or the export folder holding one.
-pub fn import(
-    store: &mut Store,
-    path: &Path,
-    now: UnixSeconds,
-    progress: ProgressSink<'_>,
-) -> Result<Outcome, ImportError> {
+pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
     let file = export_file(path)?;
-    let total = std::fs::metadata(&file)
-        .map_err(|source| ImportError::Io {
-            path: file.clone(),
-            source,
-        })?
-        .len();
+    let total = std::fs::metadata(&file).map_err(|source| ImportError::Io { path: file.clone(), source })?.len();
 
     // Every write below happens in this one transaction. Each `?` before `finish` drops it,
     // which rolls it back, so a bad file leaves the store exactly as it was.
@@ -106,30 +91,14 @@ pub fn import(
         session.finish_chat(&file)?
     };
     let counts = tx.finish()?;
-    progress(&Progress {
-        step: PROGRESS_STEP.into(),
-        done: total,
-        total: Some(total),
-    });
-    Ok(Outcome {
-        format: FORMAT,
-        groups: store.group(group)?.into_iter().collect(),
-        counts,
-        skipped,
-    })
+    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }
 
 /// The `result.json` to read: `path` itself, or the one inside the export folder `path`.
 fn export_file(path: &Path) -> Result<PathBuf, ImportError> {
-    let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(if metadata.is_dir() {
-        path.join(EXPORT_FILE_NAME)
-    } else {
-        path.to_path_buf()
-    })
+    let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    Ok(if metadata.is_dir() { path.join(EXPORT_FILE_NAME) } else { path.to_path_buf() })
 }
 
 /// Counts the bytes the parser has pulled from the file, for progress reports.
@@ -168,16 +137,11 @@ impl Header {
     /// Whether messages can be written: the group's key and name are known. Saved Messages
     /// and Replies exports have no `name` at all, so their type is enough.
     fn is_complete(&self) -> bool {
-        self.id.is_some()
-            && (self.name.is_some()
-                || matches!(self.kind.as_deref(), Some("saved_messages" | "replies")))
+        self.id.is_some() && (self.name.is_some() || matches!(self.kind.as_deref(), Some("saved_messages" | "replies")))
     }
 
     fn display_name(&self, id: i64) -> String {
-        match (
-            self.name.clone().flatten().filter(|name| !name.is_empty()),
-            self.kind.as_deref(),
-        ) {
+        match (self.name.clone().flatten().filter(|name| !name.is_empty()), self.kind.as_deref()) {
             (Some(name), _) => name,
             (None, Some("saved_messages")) => "Saved Messages".to_string(),
             (None, Some("replies")) => "Replies".to_string(),
@@ -196,10 +160,7 @@ enum Failure {
 
 impl Failure {
     fn malformed(problem: impl Into<String>, hint: impl Into<String>) -> Failure {
-        Failure::Malformed {
-            problem: problem.into(),
-            hint: hint.into(),
-        }
+        Failure::Malformed { problem: problem.into(), hint: hint.into() }
     }
 }
 
@@ -238,8 +199,7 @@ struct Names {
 impl Names {
     fn note(&mut self, name: &str, platform_id: &str) {
         if self.latest.get(name).map(String::as_str) != Some(platform_id) {
-            self.latest
-                .insert(name.to_string(), platform_id.to_string());
+            self.latest.insert(name.to_string(), platform_id.to_string());
         }
         if !self.first.contains_key(name) {
             self.first.insert(name.to_string(), platform_id.to_string());
@@ -281,12 +241,7 @@ struct Session<'a, 'conn> {
 }
 
 impl<'a, 'conn> Session<'a, 'conn> {
-    fn new(
-        tx: &'a mut ImportTx<'conn>,
-        now: UnixSeconds,
-        total_bytes: u64,
-        progress: &'a mut dyn FnMut(&Progress),
-    ) -> Self {
+    fn new(tx: &'a mut ImportTx<'conn>, now: UnixSeconds, total_bytes: u64, progress: &'a mut dyn FnMut(&Progress)) -> Self {
         Session {
             tx,
             now,
@@ -311,22 +266,14 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     /// Streams `file` through the visitors once.
     fn read(&mut self, file: &Path, pass: Pass) -> Result<(), ImportError> {
-        let handle = File::open(file).map_err(|source| ImportError::Io {
-            path: file.to_path_buf(),
-            source,
-        })?;
+        let handle = File::open(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
         self.pass = pass;
         self.bytes_read = Rc::new(Cell::new(0));
         self.messages_read = 0;
         self.last_message_id = None;
-        let reader = BufReader::new(CountingReader {
-            inner: handle,
-            bytes_read: Rc::clone(&self.bytes_read),
-        });
+        let reader = BufReader::new(CountingReader { inner: handle, bytes_read: Rc::clone(&self.bytes_read) });
         let mut deserializer = serde_json::Deserializer::from_reader(reader);
-        let result = ChatSeed { session: self }
-            .deserialize(&mut deserializer)
-            .and_then(|()| deserializer.end());
+        let result = ChatSeed { session: self }.deserialize(&mut deserializer).and_then(|()| deserializer.end());
         result.map_err(|error| self.import_error(file, error))?;
         if pass == Pass::Whole && self.messages_deferred && self.header.id.is_none() {
             return Err(ImportError::Malformed {
@@ -354,14 +301,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
         let position = self.position(&error);
         match self.failure.take() {
             Some(Failure::Store(error)) => return ImportError::Store(error),
-            Some(Failure::Malformed { problem, hint }) => {
-                return ImportError::Malformed {
-                    path,
-                    position,
-                    problem,
-                    hint,
-                }
-            }
+            Some(Failure::Malformed { problem, hint }) => return ImportError::Malformed { path, position, problem, hint },
             None => {}
         }
         let message = bare_message(&error);
@@ -372,25 +312,19 @@ impl<'a, 'conn> Session<'a, 'conn> {
                 "the file ends in the middle of the export: it is truncated (the export or a copy of it did not finish)".to_string(),
                 REEXPORT_HINT.to_string(),
             ),
-            Category::Syntax => (format!("this is not valid JSON ({message})"), format!("{EXPORT_HINT}; the HTML export cannot be imported")),
+            Category::Syntax => {
+                (format!("this is not valid JSON ({message})"), format!("{EXPORT_HINT}; the HTML export cannot be imported"))
+            }
             Category::Data => (format!("this is not a Telegram Desktop chat export ({message})"), EXPORT_HINT.to_string()),
         };
-        ImportError::Malformed {
-            path,
-            position,
-            problem,
-            hint,
-        }
+        ImportError::Malformed { path, position, problem, hint }
     }
 
     /// "line L, column C", and which message when the parser was inside `messages`.
     fn position(&self, error: &serde_json::Error) -> String {
         let mut position = format!("line {}, column {}", error.line(), error.column());
         if self.reading_messages {
-            position.push_str(&format!(
-                ", message {} of `messages`",
-                self.messages_read + 1
-            ));
+            position.push_str(&format!(", message {} of `messages`", self.messages_read + 1));
             if let Some(previous) = self.last_message_id {
                 position.push_str(&format!(", the one after id {previous}"));
             }
@@ -406,11 +340,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     fn report_progress(&mut self) {
         let done = self.bytes_read.get().min(self.total_bytes);
-        (self.progress)(&Progress {
-            step: PROGRESS_STEP.into(),
-            done,
-            total: Some(self.total_bytes),
-        });
+        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
     }
 
     /// Writes the group and its one channel, once the header is known.
@@ -418,18 +348,10 @@ impl<'a, 'conn> Session<'a, 'conn> {
         if let Some(chat) = self.chat {
             return Ok(chat);
         }
-        let id = self.header.id.ok_or_else(|| {
-            Failure::malformed("the export has messages but no chat `id`", damaged_hint())
-        })?;
+        let id = self.header.id.ok_or_else(|| Failure::malformed("the export has messages but no chat `id`", damaged_hint()))?;
         let platform_id = id.to_string();
         let name = self.header.display_name(id);
-        let group = NewGroup {
-            platform: Platform::Telegram,
-            platform_id: &platform_id,
-            name: &name,
-            is_archive: true,
-            is_demo: false,
-        };
+        let group = NewGroup { platform: Platform::Telegram, platform_id: &platform_id, name: &name, is_archive: true, is_demo: false };
         let group = self.tx.upsert_group(&group, self.now)?;
         // A Telegram chat has no sub-channels (forum topics aside): the chat is the channel.
         let channel = self.tx.upsert_channel(group, &platform_id, &name)?;
@@ -439,28 +361,17 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     /// The member with `platform_id`, written if new; `name` is what the export shows.
-    fn member(
-        &mut self,
-        chat: Chat,
-        platform_id: &str,
-        name: Option<&str>,
-    ) -> Result<i64, StoreError> {
+    fn member(&mut self, chat: Chat, platform_id: &str, name: Option<&str>) -> Result<i64, StoreError> {
         let name = name.filter(|name| !name.is_empty());
         if let Some(name) = name {
             self.names.note(name, platform_id);
         }
-        let member = NewMember {
-            platform_id,
-            display_name: name.unwrap_or(DELETED_ACCOUNT),
-            is_bot: false,
-        };
+        let member = NewMember { platform_id, display_name: name.unwrap_or(DELETED_ACCOUNT), is_bot: false };
         self.tx.upsert_member(chat.group, &member)
     }
 
     fn write_message(&mut self, chat: Chat, message: RawMessage) -> Result<(), Failure> {
-        let id = message
-            .id
-            .ok_or_else(|| Failure::malformed("a message has no `id`", damaged_hint()))?;
+        let id = message.id.ok_or_else(|| Failure::malformed("a message has no `id`", damaged_hint()))?;
         // Telegram Desktop writes only the id of a message it cannot export, not even a date.
         if message.kind.as_deref() == Some("unsupported") {
             self.skip(SKIP_UNSUPPORTED, 1);
@@ -470,10 +381,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
         match message.kind.as_deref().unwrap_or("message") {
             "message" => self.write_post(chat, id, time, message)?,
             "service" => self.write_service(chat, id, time, message)?,
-            other => self.skip(
-                format!("message of a type Hearth does not know ({other})"),
-                1,
-            ),
+            other => self.skip(format!("message of a type Hearth does not know ({other})"), 1),
         }
         Ok(())
     }
@@ -481,63 +389,33 @@ impl<'a, 'conn> Session<'a, 'conn> {
     fn message_time(&mut self, id: i64, message: &RawMessage) -> Result<MessageTime, Failure> {
         let local = match message.date.as_deref() {
             Some(date) => Some(parse_local_time(date).ok_or_else(|| {
-                Failure::malformed(
-                    format!(
-                        "message {id} has the date {date:?}, not a time like 2024-05-01T12:00:00"
-                    ),
-                    damaged_hint(),
-                )
+                Failure::malformed(format!("message {id} has the date {date:?}, not a time like 2024-05-01T12:00:00"), damaged_hint())
             })?),
             None => None,
         };
         Ok(match (message.date_unixtime, local) {
             (Some(at), Some(local)) => {
                 self.local_offset = Some(local - at);
-                MessageTime {
-                    at,
-                    local_offset: self.local_offset,
-                }
+                MessageTime { at, local_offset: self.local_offset }
             }
-            (Some(at), None) => MessageTime {
-                at,
-                local_offset: self.local_offset,
-            },
+            (Some(at), None) => MessageTime { at, local_offset: self.local_offset },
             // Older exports have no `date_unixtime`; `date` is then the exporting computer's
             // local time, and the file does not say which zone that was. Read it as UTC until
             // the import lets the user name the zone (import issue #3). Reactions of such a
             // message are read the same way, so that they stay in order with it.
-            (None, Some(local)) => MessageTime {
-                at: local,
-                local_offset: Some(0),
-            },
-            (None, None) => {
-                return Err(Failure::malformed(
-                    format!("message {id} has no `date` or `date_unixtime`"),
-                    damaged_hint(),
-                ))
-            }
+            (None, Some(local)) => MessageTime { at: local, local_offset: Some(0) },
+            (None, None) => return Err(Failure::malformed(format!("message {id} has no `date` or `date_unixtime`"), damaged_hint())),
         })
     }
 
-    fn write_post(
-        &mut self,
-        chat: Chat,
-        id: i64,
-        time: MessageTime,
-        message: RawMessage,
-    ) -> Result<(), StoreError> {
+    fn write_post(&mut self, chat: Chat, id: i64, time: MessageTime, message: RawMessage) -> Result<(), StoreError> {
         let Some(author) = message.from_id.as_deref() else {
             self.skip(SKIP_NO_AUTHOR, 1);
             return Ok(());
         };
         let member_id = self.member(chat, author, message.from.as_deref())?;
         let raw_kind = message.media_kind();
-        let text = message
-            .text
-            .as_ref()
-            .or(message.text_entities.as_ref())
-            .map(|text| text.0.as_str())
-            .filter(|text| !text.is_empty());
+        let text = message.text.as_ref().or(message.text_entities.as_ref()).map(|text| text.0.as_str()).filter(|text| !text.is_empty());
         let platform_id = id.to_string();
         let parent = message.reply_to_message_id.map(|parent| parent.to_string());
         self.tx.insert_activity(
@@ -546,11 +424,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
                 channel_id: chat.channel,
                 member_id,
                 platform_id: &platform_id,
-                kind: if parent.is_some() {
-                    ActivityKind::Reply
-                } else {
-                    ActivityKind::Message
-                },
+                kind: if parent.is_some() { ActivityKind::Reply } else { ActivityKind::Message },
                 at: time.at,
                 parent_platform_id: parent.as_deref(),
                 text,
@@ -565,13 +439,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     /// One reaction activity per reactor the export names. Telegram lists only the most
     /// recent reactors of each emoji, so the rest of `count` is counted as skipped.
-    fn write_reaction(
-        &mut self,
-        chat: Chat,
-        message_id: &str,
-        time: MessageTime,
-        reaction: RawReaction,
-    ) -> Result<(), StoreError> {
+    fn write_reaction(&mut self, chat: Chat, message_id: &str, time: MessageTime, reaction: RawReaction) -> Result<(), StoreError> {
         let emoji = match (reaction.emoji, reaction.document_id, reaction.kind) {
             (Some(emoji), _, _) => emoji,
             (None, Some(document), _) => format!("custom_emoji:{document}"),
@@ -601,20 +469,11 @@ impl<'a, 'conn> Session<'a, 'conn> {
             )?;
             attributed += 1;
         }
-        self.skip(
-            SKIP_UNATTRIBUTED_REACTIONS,
-            reaction.count.max(listed) - attributed,
-        );
+        self.skip(SKIP_UNATTRIBUTED_REACTIONS, reaction.count.max(listed) - attributed);
         Ok(())
     }
 
-    fn write_service(
-        &mut self,
-        chat: Chat,
-        id: i64,
-        time: MessageTime,
-        message: RawMessage,
-    ) -> Result<(), StoreError> {
+    fn write_service(&mut self, chat: Chat, id: i64, time: MessageTime, message: RawMessage) -> Result<(), StoreError> {
         let action = message.action.as_deref().unwrap_or("no action");
         match action {
             "join_group_by_link" | "join_group_by_request" => {
@@ -624,26 +483,12 @@ impl<'a, 'conn> Session<'a, 'conn> {
                 };
                 let member_id = self.member(chat, actor, message.actor.as_deref())?;
                 let platform_id = id.to_string();
-                self.insert_member_event(
-                    chat,
-                    member_id,
-                    &platform_id,
-                    ActivityKind::Join,
-                    time.at,
-                    action,
-                )?;
+                self.insert_member_event(chat, member_id, &platform_id, ActivityKind::Join, time.at, action)?;
             }
             // The members a group is created with join it then, as invited members do.
-            "create_group" | "invite_members" => {
-                self.write_member_list(chat, id, time, &message, ActivityKind::Join)?
-            }
-            "remove_members" => {
-                self.write_member_list(chat, id, time, &message, ActivityKind::Leave)?
-            }
-            other => self.skip(
-                format!("service message without member activity ({other})"),
-                1,
-            ),
+            "create_group" | "invite_members" => self.write_member_list(chat, id, time, &message, ActivityKind::Join)?,
+            "remove_members" => self.write_member_list(chat, id, time, &message, ActivityKind::Leave)?,
+            other => self.skip(format!("service message without member activity ({other})"), 1),
         }
         Ok(())
     }
@@ -718,12 +563,9 @@ impl<'a, 'conn> Session<'a, 'conn> {
         // this only guards against a future change of that rule.
         let chat = self.start_chat().map_err(|failure| match failure {
             Failure::Store(error) => ImportError::Store(error),
-            Failure::Malformed { problem, hint } => ImportError::Malformed {
-                path: file.to_path_buf(),
-                position: "the top-level object".into(),
-                problem,
-                hint,
-            },
+            Failure::Malformed { problem, hint } => {
+                ImportError::Malformed { path: file.to_path_buf(), position: "the top-level object".into(), problem, hint }
+            }
         })?;
         for event in std::mem::take(&mut self.pending) {
             // Only people first seen after the event are left to match here, so the first
@@ -731,22 +573,11 @@ impl<'a, 'conn> Session<'a, 'conn> {
             let member_id = match self.names.first.get(&event.name).cloned() {
                 Some(member) => self.member(chat, &member, Some(&event.name))?,
                 None => {
-                    let member = NewMember {
-                        platform_id: &format!("name:{}", event.name),
-                        display_name: &event.name,
-                        is_bot: false,
-                    };
+                    let member = NewMember { platform_id: &format!("name:{}", event.name), display_name: &event.name, is_bot: false };
                     self.tx.upsert_member(chat.group, &member)?
                 }
             };
-            self.insert_member_event(
-                chat,
-                member_id,
-                &event.platform_id,
-                event.kind,
-                event.at,
-                &event.action,
-            )?;
+            self.insert_member_event(chat, member_id, &event.platform_id, event.kind, event.at, &event.action)?;
         }
         Ok((chat.group, self.skipped))
     }
@@ -756,16 +587,12 @@ impl<'a, 'conn> Session<'a, 'conn> {
 fn bare_message(error: &serde_json::Error) -> String {
     let message = error.to_string();
     let tail = format!(" at line {} column {}", error.line(), error.column());
-    message
-        .strip_suffix(&tail)
-        .map_or(message.clone(), str::to_string)
+    message.strip_suffix(&tail).map_or(message.clone(), str::to_string)
 }
 
 /// A Telegram Desktop local time ("2024-05-01T12:00:00") read as if it were UTC.
 fn parse_local_time(date: &str) -> Option<UnixSeconds> {
-    NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S")
-        .ok()
-        .map(|time| time.and_utc().timestamp())
+    NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").ok().map(|time| time.and_utc().timestamp())
 }
 
 /// When a reactor reacted. The export gives only the exporting computer's local time, so
@@ -775,10 +602,7 @@ fn reaction_time(reactor: &RawReactor, message: MessageTime) -> UnixSeconds {
     if let Some(at) = reactor.date_unixtime {
         return at;
     }
-    match (
-        reactor.date.as_deref().and_then(parse_local_time),
-        message.local_offset,
-    ) {
+    match (reactor.date.as_deref().and_then(parse_local_time), message.local_offset) {
         (Some(local), Some(offset)) => (local - offset).max(message.at),
         _ => message.at,
     }
@@ -801,8 +625,7 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .write_str("a Telegram Desktop chat export (a JSON object with name, id and messages)")
+        formatter.write_str("a Telegram Desktop chat export (a JSON object with name, id and messages)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -819,21 +642,14 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
                 }
                 (_, "messages") => {
                     session.saw_messages = true;
-                    let chat = session
-                        .start_chat()
-                        .map_err(|failure| session.fail::<A::Error>(failure))?;
+                    let chat = session.start_chat().map_err(|failure| session.fail::<A::Error>(failure))?;
                     session.reading_messages = true;
-                    map.next_value_seed(MessagesSeed {
-                        session: &mut *session,
-                        chat,
-                    })?;
+                    map.next_value_seed(MessagesSeed { session: &mut *session, chat })?;
                     session.reading_messages = false;
                 }
                 (Pass::Whole, key) if FULL_EXPORT_KEYS.contains(&key) => {
                     return Err(session.fail(Failure::malformed(
-                        format!(
-                            "this is a full Telegram account export (its top level has `{key}`), which Hearth cannot import yet"
-                        ),
+                        format!("this is a full Telegram account export (its top level has `{key}`), which Hearth cannot import yet"),
                         format!("export a single chat instead: {EXPORT_HINT}"),
                     )));
                 }
@@ -849,10 +665,9 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
             }
         }
         if !session.saw_messages {
-            return Err(session.fail(Failure::malformed(
-                "there is no `messages` array: this is not a Telegram Desktop chat export",
-                EXPORT_HINT,
-            )));
+            return Err(
+                session.fail(Failure::malformed("there is no `messages` array: this is not a Telegram Desktop chat export", EXPORT_HINT))
+            );
         }
         Ok(())
     }
@@ -883,9 +698,7 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
         let session = self.session;
         while let Some(message) = seq.next_element::<RawMessage>()? {
             let id = message.id;
-            session
-                .write_message(self.chat, message)
-                .map_err(|failure| session.fail::<A::Error>(failure))?;
+            session.write_message(self.chat, message).map_err(|failure| session.fail::<A::Error>(failure))?;
             session.messages_read += 1;
             session.last_message_id = id;
             if session.messages_read % PROGRESS_EVERY == 0 {
@@ -1051,9 +864,7 @@ impl<'de> Deserialize<'de> for TextPart {
 }
 
 /// `date_unixtime`: Unix seconds written as a string of digits (or, leniently, a number).
-fn unix_seconds<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<UnixSeconds>, D::Error> {
+fn unix_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<UnixSeconds>, D::Error> {
     struct UnixVisitor;
 
     impl<'de> Visitor<'de> for UnixVisitor {
@@ -1064,10 +875,7 @@ fn unix_seconds<'de, D: Deserializer<'de>>(
         }
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            text.trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| E::invalid_value(Unexpected::Str(text), &self))
+            text.trim().parse().map(Some).map_err(|_| E::invalid_value(Unexpected::Str(text), &self))
         }
 
         fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Self::Value, E> {
@@ -1075,9 +883,7 @@ fn unix_seconds<'de, D: Deserializer<'de>>(
         }
 
         fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Self::Value, E> {
-            i64::try_from(seconds)
-                .map(Some)
-                .map_err(|_| E::invalid_value(Unexpected::Unsigned(seconds), &self))
+            i64::try_from(seconds).map(Some).map_err(|_| E::invalid_value(Unexpected::Unsigned(seconds), &self))
         }
 
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -1095,16 +901,11 @@ fn peer_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>,
 }
 
 /// An id the export writes as a string, or sometimes as a number.
-fn string_or_number<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
+fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     flexible_id(deserializer, "")
 }
 
-fn flexible_id<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    number_prefix: &'static str,
-) -> Result<Option<String>, D::Error> {
+fn flexible_id<'de, D: Deserializer<'de>>(deserializer: D, number_prefix: &'static str) -> Result<Option<String>, D::Error> {
     struct IdVisitor(&'static str);
 
     impl<'de> Visitor<'de> for IdVisitor {
@@ -1146,9 +947,7 @@ mod tests {
     const BASE: UnixSeconds = 1_714_557_600;
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/telegram")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram").join(name)
     }
 
     fn import_file(store: &mut Store, path: &Path) -> Result<Outcome, ImportError> {
@@ -1162,34 +961,22 @@ mod tests {
     }
 
     fn member<'d>(data: &'d GroupData, platform_id: &str) -> &'d MemberRow {
-        data.members
-            .iter()
-            .find(|member| member.platform_id == platform_id)
-            .unwrap_or_else(|| panic!("no member {platform_id}"))
+        data.members.iter().find(|member| member.platform_id == platform_id).unwrap_or_else(|| panic!("no member {platform_id}"))
     }
 
     fn activities_at(data: &GroupData, at: UnixSeconds) -> Vec<&ActivityRow> {
-        data.activities
-            .iter()
-            .filter(|activity| activity.at == at)
-            .collect()
+        data.activities.iter().filter(|activity| activity.at == at).collect()
     }
 
     /// The one message or reply posted at `at`.
     fn post_at(data: &GroupData, at: UnixSeconds) -> &ActivityRow {
-        let posts: Vec<_> = activities_at(data, at)
-            .into_iter()
-            .filter(|activity| activity.kind.is_post())
-            .collect();
+        let posts: Vec<_> = activities_at(data, at).into_iter().filter(|activity| activity.kind.is_post()).collect();
         assert_eq!(posts.len(), 1, "posts at {at}: {posts:?}");
         posts[0]
     }
 
     fn skipped(entries: &[(&str, u64)]) -> BTreeMap<String, u64> {
-        entries
-            .iter()
-            .map(|(reason, count)| (reason.to_string(), *count))
-            .collect()
+        entries.iter().map(|(reason, count)| (reason.to_string(), *count)).collect()
     }
 
     #[test]
@@ -1199,36 +986,21 @@ mod tests {
         assert_eq!(outcome.format, "telegram");
         let counts = &outcome.counts;
         assert_eq!((counts.groups, counts.channels, counts.members), (1, 1, 7));
-        assert_eq!(
-            (
-                counts.messages,
-                counts.reactions,
-                counts.joins,
-                counts.leaves
-            ),
-            (9, 3, 6, 2)
-        );
+        assert_eq!((counts.messages, counts.reactions, counts.joins, counts.leaves), (9, 3, 6, 2));
         assert_eq!((counts.duplicates, counts.updated), (0, 0));
         assert_eq!(
             outcome.skipped,
             skipped(&[
                 (SKIP_UNATTRIBUTED_REACTIONS, 1),
                 (SKIP_UNSUPPORTED, 1),
-                (
-                    "service message without member activity (edit_group_title)",
-                    1
-                ),
+                ("service message without member activity (edit_group_title)", 1),
                 ("service message without member activity (pin_message)", 1),
             ])
         );
         assert_eq!(outcome.groups.len(), 1);
         let group = &outcome.groups[0];
         assert_eq!(
-            (
-                group.platform,
-                group.platform_id.as_str(),
-                group.name.as_str()
-            ),
+            (group.platform, group.platform_id.as_str(), group.name.as_str()),
             (Platform::Telegram, "1234567890", "Hearth Test Group")
         );
         assert!(group.is_archive && !group.is_demo);
@@ -1242,23 +1014,11 @@ mod tests {
         import_file(&mut store, &fixture("chat.json")).unwrap();
         let data = only_group(&store);
         assert_eq!(post_at(&data, BASE + 60).text.as_deref(), Some("Welcome!"));
-        assert_eq!(
-            post_at(&data, BASE + 2 * 60).text.as_deref(),
-            Some("Hi everyone!")
-        );
-        assert_eq!(
-            post_at(&data, BASE + 22 * 60).text.as_deref(),
-            Some("https://example.org")
-        );
-        assert_eq!(
-            post_at(&data, BASE + 13 * 60).text.as_deref(),
-            Some("Rules: be kind (edited)")
-        );
+        assert_eq!(post_at(&data, BASE + 2 * 60).text.as_deref(), Some("Hi everyone!"));
+        assert_eq!(post_at(&data, BASE + 22 * 60).text.as_deref(), Some("https://example.org"));
+        assert_eq!(post_at(&data, BASE + 13 * 60).text.as_deref(), Some("Rules: be kind (edited)"));
         let photo = post_at(&data, BASE + 12 * 60);
-        assert_eq!(
-            (photo.kind, photo.text.as_deref()),
-            (ActivityKind::Message, None)
-        );
+        assert_eq!((photo.kind, photo.text.as_deref()), (ActivityKind::Message, None));
         assert_eq!(post_at(&data, BASE + 24 * 60).text, None);
         let deleted = post_at(&data, BASE + 18 * 60);
         assert_eq!(deleted.member_id, member(&data, "user6").id);
@@ -1274,13 +1034,7 @@ mod tests {
         let reply = post_at(&data, BASE + 11 * 60);
         assert_eq!(reply.kind, ActivityKind::Reply);
         assert_eq!(reply.parent_id, Some(parent.id));
-        assert_eq!(
-            data.activities
-                .iter()
-                .filter(|activity| activity.kind == ActivityKind::Reply)
-                .count(),
-            1
-        );
+        assert_eq!(data.activities.iter().filter(|activity| activity.kind == ActivityKind::Reply).count(), 1);
     }
 
     #[test]
@@ -1299,11 +1053,7 @@ mod tests {
         let (ada, linus) = (member(&data, "user1").id, member(&data, "user3").id);
         assert_eq!(
             reactions,
-            vec![
-                (BASE + 5 * 60, ada, Some(message.id)),
-                (BASE + 6 * 60, linus, Some(message.id)),
-                (BASE + 7 * 60, ada, Some(message.id))
-            ]
+            vec![(BASE + 5 * 60, ada, Some(message.id)), (BASE + 6 * 60, linus, Some(message.id)), (BASE + 7 * 60, ada, Some(message.id))]
         );
     }
 
@@ -1312,37 +1062,16 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         import_file(&mut store, &fixture("chat.json")).unwrap();
         let data = only_group(&store);
-        let ids: BTreeSet<&str> = data
-            .members
-            .iter()
-            .map(|member| member.platform_id.as_str())
-            .collect();
-        assert_eq!(
-            ids,
-            BTreeSet::from([
-                "name:Margaret",
-                "user1",
-                "user2",
-                "user3",
-                "user4",
-                "user5",
-                "user6"
-            ])
-        );
+        let ids: BTreeSet<&str> = data.members.iter().map(|member| member.platform_id.as_str()).collect();
+        assert_eq!(ids, BTreeSet::from(["name:Margaret", "user1", "user2", "user3", "user4", "user5", "user6"]));
         let joined_left = |id: &str| (member(&data, id).joined_at, member(&data, id).left_at);
         // Created the group with Grace, who is named before she ever speaks.
         assert_eq!(joined_left("user1"), (Some(BASE), None));
         assert_eq!(joined_left("user2"), (Some(BASE), None));
         // Joined by link, later removed by Ada.
-        assert_eq!(
-            joined_left("user3"),
-            (Some(BASE + 10 * 60), Some(BASE + 21 * 60))
-        );
+        assert_eq!(joined_left("user3"), (Some(BASE + 10 * 60), Some(BASE + 21 * 60)));
         // Invited before speaking, then left by himself.
-        assert_eq!(
-            joined_left("user4"),
-            (Some(BASE + 15 * 60), Some(BASE + 20 * 60))
-        );
+        assert_eq!(joined_left("user4"), (Some(BASE + 15 * 60), Some(BASE + 20 * 60)));
         // Added herself: the actor is the member.
         assert_eq!(joined_left("user5"), (Some(BASE + 17 * 60), None));
         // Invited but never seen again: known by name only.
@@ -1360,35 +1089,13 @@ mod tests {
         let data_before = store.load_group_data(&first.groups[0]).unwrap();
         let second = import_file(&mut store, &fixture("chat.json")).unwrap();
         let counts = &second.counts;
-        assert_eq!(
-            (
-                counts.groups,
-                counts.channels,
-                counts.members,
-                counts.messages
-            ),
-            (0, 0, 0, 0)
-        );
-        assert_eq!(
-            (
-                counts.reactions,
-                counts.joins,
-                counts.leaves,
-                counts.updated
-            ),
-            (0, 0, 0, 0)
-        );
-        let first_total = first.counts.messages
-            + first.counts.reactions
-            + first.counts.joins
-            + first.counts.leaves;
+        assert_eq!((counts.groups, counts.channels, counts.members, counts.messages), (0, 0, 0, 0));
+        assert_eq!((counts.reactions, counts.joins, counts.leaves, counts.updated), (0, 0, 0, 0));
+        let first_total = first.counts.messages + first.counts.reactions + first.counts.joins + first.counts.leaves;
         assert_eq!(counts.duplicates, first_total);
         assert_eq!(second.skipped, first.skipped);
         assert_eq!(store.group_counts(group).unwrap(), counts_before);
-        assert_eq!(
-            store.load_group_data(&second.groups[0]).unwrap().activities,
-            data_before.activities
-        );
+        assert_eq!(store.load_group_data(&second.groups[0]).unwrap().activities, data_before.activities);
     }
 
     #[test]
@@ -1398,25 +1105,12 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let later = folder.path().join("result.json");
         let text = std::fs::read_to_string(fixture("chat.json")).unwrap();
-        std::fs::write(
-            &later,
-            text.replace("Rules: be kind (edited)", "Rules: be kind, edited twice"),
-        )
-        .unwrap();
+        std::fs::write(&later, text.replace("Rules: be kind (edited)", "Rules: be kind, edited twice")).unwrap();
         let second = import_file(&mut store, folder.path()).unwrap();
         assert_eq!((second.counts.messages, second.counts.updated), (0, 1));
-        assert_eq!(
-            second.counts.duplicates,
-            first.counts.messages
-                + first.counts.reactions
-                + first.counts.joins
-                + first.counts.leaves
-        );
+        assert_eq!(second.counts.duplicates, first.counts.messages + first.counts.reactions + first.counts.joins + first.counts.leaves);
         let data = only_group(&store);
-        assert_eq!(
-            post_at(&data, BASE + 13 * 60).text.as_deref(),
-            Some("Rules: be kind, edited twice")
-        );
+        assert_eq!(post_at(&data, BASE + 13 * 60).text.as_deref(), Some("Rules: be kind, edited twice"));
     }
 
     #[test]
@@ -1424,42 +1118,21 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let outcome = import_file(&mut store, &fixture("old_export.json")).unwrap();
         let counts = &outcome.counts;
-        assert_eq!(
-            (
-                counts.groups,
-                counts.members,
-                counts.messages,
-                counts.reactions
-            ),
-            (1, 2, 2, 1)
-        );
+        assert_eq!((counts.groups, counts.members, counts.messages, counts.reactions), (1, 2, 2, 1));
         assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
         let group = &outcome.groups[0];
-        assert_eq!(
-            (group.platform_id.as_str(), group.name.as_str()),
-            ("42", "Old Export")
-        );
+        assert_eq!((group.platform_id.as_str(), group.name.as_str()), ("42", "Old Export"));
         let data = only_group(&store);
         // 2021-06-01T08:00:00 and 09:30:00 read as UTC.
         let first = post_at(&data, 1_622_534_400);
         let reply = post_at(&data, 1_622_539_800);
-        assert_eq!(
-            (reply.kind, reply.parent_id),
-            (ActivityKind::Reply, Some(first.id))
-        );
+        assert_eq!((reply.kind, reply.parent_id), (ActivityKind::Reply, Some(first.id)));
         // A bare numeric from_id is the same member as "user<number>".
         let grace = member(&data, "user42");
         assert_eq!(grace.display_name, "Grace");
         assert_eq!(reply.member_id, grace.id);
-        let reaction = data
-            .activities
-            .iter()
-            .find(|activity| activity.kind == ActivityKind::Reaction)
-            .unwrap();
-        assert_eq!(
-            (reaction.at, reaction.member_id, reaction.parent_id),
-            (1_622_537_100, grace.id, Some(first.id))
-        );
+        let reaction = data.activities.iter().find(|activity| activity.kind == ActivityKind::Reaction).unwrap();
+        assert_eq!((reaction.at, reaction.member_id, reaction.parent_id), (1_622_537_100, grace.id, Some(first.id)));
     }
 
     #[test]
@@ -1476,10 +1149,7 @@ mod tests {
         assert!(matches!(error, ImportError::Malformed { .. }), "{error:?}");
         assert_eq!(store.groups().unwrap(), groups_before);
         assert_eq!(store.group_counts(group).unwrap(), counts_before);
-        assert_eq!(
-            store.load_group_data(&groups_before[0]).unwrap(),
-            data_before
-        );
+        assert_eq!(store.load_group_data(&groups_before[0]).unwrap(), data_before);
 
         let mut empty_store = Store::open_in_memory().unwrap();
         import_file(&mut empty_store, &fixture("truncated.json")).unwrap_err();
@@ -1491,39 +1161,17 @@ mod tests {
         let cases = [
             ("not_json.json", "not valid JSON", "Machine-readable JSON"),
             ("truncated.json", "truncated", "export the chat again"),
-            (
-                "wrong_format.json",
-                "no `messages` array",
-                "Machine-readable JSON",
-            ),
-            (
-                "full_account.json",
-                "full Telegram account export",
-                "export a single chat",
-            ),
+            ("wrong_format.json", "no `messages` array", "Machine-readable JSON"),
+            ("full_account.json", "full Telegram account export", "export a single chat"),
             ("bot_api.json", "Bot API", "Machine-readable JSON"),
             ("empty.json", "the file is empty", "export the chat again"),
-            (
-                "missing_id.json",
-                "a message has no `id`",
-                "export the chat again",
-            ),
-            (
-                "missing_date.json",
-                "message 1 has no `date`",
-                "export the chat again",
-            ),
+            ("missing_id.json", "a message has no `id`", "export the chat again"),
+            ("missing_date.json", "message 1 has no `date`", "export the chat again"),
         ];
         for (name, expected_problem, expected_hint) in cases {
             let mut store = Store::open_in_memory().unwrap();
             let error = import_file(&mut store, &fixture(name)).unwrap_err();
-            let ImportError::Malformed {
-                path,
-                position,
-                problem,
-                hint,
-            } = &error
-            else {
+            let ImportError::Malformed { path, position, problem, hint } = &error else {
                 panic!("{name}: expected Malformed, got {error:?}");
             };
             assert_eq!(path, &fixture(name), "{name}");
@@ -1531,10 +1179,7 @@ mod tests {
             assert!(hint.contains(expected_hint), "{name}: {hint}");
             assert!(position.starts_with("line "), "{name}: {position}");
             let message = error.to_string();
-            assert!(
-                message.contains(name) && message.contains("line "),
-                "{name}: {message}"
-            );
+            assert!(message.contains(name) && message.contains("line "), "{name}: {message}");
             assert_eq!(store.group_count().unwrap(), 0, "{name}");
         }
     }
@@ -1543,21 +1188,11 @@ mod tests {
     fn errors_inside_messages_name_the_message() {
         let mut store = Store::open_in_memory().unwrap();
         let error = import_file(&mut store, &fixture("missing_id.json")).unwrap_err();
-        let ImportError::Malformed { position, .. } = error else {
-            panic!("{error:?}")
-        };
-        assert!(
-            position.contains("message 2 of `messages`, the one after id 1"),
-            "{position}"
-        );
+        let ImportError::Malformed { position, .. } = error else { panic!("{error:?}") };
+        assert!(position.contains("message 2 of `messages`, the one after id 1"), "{position}");
         let error = import_file(&mut store, &fixture("truncated.json")).unwrap_err();
-        let ImportError::Malformed { position, .. } = error else {
-            panic!("{error:?}")
-        };
-        assert!(
-            position.contains("message 20 of `messages`, the one after id 19"),
-            "{position}"
-        );
+        let ImportError::Malformed { position, .. } = error else { panic!("{error:?}") };
+        assert!(position.contains("message 20 of `messages`, the one after id 19"), "{position}");
     }
 
     #[test]
@@ -1565,20 +1200,11 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("result.json");
         let message = r#"{"id": 1, "type": "message", "date_unixtime": "1714557600", "from_id": "user1", "text": "hi"}"#;
-        std::fs::write(
-            &path,
-            format!(r#"{{"messages": [{message}], "name": "No id"}}"#),
-        )
-        .unwrap();
+        std::fs::write(&path, format!(r#"{{"messages": [{message}], "name": "No id"}}"#)).unwrap();
         let mut store = Store::open_in_memory().unwrap();
         let error = import_file(&mut store, &path).unwrap_err();
-        let ImportError::Malformed { problem, hint, .. } = &error else {
-            panic!("{error:?}")
-        };
-        assert!(
-            problem.contains("no chat `id`") && hint.contains("export the chat again"),
-            "{error}"
-        );
+        let ImportError::Malformed { problem, hint, .. } = &error else { panic!("{error:?}") };
+        assert!(problem.contains("no chat `id`") && hint.contains("export the chat again"), "{error}");
         assert_eq!(store.group_count().unwrap(), 0);
     }
 
@@ -1586,16 +1212,10 @@ mod tests {
     fn missing_file_is_an_io_error() {
         let mut store = Store::open_in_memory().unwrap();
         let error = import_file(&mut store, &fixture("no_such_export.json")).unwrap_err();
-        assert!(
-            matches!(&error, ImportError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
-            "{error:?}"
-        );
+        assert!(matches!(&error, ImportError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound), "{error:?}");
         let folder = tempfile::tempdir().unwrap();
         let error = import_file(&mut store, folder.path()).unwrap_err();
-        assert!(
-            matches!(&error, ImportError::Io { path, .. } if path.ends_with(EXPORT_FILE_NAME)),
-            "{error:?}"
-        );
+        assert!(matches!(&error, ImportError::Io { path, .. } if path.ends_with(EXPORT_FILE_NAME)), "{error:?}");
     }
 
     #[test]
@@ -1610,30 +1230,16 @@ mod tests {
                 )
             })
             .collect();
-        std::fs::write(
-            &path,
-            format!(
-                r#"{{"name": "Busy", "type": "private_group", "id": 5, "messages": [{}]}}"#,
-                messages.join(",\n")
-            ),
-        )
-        .unwrap();
+        std::fs::write(&path, format!(r#"{{"name": "Busy", "type": "private_group", "id": 5, "messages": [{}]}}"#, messages.join(",\n")))
+            .unwrap();
         let size = std::fs::metadata(&path).unwrap().len();
         let mut reports = Vec::new();
         let mut store = Store::open_in_memory().unwrap();
-        let outcome = import(&mut store, &path, NOW, &mut |progress| {
-            reports.push(progress.clone())
-        })
-        .unwrap();
+        let outcome = import(&mut store, &path, NOW, &mut |progress| reports.push(progress.clone())).unwrap();
         assert_eq!(outcome.counts.messages, 2500);
         assert_eq!(reports.len(), 3, "{reports:?}");
-        assert!(reports.iter().all(|report| report.step == PROGRESS_STEP
-            && report.total == Some(size)
-            && report.done <= size));
-        assert!(
-            reports[0].done > 0 && reports[0].done <= reports[1].done,
-            "{reports:?}"
-        );
+        assert!(reports.iter().all(|report| report.step == PROGRESS_STEP && report.total == Some(size) && report.done <= size));
+        assert!(reports[0].done > 0 && reports[0].done <= reports[1].done, "{reports:?}");
         assert_eq!(reports[2].done, size);
     }
 }

@@ -22,7 +22,8 @@ const GROUP_COLUMNS: &str = "id, platform, platform_id, name, is_archive, is_dem
 
 impl Store {
     pub fn groups(&self) -> Result<Vec<Group>> {
-        let mut statement = self.conn.prepare_cached(&format!("SELECT {GROUP_COLUMNS} FROM groups ORDER BY is_demo, name COLLATE NOCASE, id"))?;
+        let mut statement =
+            self.conn.prepare_cached(&format!("SELECT {GROUP_COLUMNS} FROM groups ORDER BY is_demo, name COLLATE NOCASE, id"))?;
         let rows = statement.query_map([], group_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -50,7 +51,7 @@ impl Store {
         // The search index is kept by the store, not by triggers: drop the group's entries.
         tx.execute(
             "INSERT INTO activity_fts (activity_fts, rowid, text)
-             SELECT 'delete', id, text FROM activities WHERE group_id = ?1 AND text IS NOT NULL",
+             SELECT 'delete', id, text FROM activities WHERE group_id = ?1",
             [id.0],
         )?;
         tx.execute("DELETE FROM groups WHERE id = ?1", [id.0])?;

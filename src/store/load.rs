@@ -85,7 +85,8 @@ impl Store {
             "SELECT t.member_id, t.persona, t.churned_at FROM demo_truth t JOIN members m ON m.id = t.member_id
              WHERE m.group_id = ?1 ORDER BY t.member_id",
         )?;
-        let rows = statement.query_map([group.0], |row| Ok(DemoTruth { member_id: row.get(0)?, persona: row.get(1)?, churned_at: row.get(2)? }))?;
+        let rows = statement
+            .query_map([group.0], |row| Ok(DemoTruth { member_id: row.get(0)?, persona: row.get(1)?, churned_at: row.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -47,8 +47,7 @@ impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source })?;
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -119,6 +118,22 @@ impl Store {
     /// Whether the bundled SQLite was built with FTS5 (search depends on it).
     pub fn fts5_enabled(&self) -> Result<bool> {
         Ok(self.conn.query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |row| row.get::<_, i64>(0))? == 1)
+    }
+
+    /// Whether the search index agrees with the activities it indexes (FTS5's own check).
+    pub fn fts_integrity_ok(&self) -> Result<bool> {
+        match self.conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('integrity-check', 1)", []) {
+            Ok(_) => Ok(true),
+            Err(rusqlite::Error::SqliteFailure(error, _)) if error.code == rusqlite::ErrorCode::DatabaseCorrupt => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Sets the schema version of a closed store file, so tests can fake a newer Hearth.
+    #[doc(hidden)]
+    pub fn set_user_version_for_tests(path: &Path, version: i64) {
+        let conn = Connection::open(path).expect("the store file opens");
+        conn.pragma_update(None, "user_version", version).expect("user_version is writable");
     }
 
     /// Activity ids whose text matches an FTS5 query, in a group, newest first.

@@ -115,14 +115,15 @@ impl ImportTx<'_> {
         if let Some(&id) = self.channels.get(&group.0).and_then(|cache| cache.get(platform_id)) {
             return Ok(id);
         }
-        let inserted = self.tx.prepare_cached("INSERT OR IGNORE INTO channels (group_id, platform_id, name) VALUES (?1, ?2, ?3)")?.execute(
-            params![group.0, platform_id, name],
-        )?;
+        let inserted = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO channels (group_id, platform_id, name) VALUES (?1, ?2, ?3)")?
+            .execute(params![group.0, platform_id, name])?;
         self.counts.channels += inserted as u64;
-        let id: i64 = self.tx.prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND platform_id = ?2")?.query_row(
-            params![group.0, platform_id],
-            |row| row.get(0),
-        )?;
+        let id: i64 = self
+            .tx
+            .prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND platform_id = ?2")?
+            .query_row(params![group.0, platform_id], |row| row.get(0))?;
         if inserted == 0 {
             self.tx.prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
         }
@@ -139,10 +140,10 @@ impl ImportTx<'_> {
             .prepare_cached("INSERT OR IGNORE INTO members (group_id, platform_id, display_name, is_bot) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![group.0, member.platform_id, member.display_name, member.is_bot])?;
         self.counts.members += inserted as u64;
-        let id: i64 = self.tx.prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND platform_id = ?2")?.query_row(
-            params![group.0, member.platform_id],
-            |row| row.get(0),
-        )?;
+        let id: i64 = self
+            .tx
+            .prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND platform_id = ?2")?
+            .query_row(params![group.0, member.platform_id], |row| row.get(0))?;
         if inserted == 0 && !member.display_name.is_empty() {
             // A later export may carry a newer display name.
             self.tx
@@ -213,14 +214,10 @@ impl ImportTx<'_> {
             return Ok(());
         }
         if id < self.first_new_activity {
-            if let Some(old_text) = &old_text {
-                self.tx
-                    .prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
-                    .execute(params![id, old_text])?;
-            }
-            if let Some(text) = activity.text {
-                self.tx.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, text])?;
-            }
+            self.tx
+                .prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
+                .execute(params![id, old_text])?;
+            self.tx.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, activity.text])?;
         }
         self.tx.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, activity.text])?;
         self.counts.updated += 1;
@@ -245,11 +242,11 @@ impl ImportTx<'_> {
              WHERE id >= ?1 AND parent_platform_id IS NOT NULL AND parent_id IS NULL",
             [self.first_new_activity],
         )?;
-        // The search index, in one pass over this import's rows.
-        self.tx.execute(
-            "INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1 AND text IS NOT NULL",
-            [self.first_new_activity],
-        )?;
+        // The search index, in one pass over this import's rows. Rows without text are
+        // indexed too (as empty documents) so that the index mirrors its content table
+        // exactly, which FTS5's integrity check expects.
+        self.tx
+            .execute("INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1", [self.first_new_activity])?;
         for group in &self.touched_groups {
             self.tx.execute(
                 "UPDATE members SET

@@ -10,8 +10,7 @@ use hearth::store::Store;
 
 const NOW: UnixSeconds = 1_800_000_000;
 
-const TEST_2022: &str =
-    "telegram-json-ui/frontend/sveltekit/static/example/telegram-test-json/result.json";
+const TEST_2022: &str = "telegram-json-ui/frontend/sveltekit/static/example/telegram-test-json/result.json";
 const DM_2A_7M: &str = "chat-analytics-samples/tests/samples/telegram/DM_2A_7M.json";
 const BOT_API_UPDATES: &str = "perceval-test-data/tests/data/telegram/telegram_messages.json";
 
@@ -37,13 +36,7 @@ fn import(store: &mut Store, path: &std::path::Path) -> Result<ImportSummary, ap
 }
 
 fn skipped(entries: &[(&str, u64)]) -> Vec<Skipped> {
-    entries
-        .iter()
-        .map(|(reason, count)| Skipped {
-            reason: reason.to_string(),
-            count: *count,
-        })
-        .collect()
+    entries.iter().map(|(reason, count)| Skipped { reason: reason.to_string(), count: *count }).collect()
 }
 
 fn only_group(store: &Store) -> GroupData {
@@ -54,20 +47,13 @@ fn only_group(store: &Store) -> GroupData {
 
 /// Joined and left times of the member with `platform_id`.
 fn membership(data: &GroupData, platform_id: &str) -> (Option<UnixSeconds>, Option<UnixSeconds>) {
-    let member = data
-        .members
-        .iter()
-        .find(|member| member.platform_id == platform_id)
-        .unwrap_or_else(|| panic!("no member {platform_id}"));
+    let member = data.members.iter().find(|member| member.platform_id == platform_id).unwrap_or_else(|| panic!("no member {platform_id}"));
     (member.joined_at, member.left_at)
 }
 
 #[test]
 fn telegram_desktop_test_group_2022_is_imported_exactly() {
-    let Some(path) = sample(
-        "telegram_desktop_test_group_2022_is_imported_exactly",
-        TEST_2022,
-    ) else {
+    let Some(path) = sample("telegram_desktop_test_group_2022_is_imported_exactly", TEST_2022) else {
         return;
     };
     let mut store = Store::open_in_memory().unwrap();
@@ -75,75 +61,28 @@ fn telegram_desktop_test_group_2022_is_imported_exactly() {
     assert_eq!(summary.format, "telegram");
     // 12 entries: 8 messages (3 of them media without text) and 4 service messages:
     // create_group (the creator and "User 2"), two invite_members, one remove_members.
-    assert_eq!(
-        (
-            summary.channels,
-            summary.members,
-            summary.messages,
-            summary.reactions
-        ),
-        (1, 4, 8, 0)
-    );
-    assert_eq!(
-        (
-            summary.joins,
-            summary.leaves,
-            summary.duplicates,
-            summary.updated
-        ),
-        (4, 1, 0, 0)
-    );
+    assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 4, 8, 0));
+    assert_eq!((summary.joins, summary.leaves, summary.duplicates, summary.updated), (4, 1, 0, 0));
     assert_eq!(summary.skipped, vec![]);
     let group = &summary.groups[0];
-    assert_eq!(
-        (
-            group.platform,
-            group.platform_id.as_str(),
-            group.name.as_str()
-        ),
-        (Platform::Telegram, "123456789", "Test 2022")
-    );
+    assert_eq!((group.platform, group.platform_id.as_str(), group.name.as_str()), (Platform::Telegram, "123456789", "Test 2022"));
     assert!(group.is_archive && !group.is_demo);
 
     let data = only_group(&store);
-    let mut ids: Vec<&str> = data
-        .members
-        .iter()
-        .map(|member| member.platform_id.as_str())
-        .collect();
+    let mut ids: Vec<&str> = data.members.iter().map(|member| member.platform_id.as_str()).collect();
     ids.sort();
     // "User 2" and "RoboTeam Digital" are only ever named in member lists.
-    assert_eq!(
-        ids,
-        [
-            "name:RoboTeam Digital",
-            "name:User 2",
-            "user123456789",
-            "user460693903"
-        ]
-    );
+    assert_eq!(ids, ["name:RoboTeam Digital", "name:User 2", "user123456789", "user460693903"]);
     // The export has no date_unixtime: its local times are read as UTC.
     // The bot "Get My ID" is invited at 2022-03-16T19:24:39, speaks, and is removed at
     // 2022-03-23T02:12:27; its invite names it before its first message.
-    assert_eq!(
-        membership(&data, "user460693903"),
-        (Some(1_647_458_679), Some(1_648_001_547))
-    );
-    assert_eq!(
-        membership(&data, "user123456789"),
-        (Some(1_647_458_627), None)
-    );
-    let texts = data
-        .activities
-        .iter()
-        .filter(|activity| activity.kind == ActivityKind::Message);
+    assert_eq!(membership(&data, "user460693903"), (Some(1_647_458_679), Some(1_648_001_547)));
+    assert_eq!(membership(&data, "user123456789"), (Some(1_647_458_627), None));
+    let texts = data.activities.iter().filter(|activity| activity.kind == ActivityKind::Message);
     assert_eq!(texts.filter(|activity| activity.text.is_none()).count(), 3);
 
     let listed = api::groups(&store).unwrap();
-    assert_eq!(
-        (listed[0].first_activity_at, listed[0].last_activity_at),
-        (Some(1_647_458_627), Some(1_648_001_737))
-    );
+    assert_eq!((listed[0].first_activity_at, listed[0].last_activity_at), (Some(1_647_458_627), Some(1_648_001_737)));
 }
 
 #[test]
@@ -155,43 +94,20 @@ fn chat_analytics_dm_sample_is_imported_exactly() {
     let summary = import(&mut store, &path).unwrap();
     // 8 entries: 6 messages by Bob and Alice (2 of them photos without text) and 2 service
     // messages that are no member activity.
-    assert_eq!(
-        (
-            summary.channels,
-            summary.members,
-            summary.messages,
-            summary.reactions
-        ),
-        (1, 2, 6, 0)
-    );
-    assert_eq!(
-        (summary.joins, summary.leaves, summary.duplicates),
-        (0, 0, 0)
-    );
+    assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 2, 6, 0));
+    assert_eq!((summary.joins, summary.leaves, summary.duplicates), (0, 0, 0));
     assert_eq!(
         summary.skipped,
         skipped(&[
-            (
-                "service message without member activity (joined_telegram)",
-                1
-            ),
+            ("service message without member activity (joined_telegram)", 1),
             ("service message without member activity (phone_call)", 1),
         ])
     );
-    assert_eq!(
-        (
-            summary.groups[0].platform_id.as_str(),
-            summary.groups[0].name.as_str()
-        ),
-        ("700000000", "Bob")
-    );
+    assert_eq!((summary.groups[0].platform_id.as_str(), summary.groups[0].name.as_str()), ("700000000", "Bob"));
     let listed = api::groups(&store).unwrap();
     // The first post has only `date` (2019-07-12T16:55:32, read as UTC); the last only
     // `date_unixtime`.
-    assert_eq!(
-        (listed[0].first_activity_at, listed[0].last_activity_at),
-        (Some(1_562_950_532), Some(1_654_898_799))
-    );
+    assert_eq!((listed[0].first_activity_at, listed[0].last_activity_at), (Some(1_562_950_532), Some(1_654_898_799)));
 }
 
 #[test]
@@ -203,50 +119,23 @@ fn reimporting_a_real_export_changes_nothing() {
     let first = import(&mut store, &path).unwrap();
     let before = api::groups(&store).unwrap();
     let second = import(&mut store, &path).unwrap();
-    assert_eq!(
-        (
-            second.channels,
-            second.members,
-            second.messages,
-            second.joins,
-            second.leaves
-        ),
-        (0, 0, 0, 0, 0)
-    );
-    assert_eq!(
-        second.duplicates,
-        first.messages + first.reactions + first.joins + first.leaves
-    );
+    assert_eq!((second.channels, second.members, second.messages, second.joins, second.leaves), (0, 0, 0, 0, 0));
+    assert_eq!(second.duplicates, first.messages + first.reactions + first.joins + first.leaves);
     let after = api::groups(&store).unwrap();
     assert_eq!(after.len(), 1);
-    assert_eq!(
-        (after[0].members, after[0].messages),
-        (before[0].members, before[0].messages)
-    );
+    assert_eq!((after[0].members, after[0].messages), (before[0].members, before[0].messages));
 }
 
 #[test]
 fn bot_api_updates_are_refused_with_a_clear_error() {
-    let Some(path) = sample(
-        "bot_api_updates_are_refused_with_a_clear_error",
-        BOT_API_UPDATES,
-    ) else {
+    let Some(path) = sample("bot_api_updates_are_refused_with_a_clear_error", BOT_API_UPDATES) else {
         return;
     };
     let mut store = Store::open_in_memory().unwrap();
     let error = import(&mut store, &path).unwrap_err();
     assert_eq!(error.code, ErrorCode::BadArchive);
-    for expected in [
-        "telegram_messages.json",
-        "Bot API",
-        "line 2",
-        "Export chat history",
-    ] {
-        assert!(
-            error.message.contains(expected),
-            "missing {expected:?} in: {}",
-            error.message
-        );
+    for expected in ["telegram_messages.json", "Bot API", "line 2", "Export chat history"] {
+        assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
     }
     assert!(store.groups().unwrap().is_empty());
 }

@@ -1,6 +1,9 @@
 //! The one integration test binary: drives `hearth::api` and the `hearth` CLI on
 //! temporary stores, and checks the architecture's invariants on the source tree.
 
+mod cli;
+mod demo;
+mod import_telegram;
+mod store;
 mod support;
 mod tidy;
-mod import_telegram;
