@@ -19,19 +19,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.help {
+        println!("{}", launch::USAGE);
+        return ExitCode::SUCCESS;
+    }
     // GTK panics without a display; one plain line is more use to a person than a backtrace.
-    if let Some(message) = launch::missing_display(
-        std::env::var_os("DISPLAY"),
-        std::env::var_os("WAYLAND_DISPLAY"),
-    ) {
+    if let Some(message) = launch::missing_display(std::env::var_os("DISPLAY"), std::env::var_os("WAYLAND_DISPLAY")) {
         eprintln!("{message}");
         return ExitCode::from(1);
     }
-    let store_path = match launch::store_path(
-        options.db,
-        std::env::var_os("HEARTH_DB"),
-        hearth::api::platform_data_dir(),
-    ) {
+    let store_path = match launch::store_path(options.db, std::env::var_os("HEARTH_DB"), hearth::api::platform_data_dir()) {
         Ok(path) => path,
         Err(message) => {
             eprintln!("{message}");
@@ -43,11 +40,7 @@ fn main() -> ExitCode {
 
     let outcome = tauri::Builder::default()
         .manage(commands::StoreState::new(store))
-        .invoke_handler(tauri::generate_handler![
-            commands::list_groups,
-            commands::dashboard,
-            commands::ensure_demo
-        ])
+        .invoke_handler(tauri::generate_handler![commands::list_groups, commands::dashboard, commands::ensure_demo])
         .run(tauri::generate_context!());
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
