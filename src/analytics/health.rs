@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::conversations::{conversations, ConversationConfig};
-use super::noise::{noisy_posts, NoiseConfig};
+use super::noise::{noisy_posts_between, NoiseConfig};
 use super::{day_of, percentile_nearest_rank, Index};
 use crate::model::{GroupData, UnixSeconds, DAY};
 
@@ -321,7 +321,7 @@ pub fn metric_values(data: &GroupData, as_of: UnixSeconds, config: &HealthConfig
     values.insert(MetricId::AnswererAbsenceFactor, absence);
 
     // Noise share: flagged posts ÷ posts in the period.
-    let noisy = noisy_posts(&index, &config.noise);
+    let noisy = noisy_posts_between(&index, period_start, as_of, &config.noise);
     let period_posts: Vec<i64> = data
         .activities
         .iter()

@@ -63,16 +63,26 @@ fn normalise(text: &str) -> String {
 
 /// Ids of the human posts that are noise, in ascending order.
 pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
+    noisy_posts_between(index, i64::MIN, i64::MAX, config)
+}
+
+/// Ids of the human posts in [from, to) that are noise. Posts up to one flood window
+/// before `from` are looked at too, so that a flood straddling `from` is still seen.
+pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeSet<i64> {
+    let activities = &index.data.activities;
+    let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
+    let start = activities.partition_point(|activity| activity.at < look_back);
+    let end = activities.partition_point(|activity| activity.at < to);
     let mut noisy = BTreeSet::new();
     // Per member: recent posts of each normalised text, and the posts of the last second.
     let mut recent_same_text: HashMap<(i64, String), VecDeque<(i64, i64)>> = HashMap::new();
     let mut recent_posts: HashMap<i64, VecDeque<(i64, i64)>> = HashMap::new();
-    for activity in &index.data.activities {
+    for activity in &activities[start..end] {
         if !activity.kind.is_post() || !index.is_human(activity.member_id) {
             continue;
         }
         let text = activity.text.as_deref();
-        if is_low_information(text, config) {
+        if activity.at >= from && is_low_information(text, config) {
             noisy.insert(activity.id);
         }
         if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
@@ -82,7 +92,7 @@ pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
                 window.pop_front();
             }
             if window.len() >= config.flood_repeats {
-                noisy.extend(window.iter().map(|&(id, _)| id));
+                noisy.extend(window.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
             }
         }
         let burst = recent_posts.entry(activity.member_id).or_default();
@@ -91,7 +101,7 @@ pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
             burst.pop_front();
         }
         if burst.len() > config.max_messages_per_second {
-            noisy.extend(burst.iter().map(|&(id, _)| id));
+            noisy.extend(burst.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
         }
     }
     noisy
@@ -149,5 +159,14 @@ mod tests {
         let five = (1..=5).map(|id| post(id, 1, 50, &format!("part {id}"))).collect();
         let data = group(true, vec![member(1)], five);
         assert!(noisy_posts(&Index::new(&data), &NoiseConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn a_flood_straddling_the_range_start_is_seen_but_only_posts_inside_count() {
+        // "spam" at 100, 200, 300 s: a flood. From 250 s on, only #3 is inside the range,
+        // but it is flagged because the two before it are looked at too.
+        let data = group(true, vec![member(1)], vec![post(1, 1, 100, "spam"), post(2, 1, 200, "spam"), post(3, 1, 300, "spam")]);
+        let noisy = noisy_posts_between(&Index::new(&data), 250, 1_000, &NoiseConfig::default());
+        assert_eq!(noisy.into_iter().collect::<Vec<_>>(), vec![3]);
     }
 }
