@@ -1,15 +1,14 @@
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import { emit } from '@tauri-apps/api/event';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import App from './App.svelte';
 import { DEMO_PROGRESS_EVENT, type GroupSummary } from './lib/api/api';
+import { emitEvent, mockCommands, resetCommands } from './lib/api/testing';
 import { demoDashboard, demoGroup, telegramGroup } from './test/fixtures';
 
 afterEach(() => {
   cleanup();
-  clearMocks();
+  resetCommands();
 });
 
 describe('App', () => {
@@ -18,13 +17,13 @@ describe('App', () => {
     // The demo stays "in progress" until the test has looked at the progress screen.
     let releaseDemo: () => void = () => {};
     const demoReleased = new Promise<void>((resolve) => (releaseDemo = resolve));
-    mockIPC(
+    mockCommands(
       async (command) => {
         switch (command) {
           case 'list_groups':
             return groups;
           case 'ensure_demo':
-            await emit(DEMO_PROGRESS_EVENT, { step: 'Writing messages', done: 250, total: 1000 });
+            await emitEvent(DEMO_PROGRESS_EVENT, { step: 'Writing messages', done: 250, total: 1000 });
             await demoReleased;
             groups = [demoGroup];
             return { group: demoGroup.group };
@@ -32,7 +31,7 @@ describe('App', () => {
             return demoDashboard;
         }
       },
-      { shouldMockEvents: true },
+      { events: true },
     );
     render(App);
 
@@ -53,7 +52,7 @@ describe('App', () => {
   });
 
   it('renders community text as text, never as markup', async () => {
-    mockIPC((command) => {
+    mockCommands((command) => {
       if (command === 'list_groups') return [demoGroup, telegramGroup];
       if (command === 'dashboard') return demoDashboard;
     });
@@ -66,7 +65,7 @@ describe('App', () => {
 
   it('shows the error and what to do, and tries again on request', async () => {
     let fail = true;
-    mockIPC((command) => {
+    mockCommands((command) => {
       if (command === 'list_groups') {
         if (fail) throw { code: 'store_too_new', message: 'the store x.sqlite was written by a newer Hearth' };
         return [demoGroup];
@@ -84,7 +83,7 @@ describe('App', () => {
   });
 
   it('shows an empty state when the store still has no group', async () => {
-    mockIPC((command) => (command === 'list_groups' ? [] : null), { shouldMockEvents: true });
+    mockCommands((command) => (command === 'list_groups' ? [] : null), { events: true });
     render(App);
     expect((await screen.findByTestId('empty-state')).textContent).toContain('hearth import PATH');
   });
