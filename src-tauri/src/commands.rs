@@ -26,12 +26,7 @@ impl StoreState {
 
     fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
         let store = self.0.as_ref().map_err(Clone::clone)?;
-        store.lock().map_err(|_| {
-            Error::new(
-                ErrorCode::Store,
-                "an earlier request failed while it held the store; restart Hearth",
-            )
-        })
+        store.lock().map_err(|_| Error::new(ErrorCode::Store, "an earlier request failed while it held the store; restart Hearth"))
     }
 }
 
@@ -42,10 +37,7 @@ pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
 
 #[tauri::command]
 pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, Error> {
-    off_main_thread(app, move |state| {
-        api::dashboard(&*state.lock()?, group_id, unix_now())
-    })
-    .await
+    off_main_thread(app, move |state| api::dashboard(&*state.lock()?, group_id, unix_now())).await
 }
 
 /// Creates the demo community when the store has none (first start), reporting progress
@@ -73,19 +65,12 @@ async fn off_main_thread<T: Send + 'static>(
 ) -> Result<T, Error> {
     tauri::async_runtime::spawn_blocking(move || work(&app.state::<StoreState>()))
         .await
-        .map_err(|error| {
-            Error::new(
-                ErrorCode::Store,
-                format!("the request stopped unexpectedly ({error}); restart Hearth"),
-            )
-        })?
+        .map_err(|error| Error::new(ErrorCode::Store, format!("the request stopped unexpectedly ({error}); restart Hearth")))?
 }
 
 /// The shell reads the clock; the core is always handed the time.
 fn unix_now() -> UnixSeconds {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as UnixSeconds)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as UnixSeconds)
 }
 
 /// Lets through the first report, the last one (done == total) and at most one per interval.
@@ -96,17 +81,12 @@ struct Throttle {
 
 impl Throttle {
     fn new(interval: Duration) -> Throttle {
-        Throttle {
-            interval,
-            last: None,
-        }
+        Throttle { interval, last: None }
     }
 
     fn admits(&mut self, progress: &Progress, now: Instant) -> bool {
         let finished = progress.total.is_some_and(|total| progress.done >= total);
-        let due = self
-            .last
-            .is_none_or(|last| now.duration_since(last) >= self.interval);
+        let due = self.last.is_none_or(|last| now.duration_since(last) >= self.interval);
         if finished || due {
             self.last = Some(now);
         }
@@ -119,11 +99,7 @@ mod tests {
     use super::*;
 
     fn progress(done: u64, total: Option<u64>) -> Progress {
-        Progress {
-            step: "Writing messages".to_string(),
-            done,
-            total,
-        }
+        Progress { step: "Writing messages".to_string(), done, total }
     }
 
     #[test]
