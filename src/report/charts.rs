@@ -43,6 +43,7 @@ fn draw_weekly_active<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption(title, text_style(18))
         .margin(12)
+        .margin_right(36)
         .x_label_area_size(36)
         .y_label_area_size(56)
         .build_cartesian_2d(0i64..last.max(1), 0u64..(max_active + max_active / 10 + 1))?;
@@ -55,6 +56,7 @@ fn draw_weekly_active<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .light_line_style(GRID)
+        .max_light_lines(1)
         .bold_line_style(GRID)
         .x_labels(8)
         .y_labels(6)
