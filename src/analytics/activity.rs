@@ -91,3 +91,61 @@ pub fn weekly_active(data: &GroupData, as_of: UnixSeconds) -> Vec<WeekActive> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::tests_support::{activity, group, member, post};
+    use crate::model::ActivityKind;
+
+    #[test]
+    fn daily_activity_by_hand() {
+        // Day 0: m1 posts twice, m2 reacts -> 2 posts, 1 reaction, 2 active, both new.
+        // Day 2: m1 posts, m3 joins (not activity) -> 1 post, 1 active, nobody new.
+        // Bot m9 posts on day 2 and is left out; nothing at or after as_of counts.
+        let mut bot = member(9);
+        bot.is_bot = true;
+        let data = group(
+            true,
+            vec![member(1), member(2), member(3), bot],
+            vec![
+                post(1, 1, 100, "a"),
+                post(2, 1, 200, "b"),
+                activity(3, 2, 300, ActivityKind::Reaction, Some(1), None),
+                post(4, 1, 2 * DAY + 5, "c"),
+                activity(5, 3, 2 * DAY + 6, ActivityKind::Join, None, None),
+                post(6, 9, 2 * DAY + 7, "digest"),
+                post(7, 1, 3 * DAY, "after as_of"),
+            ],
+        );
+        let days = daily_activity(&data, 3 * DAY);
+        assert_eq!(
+            days,
+            vec![
+                DayActivity { day: 0, posts: 2, reactions: 1, active_members: 2, new_members: 2 },
+                DayActivity { day: 2, posts: 1, reactions: 0, active_members: 1, new_members: 0 },
+            ]
+        );
+    }
+
+    #[test]
+    fn weekly_active_fills_empty_weeks_and_starts_on_mondays() {
+        // 1970-01-05 (day 4) was a Monday. m1 posts on days 4 and 5 (week of day 4), m2 on
+        // day 10 (same week: days 4–10); nobody in the week of day 11; m1 on day 19.
+        let data = group(
+            true,
+            vec![member(1), member(2)],
+            vec![post(1, 1, 4 * DAY, "a"), post(2, 1, 5 * DAY, "b"), post(3, 2, 10 * DAY + 1, "c"), post(4, 1, 19 * DAY, "d")],
+        );
+        let weeks = weekly_active(&data, 30 * DAY);
+        assert_eq!(
+            weeks,
+            vec![
+                WeekActive { week_start: 4 * DAY, active_members: 2, posts: 3 },
+                WeekActive { week_start: 11 * DAY, active_members: 0, posts: 0 },
+                WeekActive { week_start: 18 * DAY, active_members: 1, posts: 1 },
+            ]
+        );
+        assert!(weekly_active(&group(true, vec![], vec![]), DAY).is_empty());
+    }
+}
