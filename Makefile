@@ -31,13 +31,14 @@ XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 NO_DISPLAY_MESSAGE := hearth: no display found (DISPLAY is not set); run it under a desktop session or with: xvfb-run make run
 
 .PHONY: help setup check-node system-packages ui-deps tauri-driver ui-build app cli run dev \
-	test check-datasets fmt clippy core-test check-bindings shell-test svelte-check vitest e2e clean-ui
+	test check-datasets fmt clippy core-test check-bindings shell-test svelte-check vitest e2e bench clean-ui
 
 help:
 	@echo "make run    build and open Hearth (xvfb-run make run without a display)"
 	@echo "make test   every check, end-to-end tests included"
 	@echo "make setup  install what is missing (apt packages, npm packages, tauri-driver)"
 	@echo "make e2e    only the end-to-end tests of the real window"
+	@echo "make bench  time the core's heavy paths on the demo community (for BENCHMARKS.md)"
 
 # ---------------------------------------------------------------------------- setup
 
@@ -156,6 +157,10 @@ e2e: app
 	@command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver is missing (apt package webkit2gtk-driver); run make setup"; exit 1; }
 	@[ -x "$(TAURI_DRIVER)" ] || { echo "e2e: tauri-driver is missing at $(TAURI_DRIVER); run make setup"; exit 1; }
 	$(XVFB_RUN) node --test --test-concurrency=1 tests/e2e/app.test.mjs
+
+# Timings, not checks: not part of `make test`.
+bench:
+	cargo bench --bench core
 
 clean-ui:
 	rm -rf ui/dist $(UI_STAMP)
