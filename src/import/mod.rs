@@ -2,6 +2,7 @@
 //! import transaction. An importer never loads a whole file and never leaves half an
 //! archive behind: any error drops the transaction, so the store is as it was.
 
+pub mod git;
 pub mod telegram;
 
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ pub enum ImportError {
 }
 
 /// Formats `import_path` knows, by the name `--format` takes.
-pub const FORMATS: &[&str] = &["telegram"];
+pub const FORMATS: &[&str] = &["git", "telegram"];
 
 /// Imports `path` in the given format, or the one detected from the file.
 pub fn import_path(
@@ -50,6 +51,7 @@ pub fn import_path(
     };
     match format.as_str() {
         "telegram" => telegram::import(store, path, now, progress),
+        "git" => git::import(store, path, now, progress),
         other => Err(ImportError::Unsupported {
             path: path.to_path_buf(),
             problem: format!("unknown format {other:?}"),
@@ -61,6 +63,9 @@ pub fn import_path(
 /// Guesses the format of `path` from its name and first bytes.
 pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
+    if metadata.is_dir() && git::looks_like_repository(path) {
+        return Ok("git");
+    }
     let file = if metadata.is_dir() { path.join("result.json") } else { path.to_path_buf() };
     if file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json")) && file.exists() {
         return Ok("telegram");
