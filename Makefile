@@ -24,7 +24,7 @@ NODE_MINOR := 19
 # Build: WebKitGTK for the window. Tests: Xvfb (+ xauth, which xvfb-run needs and
 # no-recommends would skip) and WebKitWebDriver. ImageMagick (`import`) and xdotool take
 # screenshots and clicks outside WebDriver; librsvg draws the icons for bundles.
-APT_PACKAGES := git pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick xdotool
+APT_PACKAGES := git time pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick xdotool
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
@@ -161,6 +161,7 @@ e2e: app
 # Timings, not checks: not part of `make test`.
 bench:
 	cargo bench --bench core
+	HEARTH_TOOLS_DIR=$(TOOLS_DIR) bash benches/import.sh
 
 clean-ui:
 	rm -rf ui/dist $(UI_STAMP)

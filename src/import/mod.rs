@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod telegram;
+pub mod whatsapp;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub enum ImportError {
 }
 
 /// Formats `import_path` knows, by the name `--format` takes.
-pub const FORMATS: &[&str] = &["git", "telegram"];
+pub const FORMATS: &[&str] = &["git", "telegram", "whatsapp"];
 
 /// Imports `path` in the given format, or the one detected from the file.
 pub fn import_path(
@@ -51,6 +52,7 @@ pub fn import_path(
     };
     match format.as_str() {
         "telegram" => telegram::import(store, path, now, progress),
+        "whatsapp" => whatsapp::import(store, path, now, progress),
         "git" => git::import(store, path, now, progress),
         other => Err(ImportError::Unsupported {
             path: path.to_path_buf(),
@@ -65,6 +67,9 @@ pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
     if metadata.is_dir() && git::looks_like_repository(path) {
         return Ok("git");
+    }
+    if whatsapp::looks_like(path) {
+        return Ok("whatsapp");
     }
     let file = if metadata.is_dir() { path.join("result.json") } else { path.to_path_buf() };
     if file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json")) && file.exists() {

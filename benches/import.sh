@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The import benchmark (part of `make bench`): generates exports of N messages (default
+# 1,000,000) in Telegram JSON, DiscordChatExporter JSON and Slack export form with the
+# project's own generator, imports each into a new store with the release `hearth`, and
+# runs the chat-analytics CLI (npm) on the same Telegram and Discord files. Prints one
+# markdown table: wall time, peak memory (RSS), messages per second, and the ratio.
+set -euo pipefail
+
+messages=${HEARTH_BENCH_MESSAGES:-1000000}
+target=${CARGO_TARGET_DIR:?CARGO_TARGET_DIR must be set (make bench sets it)}
+tools=${HEARTH_TOOLS_DIR:-$HOME/.cache/hearth/tools}
+chat_analytics_version=1.1.2
+chat_analytics_dir=$tools/chat-analytics-$chat_analytics_version
+hearth=$target/release/hearth
+generate=$target/release/examples/generate_export
+
+command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
+cargo build --release --bin hearth --example generate_export
+if [ ! -x "$chat_analytics_dir/node_modules/.bin/chat-analytics" ]; then
+  mkdir -p "$chat_analytics_dir"
+  (cd "$chat_analytics_dir" && npm install --no-audit --no-fund --no-save "chat-analytics@$chat_analytics_version" >/dev/null)
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Runs a command under /usr/bin/time; prints "seconds peak_megabytes".
+measure() {
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$work/time"
+}
+
+formats=$("$hearth" import --help | tr -d ' ' | grep -o 'possiblevalues:[a-z,]*' | cut -d: -f2 || true)
+echo "| export ($messages messages) | tool | wall time | peak memory | messages/s | time ÷ hearth's |"
+echo "|---|---|---|---|---|---|"
+for format in telegram discord slack; do
+  case ",$formats," in *",$format,"*) ;; *) echo "| $format | hearth | not measured: this build has no $format importer | | | |"; continue ;; esac
+  input=$work/export-$format
+  [ "$format" = slack ] || input=$input.json
+  "$generate" "$format" "$messages" "$input"
+  read -r seconds megabytes < <(measure "$hearth" --db "$work/$format.sqlite" import "$input" --format "$format" --json)
+  imported=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"])' "$work/out")
+  rate=$(python3 -c "print(round($imported / max($seconds, 0.01)))")
+  echo "| $format | hearth import | ${seconds} s | ${megabytes} MB | $rate | 1.00 |"
+  if [ "$format" != slack ]; then
+    if read -r ca_seconds ca_megabytes < <(measure "$chat_analytics_dir/node_modules/.bin/chat-analytics" -p "$format" -i "$input" -o "$work/report.html"); then
+      ratio=$(python3 -c "print(round($ca_seconds / max($seconds, 0.01), 2))")
+      echo "| $format | chat-analytics $chat_analytics_version | ${ca_seconds} s | ${ca_megabytes} MB | $(python3 -c "print(round($imported / max($ca_seconds, 0.01)))") | $ratio |"
+    else
+      echo "| $format | chat-analytics $chat_analytics_version | failed (see above) | | | |"
+    fi
+  fi
+  rm -rf "$input" "$work/$format.sqlite"*
+done
