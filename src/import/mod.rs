@@ -2,6 +2,7 @@
 //! import transaction. An importer never loads a whole file and never leaves half an
 //! archive behind: any error drops the transaction, so the store is as it was.
 
+pub mod discord;
 pub mod git;
 pub mod telegram;
 pub mod whatsapp;
@@ -36,7 +37,7 @@ pub enum ImportError {
 }
 
 /// Formats `import_path` knows, by the name `--format` takes.
-pub const FORMATS: &[&str] = &["git", "telegram", "whatsapp"];
+pub const FORMATS: &[&str] = &["discord", "git", "telegram", "whatsapp"];
 
 /// Imports `path` in the given format, or the one detected from the file.
 pub fn import_path(
@@ -54,6 +55,7 @@ pub fn import_path(
         "telegram" => telegram::import(store, path, now, progress),
         "whatsapp" => whatsapp::import(store, path, now, progress),
         "git" => git::import(store, path, now, progress),
+        "discord" => discord::import(store, path, now, progress),
         other => Err(ImportError::Unsupported {
             path: path.to_path_buf(),
             problem: format!("unknown format {other:?}"),
@@ -67,6 +69,10 @@ pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
     if metadata.is_dir() && git::looks_like_repository(path) {
         return Ok("git");
+    }
+    // Before Telegram, which takes any .json file.
+    if discord::looks_like_export(path) {
+        return Ok("discord");
     }
     if whatsapp::looks_like(path) {
         return Ok("whatsapp");

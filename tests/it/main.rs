@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod import_discord;
 mod import_git;
 mod import_telegram;
 mod import_whatsapp;
