@@ -80,10 +80,11 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     let name = repository_name(path, origin.as_deref());
     let platform_id = origin.clone().unwrap_or_else(|| format!("local:{name}"));
 
+    // A user's `log.showSignature` would mix GnuPG's output into the records.
     let mut child = Command::new("git")
         .arg("-C")
         .arg(path)
-        .args(["log", "--all", "--reverse", "--no-color", LOG_FORMAT])
+        .args(["-c", "log.showSignature=false", "log", "--all", "--reverse", "--no-color", LOG_FORMAT])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
