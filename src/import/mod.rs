@@ -4,6 +4,7 @@
 
 pub mod discord;
 pub mod git;
+pub mod slack;
 pub mod telegram;
 pub mod whatsapp;
 
@@ -37,7 +38,7 @@ pub enum ImportError {
 }
 
 /// Formats `import_path` knows, by the name `--format` takes.
-pub const FORMATS: &[&str] = &["discord", "git", "telegram", "whatsapp"];
+pub const FORMATS: &[&str] = &["discord", "git", "slack", "telegram", "whatsapp"];
 
 /// Imports `path` in the given format, or the one detected from the file.
 pub fn import_path(
@@ -53,6 +54,7 @@ pub fn import_path(
     };
     match format.as_str() {
         "telegram" => telegram::import(store, path, now, progress),
+        "slack" => slack::import(store, path, now, progress),
         "whatsapp" => whatsapp::import(store, path, now, progress),
         "git" => git::import(store, path, now, progress),
         "discord" => discord::import(store, path, now, progress),
@@ -69,6 +71,10 @@ pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
     if metadata.is_dir() && git::looks_like_repository(path) {
         return Ok("git");
+    }
+    // Before the formats that take any .zip or folder of .json files.
+    if slack::looks_like_export(path) {
+        return Ok("slack");
     }
     // Before Telegram, which takes any .json file.
     if discord::looks_like_export(path) {
