@@ -4,7 +4,9 @@
 //! the mapping of that format; it never holds a whole file in memory and never commits part
 //! of an import.
 //!
-//! The CSV form of DiscordChatExporter is not read yet (see `detect`'s hint).
+//! DiscordChatExporter's CSV export is read too, in its old form (`;`-separated, dates like
+//! `20-Oct-18 09:12 PM`) and its current one (`,`-separated, ISO 8601 dates). A CSV file has
+//! no message ids, no guild and no channel: see `read_csv` for what stands in for them.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDateTime};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::error::Category;
@@ -77,7 +79,8 @@ pub fn looks_like_export(path: &Path) -> bool {
 }
 
 fn file_looks_like_export(file: &Path) -> bool {
-    if !file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json")) {
+    let (json, csv) = (has_extension(file, "json"), has_extension(file, "csv"));
+    if !json && !csv {
         return false;
     }
     let Ok(handle) = File::open(file) else { return false };
@@ -86,7 +89,14 @@ fn file_looks_like_export(file: &Path) -> bool {
         return false;
     }
     let head = String::from_utf8_lossy(&head);
+    if csv {
+        return csv_separator(head.lines().next().unwrap_or_default()).is_some();
+    }
     head.trim_start().starts_with('{') && head.contains("\"guild\"") && head.contains("\"channel\"")
+}
+
+fn has_extension(file: &Path, wanted: &str) -> bool {
+    file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case(wanted))
 }
 
 /// Imports the export at `path`: one DiscordChatExporter `.json` file, or a folder of them
@@ -130,14 +140,14 @@ fn export_files(path: &Path) -> Result<Vec<PathBuf>, ImportError> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(io_error)? {
         let file = entry.map_err(io_error)?.path();
-        if file.is_file() && file.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("json")) {
+        if file.is_file() && (has_extension(&file, "json") || has_extension(&file, "csv")) {
             files.push(file);
         }
     }
     if files.is_empty() {
         return Err(ImportError::Unsupported {
             path: path.to_path_buf(),
-            problem: "this folder holds no .json file, so no DiscordChatExporter export".into(),
+            problem: "this folder holds no .json or .csv file, so no DiscordChatExporter export".into(),
             hint: format!("choose the folder DiscordChatExporter wrote into, or one of its files; {EXPORT_HINT}"),
         });
     }
@@ -274,6 +284,11 @@ impl<'a, 'conn> Session<'a, 'conn> {
         self.chat = None;
         self.saw_messages = false;
         self.messages_deferred = false;
+        if has_extension(file, "csv") {
+            self.read_csv(file)?;
+            self.bytes_before += self.file_bytes;
+            return Ok(());
+        }
         self.read(file, Pass::Whole)?;
         if self.messages_deferred {
             // The messages came before the guild or channel (DiscordChatExporter never writes
@@ -331,7 +346,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
             ),
             Category::Syntax => (
                 format!("this is not valid JSON ({message})"),
-                format!("{EXPORT_HINT}; the HTML, TXT and CSV exports cannot be imported yet"),
+                format!("{EXPORT_HINT}; the HTML and TXT exports cannot be imported (a CSV export must keep its .csv name)"),
             ),
             Category::Data => (format!("this is not a DiscordChatExporter JSON export ({message})"), EXPORT_HINT.to_string()),
         };
@@ -501,6 +516,260 @@ impl<'a, 'conn> Session<'a, 'conn> {
     ) -> Result<(), StoreError> {
         let activity = NewActivity { channel_id: chat.channel, member_id, platform_id, kind, at, parent_platform_id, text, raw_kind };
         self.tx.insert_activity(chat.group, &activity)?;
+        Ok(())
+    }
+}
+
+/// The column separator of a DiscordChatExporter CSV file, from its header line: `;` in the
+/// old form, `,` in the current one; `None` when the line is no such header.
+fn csv_separator(header: &str) -> Option<char> {
+    let header = header.trim_start_matches('\u{feff}').trim();
+    [',', ';'].into_iter().find(|&separator| {
+        let columns: Vec<&str> = header.split(separator).map(|column| column.trim_matches('"')).collect();
+        columns.starts_with(&["AuthorID", "Author", "Date", "Content"])
+    })
+}
+
+/// Reads the records of a CSV file one at a time: fields may be quoted, with `""` for a
+/// quote, and a quoted field may span lines.
+struct CsvRecords<R> {
+    input: R,
+    separator: char,
+    /// The physical line read last.
+    line: u64,
+}
+
+enum CsvProblem {
+    Io(std::io::Error),
+    NotUtf8,
+    UnclosedQuote,
+}
+
+impl<R: std::io::BufRead> CsvRecords<R> {
+    /// The next record and the line it starts on, or `None` at the end.
+    fn next_record(&mut self) -> Result<Option<(u64, Vec<String>)>, CsvProblem> {
+        let mut text = String::new();
+        loop {
+            text.clear();
+            if !self.read_line(&mut text)? {
+                return Ok(None);
+            }
+            if !text.trim().is_empty() {
+                break;
+            }
+        }
+        let start = self.line;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        loop {
+            let mut characters = text.chars().peekable();
+            while let Some(character) = characters.next() {
+                match character {
+                    '"' if quoted && characters.peek() == Some(&'"') => {
+                        characters.next();
+                        field.push('"');
+                    }
+                    '"' => quoted = !quoted,
+                    '\r' | '\n' if !quoted => {}
+                    separator if separator == self.separator && !quoted => fields.push(std::mem::take(&mut field)),
+                    other => field.push(other),
+                }
+            }
+            if !quoted {
+                break;
+            }
+            // A quoted field goes on in the next line.
+            text.clear();
+            if !self.read_line(&mut text)? {
+                return Err(CsvProblem::UnclosedQuote);
+            }
+        }
+        fields.push(field);
+        Ok(Some((start, fields)))
+    }
+
+    fn read_line(&mut self, text: &mut String) -> Result<bool, CsvProblem> {
+        match self.input.read_line(text) {
+            Ok(0) => Ok(false),
+            Ok(_) => {
+                self.line += 1;
+                Ok(true)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                self.line += 1;
+                Err(CsvProblem::NotUtf8)
+            }
+            Err(error) => Err(CsvProblem::Io(error)),
+        }
+    }
+}
+
+/// What a CSV file's name says. DiscordChatExporter names files
+/// "Guild - Category - Channel [channel id].csv"; a renamed file keeps only its name.
+struct CsvNames {
+    guild: String,
+    channel: String,
+    channel_id: String,
+}
+
+fn csv_names(file: &Path) -> CsvNames {
+    let stem = file.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    let (title, channel_id) = match stem.strip_suffix(']').and_then(|rest| rest.rsplit_once(" [")) {
+        Some((title, id)) if !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit()) => (title.to_string(), id.to_string()),
+        _ => (stem.clone(), format!("name:{stem}")),
+    };
+    let parts: Vec<&str> = title.split(" - ").collect();
+    let guild = parts.first().copied().unwrap_or_default().to_string();
+    let channel = parts.last().copied().unwrap_or_default().to_string();
+    CsvNames { guild, channel, channel_id }
+}
+
+/// A CSV date: ISO 8601 with an offset (current form), without one (read as UTC), or the old
+/// form's "20-Oct-18 09:12 PM", the exporting computer's local time, read as UTC since the
+/// file does not say which zone that was.
+fn parse_csv_date(date: &str) -> Option<UnixSeconds> {
+    let date = date.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(date) {
+        return Some(at.timestamp());
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%d-%b-%y %I:%M %p", "%d-%b-%y %H:%M"]
+        .into_iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(date, format).ok())
+        .map(|time| time.and_utc().timestamp())
+}
+
+/// The number of reactions in a CSV `Reactions` cell like "👍 (3),party (1)".
+fn csv_reaction_count(cell: &str) -> u64 {
+    cell.split(',')
+        .filter_map(|reaction| reaction.trim().strip_suffix(')').and_then(|rest| rest.rsplit_once('(')))
+        .filter_map(|(_, count)| count.trim().parse::<u64>().ok())
+        .sum()
+}
+
+/// "name#1234" without its discriminator (Discord dropped them; "#0" marks a new name).
+fn csv_author_name(author: &str) -> &str {
+    match author.rsplit_once('#') {
+        Some((name, tag)) if !name.is_empty() && (1..=4).contains(&tag.len()) && tag.bytes().all(|byte| byte.is_ascii_digit()) => name,
+        _ => author,
+    }
+}
+
+impl Session<'_, '_> {
+    /// Reads one CSV export. It has no message ids, so a message's key is its channel, its
+    /// author, its time and its rank among that author's messages of the same time: stable
+    /// for the same file, so that re-importing changes nothing, but unlike the JSON keys, so
+    /// a CSV and a JSON export of the same channel do not recognise each other's messages.
+    /// It has no guild id either: the group is keyed by the guild's name from the file name
+    /// ("name:<guild>"), a DM by its channel id.
+    fn read_csv(&mut self, file: &Path) -> Result<(), ImportError> {
+        let path = file.to_path_buf();
+        let malformed = |line: u64, problem: String, hint: String| ImportError::Malformed {
+            path: path.clone(),
+            position: format!("line {line}"),
+            problem,
+            hint,
+        };
+        let handle = File::open(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
+        self.bytes_read = Rc::new(Cell::new(0));
+        let reader = BufReader::new(CountingReader { inner: handle, bytes_read: Rc::clone(&self.bytes_read) });
+        let mut records = CsvRecords { input: reader, separator: ',', line: 0 };
+        let csv_error = |problem: CsvProblem, line: u64| match problem {
+            CsvProblem::Io(source) => ImportError::Io { path: file.to_path_buf(), source },
+            CsvProblem::NotUtf8 => malformed(line, "this line is not UTF-8 text".into(), REEXPORT_HINT.into()),
+            CsvProblem::UnclosedQuote => malformed(
+                line,
+                "the file ends inside a quoted field: it is truncated (the export or a copy of it did not finish)".into(),
+                REEXPORT_HINT.into(),
+            ),
+        };
+        let mut header_line = String::new();
+        match records.read_line(&mut header_line) {
+            Ok(true) => {}
+            Ok(false) => return Err(malformed(1, "the file is empty".into(), REEXPORT_HINT.into())),
+            Err(problem) => return Err(csv_error(problem, 1)),
+        }
+        let Some(separator) = csv_separator(&header_line) else {
+            return Err(malformed(
+                1,
+                "the first line is not DiscordChatExporter's CSV header (AuthorID, Author, Date, Content, Attachments, Reactions)".into(),
+                EXPORT_HINT.into(),
+            ));
+        };
+        records.separator = separator;
+        let columns: Vec<String> =
+            header_line.trim_start_matches('\u{feff}').trim().split(separator).map(|column| column.trim_matches('"').to_string()).collect();
+        let column = |name: &str| columns.iter().position(|column| column == name);
+        let (author_id_at, author_at, date_at, content_at) = (0, 1, 2, 3);
+        let reactions_at = column("Reactions");
+
+        let names = csv_names(file);
+        let (group_id, group_name) = if names.guild == "Direct Messages" {
+            (names.channel_id.clone(), names.channel.clone())
+        } else {
+            (format!("name:{}", names.guild), names.guild.clone())
+        };
+        let group = NewGroup { platform: Platform::Discord, platform_id: &group_id, name: &group_name, is_archive: true, is_demo: false };
+        let group = self.tx.upsert_group(&group, self.now)?;
+        if !self.groups.contains(&group) {
+            self.groups.push(group);
+        }
+        let channel = self.tx.upsert_channel(group, &names.channel_id, &names.channel)?;
+        let chat = Chat { group, channel };
+
+        // Ranks of the messages seen at the current time, per author; times only grow in an
+        // export, so only the current one is kept.
+        let mut ranks: BTreeMap<String, u32> = BTreeMap::new();
+        let mut current_at = None;
+        loop {
+            let line = records.line + 1;
+            let Some((line, fields)) = records.next_record().map_err(|problem| csv_error(problem, line))? else { break };
+            if fields.len() < 4 {
+                return Err(malformed(
+                    line,
+                    format!("this record has {} fields, fewer than the header's AuthorID, Author, Date, Content", fields.len()),
+                    damaged_hint(),
+                ));
+            }
+            let date = &fields[date_at];
+            let at = parse_csv_date(date).ok_or_else(|| {
+                malformed(
+                    line,
+                    format!("the date {date:?} is not a time like 2024-05-01T12:00:00+00:00 or 20-Oct-18 09:12 PM"),
+                    damaged_hint(),
+                )
+            })?;
+            if !(DISCORD_EPOCH..=self.now + DAY).contains(&at) {
+                return Err(malformed(
+                    line,
+                    format!("the date {date:?} is out of range (before Discord existed or in the future)"),
+                    format!("check the computer's clock; otherwise {}", damaged_hint()),
+                ));
+            }
+            let author_id = fields[author_id_at].trim();
+            if author_id.is_empty() {
+                self.skip(SKIP_NO_AUTHOR, 1);
+                continue;
+            }
+            if current_at != Some(at) {
+                ranks.clear();
+                current_at = Some(at);
+            }
+            let rank = ranks.entry(author_id.to_string()).or_default();
+            *rank += 1;
+            let platform_id = format!("csv:{}:{author_id}:{at}:{rank}", names.channel_id);
+            let author = csv_author_name(fields[author_at].trim());
+            let member = NewMember { platform_id: author_id, display_name: author, is_bot: false };
+            let member_id = self.tx.upsert_member(chat.group, &member)?;
+            let text = Some(fields[content_at].as_str()).filter(|text| !text.is_empty());
+            self.insert(chat, member_id, &platform_id, ActivityKind::Message, at, None, text, None)?;
+            let reactions = reactions_at.and_then(|at| fields.get(at)).map_or(0, |cell| csv_reaction_count(cell));
+            self.skip(SKIP_UNATTRIBUTED_REACTIONS, reactions);
+            self.messages_read_in_total += 1;
+            if self.messages_read_in_total % PROGRESS_EVERY == 0 {
+                self.report_progress();
+            }
+        }
         Ok(())
     }
 }

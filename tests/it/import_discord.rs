@@ -321,7 +321,7 @@ fn folder_without_an_export_is_refused() {
     let mut store = Store::open_in_memory().unwrap();
     let error = import(&mut store, folder.path()).unwrap_err();
     let ImportError::Unsupported { problem, hint, .. } = &error else { panic!("{error:?}") };
-    assert!(problem.contains("no .json file") && hint.contains("DiscordChatExporter"), "{error}");
+    assert!(problem.contains("no .json or .csv file") && hint.contains("DiscordChatExporter"), "{error}");
     let error = api::import(&mut store, folder.path(), Some("discord"), NOW, &mut |_| {}).unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidInput);
     assert_eq!(store.group_count().unwrap(), 0);
@@ -454,4 +454,89 @@ fn the_three_samples_as_one_folder_make_three_groups_and_reimport_changes_nothin
         after.iter().map(|group| (group.members, group.messages)).collect::<Vec<_>>(),
         before.iter().map(|group| (group.members, group.messages)).collect::<Vec<_>>()
     );
+}
+
+const OLD_CSV: &str = "csv/Hearth Test Server - Text Channels - general [900000000000000010].csv";
+const CURRENT_CSV: &str = "csv/Direct Messages - Private - Friends [900000000000000030].csv";
+/// 2018-10-20T21:12:00, the old CSV's first date, read as UTC.
+const OLD_CSV_BASE: UnixSeconds = 1_540_069_920;
+
+#[test]
+fn old_semicolon_csv_is_imported_with_its_names_from_the_file_name() {
+    let mut db = Db::new();
+    let outcome = import(&mut db.store, &fixture(OLD_CSV)).unwrap();
+    let counts = &outcome.counts;
+    assert_eq!((counts.groups, counts.channels, counts.members, counts.messages, counts.reactions), (1, 1, 2, 4, 0));
+    assert_eq!(outcome.skipped, skipped(&[(UNATTRIBUTED, 2)]));
+    // The CSV has no guild id: the group is keyed by the guild's name.
+    let group = &outcome.groups[0];
+    assert_eq!(
+        (group.platform, group.platform_id.as_str(), group.name.as_str()),
+        (Platform::Discord, "name:Hearth Test Server", "Hearth Test Server")
+    );
+    assert_eq!(db.channels(), [("900000000000000010".to_string(), "general".to_string())]);
+    let data = only_group(&db.store);
+    assert_eq!(member(&data, ADA).display_name, "ada");
+    let quoted = db.activity(&format!("csv:900000000000000010:{GRACE}:{}:1", OLD_CSV_BASE + 60));
+    assert_eq!(quoted.text.as_deref(), Some("A; semicolon and \"quotes\""));
+    // Two messages of Ada in the same minute are told apart by their rank.
+    assert_eq!(db.activity(&format!("csv:900000000000000010:{ADA}:{}:1", OLD_CSV_BASE + 60)).text.as_deref(), Some("two\nlines"));
+    assert_eq!(db.activity(&format!("csv:900000000000000010:{ADA}:{}:2", OLD_CSV_BASE + 60)).text.as_deref(), Some("same minute again"));
+
+    let again = import(&mut db.store, &fixture(OLD_CSV)).unwrap();
+    assert_eq!((again.counts.messages, again.counts.members, again.counts.duplicates), (0, 0, 4));
+}
+
+#[test]
+fn current_comma_csv_with_iso_dates_is_a_dm_keyed_by_its_channel() {
+    let mut db = Db::new();
+    let outcome = import(&mut db.store, &fixture(CURRENT_CSV)).unwrap();
+    let counts = &outcome.counts;
+    assert_eq!((counts.groups, counts.channels, counts.members, counts.messages), (1, 1, 2, 3));
+    assert_eq!(outcome.skipped, skipped(&[(UNATTRIBUTED, 3)]));
+    assert_eq!((outcome.groups[0].platform_id.as_str(), outcome.groups[0].name.as_str()), ("900000000000000030", "Friends"));
+    let first = db.activity(&format!("csv:900000000000000030:{ADA}:{BASE}:1"));
+    assert_eq!((first.kind, first.text.as_deref()), (ActivityKind::Message, Some("hi, Ada here")));
+    let attachment = db.activity(&format!("csv:900000000000000030:{LINUS}:{}:1", BASE + 60));
+    assert_eq!(attachment.text, None);
+    assert_eq!(member(&only_group(&db.store), LINUS).display_name, "linus");
+    assert_eq!(hearth::import::detect(&fixture(CURRENT_CSV)).unwrap(), "discord");
+}
+
+#[test]
+fn a_folder_mixing_json_and_csv_is_one_import() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("group_dm.json"), folder.path().join("group_dm.json")).unwrap();
+    std::fs::copy(fixture(OLD_CSV), folder.path().join("general.csv")).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let outcome = import(&mut store, folder.path()).unwrap();
+    assert_eq!((outcome.counts.groups, outcome.counts.messages), (2, 5));
+    // A bad CSV in the folder refuses the whole import.
+    std::fs::copy(fixture("csv/truncated.csv"), folder.path().join("z.csv")).unwrap();
+    let mut empty = Store::open_in_memory().unwrap();
+    import(&mut empty, folder.path()).unwrap_err();
+    assert_eq!(empty.group_count().unwrap(), 0);
+}
+
+#[test]
+fn bad_csv_files_are_refused_naming_the_file_the_line_and_what_to_do() {
+    let cases = [
+        ("csv/truncated.csv", "ends inside a quoted field", "export the channel again", "line 3"),
+        ("csv/bad_date.csv", "\"yesterday\" is not a time", "export the channel again", "line 3"),
+        ("csv/wrong_header.csv", "not DiscordChatExporter's CSV header", "--format Json", "line 1"),
+        ("csv/invalid_utf8.csv", "not UTF-8", "export the channel again", "line 2"),
+        ("csv/empty.csv", "the file is empty", "export the channel again", "line 1"),
+    ];
+    for (name, expected_problem, expected_hint, expected_position) in cases {
+        let mut store = Store::open_in_memory().unwrap();
+        let error = import(&mut store, &fixture(name)).unwrap_err();
+        let ImportError::Malformed { path, position, problem, hint } = &error else {
+            panic!("{name}: expected Malformed, got {error:?}");
+        };
+        assert_eq!(path, &fixture(name), "{name}");
+        assert!(problem.contains(expected_problem), "{name}: {problem}");
+        assert!(hint.contains(expected_hint), "{name}: {hint}");
+        assert_eq!(position, expected_position, "{name}");
+        assert_eq!(store.group_count().unwrap(), 0, "{name}");
+    }
 }
