@@ -32,7 +32,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import an export archive (now: a Telegram Desktop result.json).
+    /// Import an export: Telegram Desktop JSON, a Slack workspace export, DiscordChatExporter
+    /// JSON, a WhatsApp chat, or a git repository (the format is detected).
     Import {
         path: PathBuf,
         /// The archive's format, when detection guesses wrong.
