@@ -4,6 +4,7 @@
 
 pub mod discord;
 pub mod git;
+pub mod mbox;
 pub mod slack;
 pub mod telegram;
 pub mod whatsapp;
@@ -38,7 +39,7 @@ pub enum ImportError {
 }
 
 /// Formats `import_path` knows, by the name `--format` takes.
-pub const FORMATS: &[&str] = &["discord", "git", "slack", "telegram", "whatsapp"];
+pub const FORMATS: &[&str] = &["discord", "git", "mbox", "slack", "telegram", "whatsapp"];
 
 /// Imports `path` in the given format, or the one detected from the file.
 pub fn import_path(
@@ -54,6 +55,7 @@ pub fn import_path(
     };
     match format.as_str() {
         "telegram" => telegram::import(store, path, now, progress),
+        "mbox" => mbox::import(store, path, now, progress),
         "slack" => slack::import(store, path, now, progress),
         "whatsapp" => whatsapp::import(store, path, now, progress),
         "git" => git::import(store, path, now, progress),
@@ -79,6 +81,9 @@ pub fn detect(path: &Path) -> Result<&'static str, ImportError> {
     // Before Telegram, which takes any .json file.
     if discord::looks_like_export(path) {
         return Ok("discord");
+    }
+    if mbox::looks_like(path) {
+        return Ok("mbox");
     }
     if whatsapp::looks_like(path) {
         return Ok("whatsapp");

@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod import_discord;
 mod import_git;
+mod import_mbox;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
