@@ -33,12 +33,16 @@ enum Command {
         json: bool,
     },
     /// Import an export: Telegram Desktop JSON, a Slack workspace export, DiscordChatExporter
-    /// JSON, a WhatsApp chat, or a git repository (the format is detected).
+    /// JSON or CSV, a WhatsApp chat, an mbox mailing-list archive, or a git repository (the
+    /// format is detected).
     Import {
         path: PathBuf,
         /// The archive's format, when detection guesses wrong.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(hearth::import::FORMATS))]
         format: Option<String>,
+        /// WhatsApp: the phone's date order, when the chat's dates cannot tell.
+        #[arg(long, value_enum)]
+        date_order: Option<DateOrderArg>,
         #[arg(long)]
         json: bool,
     },
@@ -66,6 +70,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DateOrderArg {
+    /// 31/12/2020
+    DayFirst,
+    /// 12/31/20
+    MonthFirst,
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
@@ -135,8 +147,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out!("Store: {}", path.display());
             }
         }
-        Command::Import { path: archive, format, json } => {
-            let summary = with_progress(|progress| api::import(&mut store, &archive, format.as_deref(), now(), progress))?;
+        Command::Import { path: archive, format, date_order, json } => {
+            let options = hearth::import::ImportOptions {
+                date_order: date_order.map(|order| match order {
+                    DateOrderArg::DayFirst => hearth::import::whatsapp::DateOrder::DayFirst,
+                    DateOrderArg::MonthFirst => hearth::import::whatsapp::DateOrder::MonthFirst,
+                }),
+            };
+            let summary = with_progress(|progress| api::import_with(&mut store, &archive, format.as_deref(), &options, now(), progress))?;
             if json {
                 print_json(&summary)?;
             } else {

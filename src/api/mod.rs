@@ -301,7 +301,20 @@ pub struct Skipped {
 
 /// Imports an export archive. `format` overrides detection ("telegram").
 pub fn import(store: &mut Store, path: &Path, format: Option<&str>, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<ImportSummary> {
-    let outcome = crate::import::import_path(store, path, format, now, progress)?;
+    import_with(store, path, format, &crate::import::ImportOptions::default(), now, progress)
+}
+
+/// [`import`] with the user's answers to what an export does not say (e.g. WhatsApp's
+/// date order).
+pub fn import_with(
+    store: &mut Store,
+    path: &Path,
+    format: Option<&str>,
+    options: &crate::import::ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<ImportSummary> {
+    let outcome = crate::import::import_path_with(store, path, format, options, now, progress)?;
     let counts = outcome.counts;
     Ok(ImportSummary {
         format: outcome.format.to_string(),

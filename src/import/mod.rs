@@ -49,6 +49,25 @@ pub fn import_path(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<Outcome, ImportError> {
+    import_path_with(store, path, format, &ImportOptions::default(), now, progress)
+}
+
+/// What the user can tell an import that the file itself does not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// WhatsApp: whether dates are day first or month first, when the chat cannot tell.
+    pub date_order: Option<whatsapp::DateOrder>,
+}
+
+/// [`import_path`] with the user's answers to what the file does not say.
+pub fn import_path_with(
+    store: &mut crate::store::Store,
+    path: &Path,
+    format: Option<&str>,
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Outcome, ImportError> {
     let format = match format {
         Some(format) => format.to_ascii_lowercase(),
         None => detect(path)?.to_string(),
@@ -57,7 +76,7 @@ pub fn import_path(
         "telegram" => telegram::import(store, path, now, progress),
         "mbox" => mbox::import(store, path, now, progress),
         "slack" => slack::import(store, path, now, progress),
-        "whatsapp" => whatsapp::import(store, path, now, progress),
+        "whatsapp" => whatsapp::import_with(store, path, options.date_order, now, progress),
         "git" => git::import(store, path, now, progress),
         "discord" => discord::import(store, path, now, progress),
         other => Err(ImportError::Unsupported {

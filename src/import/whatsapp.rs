@@ -480,10 +480,8 @@ fn detect_date_order(path: &Path, lines: &mut Lines<'_>) -> Result<DateOrder, Im
                 "no date in the chat says whether {}/{} is day/month or month/day (every day and month is 12 or less)",
                 stamp.first, stamp.second
             ),
-            // The import's option that carries the answer (`import_with`) is not on the command
-            // line yet; the hint says so rather than naming a flag that does not exist.
-            hint: "the import must be told the order the phone writes dates in (day first, as 31/12, or month first, as \
-                   12/31); this version of the hearth command cannot take that answer yet"
+            hint: "say which order the phone writes dates in: `hearth import PATH --date-order day-first` (31/12) or \
+                   `--date-order month-first` (12/31)"
                 .into(),
         }),
     }

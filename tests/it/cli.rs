@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::hearth_bin;
+use crate::support::{datasets, hearth_bin};
 
 fn hearth(db: &Path, args: &[&str]) -> Output {
     let output = Command::new(hearth_bin()).arg("--db").arg(db).args(args).env_remove("HEARTH_DB").output().unwrap();
@@ -108,4 +108,18 @@ fn a_store_from_a_newer_hearth_is_refused_with_a_clear_message() {
     let output = hearth(&db, &["groups"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("newer Hearth"));
+}
+
+#[test]
+fn whatsapp_date_order_is_asked_for_and_taken_from_the_command_line() {
+    let Some(folder) = datasets("whatsapp_date_order_is_asked_for_and_taken_from_the_command_line") else { return };
+    let chat = folder.join("chat-analytics-samples/tests/samples/whatsapp/4A_11M.txt");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    // Every date in this chat is 12/9/20: the order cannot be told from the data.
+    let asked = hearth(&db, &["import", chat.to_str().unwrap()]);
+    assert!(!asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("--date-order"), "{}", String::from_utf8_lossy(&asked.stderr));
+    let summary = stdout_json(&hearth(&db, &["import", chat.to_str().unwrap(), "--date-order", "month-first", "--json"]));
+    assert_eq!(summary["messages"], 11);
 }

@@ -134,7 +134,7 @@ fn undecidable_dates_ask_for_the_order_and_take_it() {
     let mut store = Store::open_in_memory().unwrap();
     let error = import(&mut store, &fixture("ambiguous.txt")).unwrap_err();
     assert_eq!(error.code, ErrorCode::BadArchive);
-    for expected in ["ambiguous.txt", "line 1", "3/4", "day first, as 31/12", "month first, as 12/31"] {
+    for expected in ["ambiguous.txt", "line 1", "3/4", "--date-order day-first` (31/12)", "--date-order month-first` (12/31)"] {
         assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
     }
     assert_eq!(store.groups().unwrap(), vec![]);
