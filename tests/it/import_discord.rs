@@ -28,17 +28,7 @@ fn import(store: &mut Store, path: &Path) -> Result<Outcome, ImportError> {
 
 /// The sample `name` of chat-analytics, or `None` after saying loudly that `test` is skipped.
 fn sample(test: &str, name: &str) -> Option<PathBuf> {
-    let Some(folder) = std::env::var_os("HEARTH_DATASETS") else {
-        eprintln!("HEARTH_DATASETS is not set: skipping {test} (make test sets it)");
-        return None;
-    };
-    let path = PathBuf::from(folder).join(SAMPLES).join(name);
-    assert!(
-        path.is_file(),
-        "{test}: HEARTH_DATASETS is set but {} is missing; point HEARTH_DATASETS at the shared datasets folder",
-        path.display()
-    );
-    Some(path)
+    crate::support::sample(test, &format!("{SAMPLES}/{name}"))
 }
 
 fn skipped(entries: &[(&str, u64)]) -> BTreeMap<String, u64> {

@@ -19,9 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn sample(test: &str, name: &str) -> Option<PathBuf> {
-    let path = crate::support::datasets(test)?.join("perceval-test-data/tests/data").join(name);
-    assert!(path.is_file(), "{test}: HEARTH_DATASETS is set but {} is missing", path.display());
-    Some(path)
+    crate::support::sample(test, &format!("perceval-test-data/tests/data/{name}"))
 }
 
 fn import(store: &mut Store, path: &Path) -> Result<ImportSummary, api::Error> {

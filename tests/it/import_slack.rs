@@ -10,8 +10,6 @@ use hearth::api::{self, ErrorCode, ImportSummary, Skipped};
 use hearth::model::{ActivityKind, GroupData, Platform, UnixSeconds};
 use hearth::store::Store;
 
-use crate::support;
-
 const NOW: UnixSeconds = 1_800_000_000;
 
 const SLACKDUMP_ASSETS: &str = "slackdump-fixtures/internal/fixtures/assets";
@@ -22,9 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A real sample inside `HEARTH_DATASETS`, or `None` after saying loudly that `test` is skipped.
 fn sample(test: &str, relative: &str) -> Option<PathBuf> {
-    let path = support::datasets(test)?.join(SLACKDUMP_ASSETS).join(relative);
-    assert!(path.exists(), "{test}: HEARTH_DATASETS is set but {} is missing", path.display());
-    Some(path)
+    crate::support::sample(test, &format!("{SLACKDUMP_ASSETS}/{relative}"))
 }
 
 fn import(store: &mut Store, path: &Path) -> Result<ImportSummary, api::Error> {

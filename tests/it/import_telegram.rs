@@ -18,17 +18,7 @@ const BOT_API_UPDATES: &str = "perceval-test-data/tests/data/telegram/telegram_m
 /// `test` is skipped. A folder that is named but lacks the sample fails the test: the
 /// samples are the point of these tests.
 fn sample(test: &str, relative: &str) -> Option<PathBuf> {
-    let Some(folder) = std::env::var_os("HEARTH_DATASETS") else {
-        eprintln!("HEARTH_DATASETS is not set: skipping {test} (make test sets it)");
-        return None;
-    };
-    let path = PathBuf::from(folder).join(relative);
-    assert!(
-        path.is_file(),
-        "{test}: HEARTH_DATASETS is set but {} is missing; point HEARTH_DATASETS at the shared datasets folder",
-        path.display()
-    );
-    Some(path)
+    crate::support::sample(test, relative)
 }
 
 fn import(store: &mut Store, path: &std::path::Path) -> Result<ImportSummary, api::Error> {

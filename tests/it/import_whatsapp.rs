@@ -21,9 +21,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn sample(test: &str, name: &str) -> Option<PathBuf> {
-    let path = crate::support::datasets(test)?.join("chat-analytics-samples/tests/samples/whatsapp").join(name);
-    assert!(path.is_file(), "{test}: HEARTH_DATASETS is set but {} is missing", path.display());
-    Some(path)
+    crate::support::sample(test, &format!("chat-analytics-samples/tests/samples/whatsapp/{name}"))
 }
 
 fn import(store: &mut Store, path: &Path) -> Result<ImportSummary, api::Error> {

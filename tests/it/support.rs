@@ -19,6 +19,20 @@ pub fn datasets(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// The real-format sample at `relative` inside `HEARTH_DATASETS` (a file or a folder), or
+/// `None` when the variable is unset (see [`datasets`]). A named folder that lacks the
+/// sample fails the test: the samples are the point of these tests.
+#[allow(dead_code)]
+pub fn sample(test: &str, relative: &str) -> Option<PathBuf> {
+    let path = datasets(test)?.join(relative);
+    assert!(
+        path.exists(),
+        "{test}: HEARTH_DATASETS is set but {} is missing; point HEARTH_DATASETS at the shared datasets folder",
+        path.display()
+    );
+    Some(path)
+}
+
 /// Path of the `hearth` binary Cargo built for these tests.
 #[allow(dead_code)]
 pub fn hearth_bin() -> PathBuf {
