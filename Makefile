@@ -23,8 +23,9 @@ NODE_MINOR := 19
 
 # Build: WebKitGTK for the window. Tests: Xvfb (+ xauth, which xvfb-run needs and
 # no-recommends would skip) and WebKitWebDriver. ImageMagick (`import`) and xdotool take
-# screenshots and clicks outside WebDriver; librsvg draws the icons for bundles.
-APT_PACKAGES := git time pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick xdotool
+# screenshots and clicks outside WebDriver; librsvg draws the icons for bundles; Noto CJK
+# draws the Simplified Chinese interface (Debian ships no CJK font by default).
+APT_PACKAGES := git time pkg-config libwebkit2gtk-4.1-dev librsvg2-dev xvfb xauth webkit2gtk-driver imagemagick xdotool fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'

@@ -196,6 +196,36 @@ describe('Hearth desktop window', () => {
     assert.equal(readFileSync(file).length, png.length);
   });
 
+  it('switches to Simplified Chinese and the dark theme at run time, and back', async () => {
+    const choose = (testid, value) =>
+      session.execute(
+        `const select = document.querySelector('[data-testid=' + arguments[0] + ']');
+         select.value = arguments[1];
+         select.dispatchEvent(new Event('change', { bubbles: true }));`,
+        [testid, value],
+      );
+    const headline = async () => session.text((await session.findAll('#health-title'))[0]);
+    assert.equal(await headline(), 'Health score');
+
+    await choose('language', 'zh-CN');
+    await choose('theme', 'dark');
+    await session.waitFor('the Chinese dashboard', async () => (await headline()) === '健康分');
+    const page = await session.execute(
+      `return { lang: document.documentElement.lang, theme: document.documentElement.dataset.theme,
+                background: getComputedStyle(document.body).backgroundColor,
+                facts: document.querySelector('.facts').textContent };`,
+    );
+    assert.equal(page.lang, 'zh-CN');
+    assert.equal(page.theme, 'dark');
+    assert.equal(page.background, 'rgb(27, 23, 20)', 'the dark palette is not applied');
+    assert.match(page.facts, /名成员/);
+    writeFileSync(join(artifacts, 'dashboard-zh-dark.png'), await session.screenshot());
+
+    await choose('language', 'en');
+    await choose('theme', 'light');
+    await session.waitFor('the English dashboard again', async () => (await headline()) === 'Health score');
+  });
+
   it('shows the weekly active members chart as a loaded image', async () => {
     const [chart] = await session.findAll('[data-testid=weekly-active-chart]');
     assert.ok(chart, 'no chart image on the dashboard');

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { afterEach, describe, expect, it } from 'vitest';
 
 import App from './App.svelte';
+import { setLocale } from './lib/i18n';
 import { DEMO_PROGRESS_EVENT, type GroupSummary } from './lib/api/api';
 import { emitEvent, mockCommands, resetCommands } from './lib/api/testing';
 import { demoDashboard, demoGroup, telegramGroup } from './test/fixtures';
@@ -86,5 +87,25 @@ describe('App', () => {
     mockCommands((command) => (command === 'list_groups' ? [] : null), { events: true });
     render(App);
     expect((await screen.findByTestId('empty-state')).textContent).toContain('hearth import PATH');
+  });
+});
+
+describe('App language', () => {
+  afterEach(() => setLocale('en'));
+
+  it('switches every visible string to Simplified Chinese without a reload', async () => {
+    mockCommands((command) => {
+      if (command === 'list_groups') return [demoGroup];
+      if (command === 'dashboard') return demoDashboard;
+    });
+    render(App);
+    expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
+    const select = screen.getByTestId('language') as HTMLSelectElement;
+    select.value = 'zh-CN';
+    await fireEvent.change(select);
+    expect(await screen.findByText('健康分')).toBeTruthy();
+    expect(screen.getByTestId('biggest-lever').textContent).toBe('把7 日留存率提高到目标值可增加 10.9 分。');
+    expect(screen.getByTestId('demo-badge').textContent).toBe('演示');
+    expect(screen.queryByText('Health score')).toBeNull();
   });
 });

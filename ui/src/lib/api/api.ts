@@ -14,6 +14,7 @@ import type { GroupSummary } from './bindings/GroupSummary';
 import type { Progress } from './bindings/Progress';
 
 export type { ApiError, Dashboard, DemoSummary, ErrorCode, GroupId, GroupSummary, Progress };
+export type { Dimension } from './bindings/Dimension';
 export type { Group } from './bindings/Group';
 export type { HealthReport } from './bindings/HealthReport';
 export type { Lever } from './bindings/Lever';

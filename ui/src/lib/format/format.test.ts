@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
+import { setLocale } from '../i18n';
 import {
   formatCount,
+  formatDate,
   formatPeriod,
   formatScore,
   formatSeconds,
@@ -81,9 +83,23 @@ describe('counts, weights and sentences', () => {
   });
 
   it('phrases the biggest lever', () => {
-    expect(leverSentence('7-day retention', 6.04)).toBe('Raising 7-day retention to target would add 6.0 points');
-    expect(leverSentence('Reply latency p90', 3.21)).toBe('Raising reply latency p90 to target would add 3.2 points');
-    expect(leverSentence('DAU/MAU', 1)).toBe('Raising DAU/MAU to target would add 1.0 points');
+    expect(leverSentence('retention7d', 6.04)).toBe('Raising 7-day retention to target would add 6.0 points.');
+    expect(leverSentence('reply_latency_p90', 3.21)).toBe('Raising reply latency p90 to target would add 3.2 points.');
+    expect(leverSentence('stickiness', 1)).toBe('Raising stickiness (DAU/MAU) to target would add 1.0 points.');
+  });
+
+  it('speaks Simplified Chinese when asked, numbers and dates included', () => {
+    setLocale('zh-CN');
+    try {
+      expect(leverSentence('retention7d', 6.04)).toBe('把7 日留存率提高到目标值可增加 6.0 分。');
+      expect(groupOrigin({ platform: 'mbox', is_demo: false, is_archive: true })).toBe('邮件列表 导出');
+      expect(formatCount(1234567)).toBe('1,234,567');
+      expect(formatDate(Date.UTC(2026, 10, 20) / 1000)).toBe('2026年11月20日');
+      expect(formatDate(null)).toBe('从未');
+      expect(formatSeconds(4680)).toBe('1.3 小时');
+    } finally {
+      setLocale('en');
+    }
   });
 });
 

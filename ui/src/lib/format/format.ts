@@ -1,13 +1,27 @@
-// Pure formatting for the dashboard: numbers, units, dates and labels as a person reads
-// them. No DOM and no IPC here, so every rule is covered by format.test.ts.
+// Formatting for the screens: numbers, units, dates and labels as a person reads them, in
+// the window's language (see ../i18n). No DOM and no IPC here, so every rule is covered by
+// format.test.ts.
 
-import type { Group, MemberState, MetricExplanation, Platform, Stage, Unit } from '../api/api';
+import type { Dimension, Group, MemberState, MetricExplanation, MetricId, Platform, Stage, Unit } from '../api/api';
+import { intlLocale, t } from '../i18n/i18n.svelte';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const grouped = new Intl.NumberFormat('en-US');
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+/** One formatter per locale and options, made once: Intl constructors are slow. */
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: (tag: string) => T): T {
+  const tag = intlLocale();
+  const id = `${tag}|${key}`;
+  let formatter = formatters.get(id) as T | undefined;
+  if (!formatter) {
+    formatter = make(tag);
+    formatters.set(id, formatter);
+  }
+  return formatter;
+}
 
 /** The health score with one decimal ("62.4"), or an em dash when there was no data. */
 export function formatScore(score: number | null): string {
@@ -16,16 +30,16 @@ export function formatScore(score: number | null): string {
 
 /** Whole counts with thousands separators ("12,480"). */
 export function formatCount(count: number): string {
-  return grouped.format(Math.round(count));
+  return cached('count', (tag) => new Intl.NumberFormat(tag)).format(Math.round(count));
 }
 
 /** A duration in seconds at the scale a person thinks in: "45 s", "4 min", "1.2 h", "3.5 d". */
 export function formatSeconds(seconds: number): string {
   const value = Math.max(0, seconds);
-  if (value < 90) return `${Math.round(value)} s`;
-  if (value < 59.5 * MINUTE) return `${Math.round(value / MINUTE)} min`;
-  if (value < 36 * HOUR) return `${trimmed(value / HOUR, 1)} h`;
-  return `${trimmed(value / DAY, 1)} d`;
+  if (value < 90) return t('unit.seconds', { v: Math.round(value) });
+  if (value < 59.5 * MINUTE) return t('unit.minutes', { v: Math.round(value / MINUTE) });
+  if (value < 36 * HOUR) return t('unit.hours', { v: trimmed(value / HOUR, 1) });
+  return t('unit.days', { v: trimmed(value / DAY, 1) });
 }
 
 /** A share of a whole (0–1) as a percentage; one decimal below 10 % where it matters. */
@@ -65,16 +79,17 @@ export function formatWeight(weight: number): string {
   return `${trimmed(weight * 100, weight * 100 < 10 ? 1 : 0)}%`;
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const dayMonthFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const dateFormat = (): Intl.DateTimeFormat =>
+  cached('date', (tag) => new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }));
+const dayMonthFormat = (): Intl.DateTimeFormat => cached('day-month', (tag) => new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', timeZone: 'UTC' }));
 
 /** The period `[periodStart, asOf)` in Unix seconds as "14 – 20 Nov 2026" style text. */
 export function formatPeriod(periodStart: number, asOf: number): string {
   const first = new Date(periodStart * 1000);
   const last = new Date((asOf - 1) * 1000);
   const sameYear = first.getUTCFullYear() === last.getUTCFullYear();
-  const start = sameYear ? dayMonthFormat.format(first) : dateFormat.format(first);
-  return `${start} – ${dateFormat.format(last)}`;
+  const start = sameYear ? dayMonthFormat().format(first) : dateFormat().format(first);
+  return `${start} – ${dateFormat().format(last)}`;
 }
 
 /** Whole days in `[periodStart, asOf)`. */
@@ -84,45 +99,42 @@ export function periodDays(periodStart: number, asOf: number): number {
 
 /** A Unix instant as a calendar date ("20 Nov 2026", UTC), or "never". */
 export function formatDate(at: number | null): string {
-  return at === null ? 'never' : dateFormat.format(new Date(at * 1000));
+  return at === null ? t('date.never') : dateFormat().format(new Date(at * 1000));
 }
 
-const PLATFORM_NAMES: Record<Platform, string> = {
-  demo: 'Demo',
-  telegram: 'Telegram',
-  slack: 'Slack',
-  discord: 'Discord',
-  whatsapp: 'WhatsApp',
-  mbox: 'Mailing list',
-  git: 'Git',
-};
-
 export function platformName(platform: Platform): string {
-  return PLATFORM_NAMES[platform];
+  return t(`platform.${platform}`);
 }
 
 /** Where a group's data came from, as the list and the dashboard name it. */
 export function groupOrigin(group: Pick<Group, 'platform' | 'is_demo' | 'is_archive'>): string {
-  if (group.is_demo) return 'Generated sample';
-  return group.is_archive ? `${platformName(group.platform)} export` : platformName(group.platform);
+  if (group.is_demo) return t('group.generated_sample');
+  return group.is_archive ? t('group.export_of', { platform: platformName(group.platform) }) : platformName(group.platform);
+}
+
+export function stageName(stage: Stage): string {
+  return t(`stage.${stage}`);
+}
+
+export function stateName(state: MemberState): string {
+  return t(`state.${state}`);
+}
+
+export function metricName(metric: MetricId): string {
+  return t(`metric.${metric}`);
+}
+
+export function dimensionName(dimension: Dimension): string {
+  return t(`dimension.${dimension}`);
 }
 
 /** Lifecycle stages from the outside in, the order every screen uses. */
 export const STAGES: readonly Stage[] = ['observer', 'newcomer', 'participant', 'contributor', 'core'];
 export const MEMBER_STATES: readonly MemberState[] = ['active', 'silent', 'churned'];
 
-export function capitalise(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
-/** "1 member" / "3 members". */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
-}
-
-/** The lever sentence: "raising X to target would add N points". */
-export function leverSentence(label: string, gain: number): string {
-  return `Raising ${lowerFirst(label)} to target would add ${formatPoints(gain)} points`;
+/** The lever sentence: "Raising X to target would add N points." */
+export function leverSentence(metric: MetricId, gain: number): string {
+  return t('health.lever', { metric: lowerFirst(metricName(metric)), points: formatPoints(gain) });
 }
 
 /** A data URL for an SVG document; encodes UTF-8 first because `btoa` only takes bytes. */

@@ -1,0 +1,133 @@
+// Every string the window shows, in English. The keys are the contract: zh-CN.ts must have
+// exactly the same keys and the same {placeholders} (checked by i18n.test.ts and the type).
+// A plural entry has the forms Intl.PluralRules names; `{n}` is the formatted count.
+
+export const en = {
+  'app.name': 'Hearth',
+  'app.opening': 'Opening the store…',
+  'app.communities': 'Communities',
+  'app.none_yet': 'None yet',
+  'app.try_again': 'Try again',
+  'app.reload': 'Reload',
+  'app.groups_unreadable': 'The list of groups could not be read',
+  'app.demo_failed': 'The demo community could not be created',
+  'app.empty_title': 'No communities yet',
+  'app.empty_body': 'The store has no group to analyse. Import a Slack, Discord or Telegram export with the command line:',
+  'app.empty_then': 'then reload this window.',
+
+  'prefs.language': 'Language',
+  'prefs.theme': 'Theme',
+  'prefs.theme_system': 'System',
+  'prefs.theme_light': 'Light',
+  'prefs.theme_dark': 'Dark',
+
+  'first.title': 'Preparing the demo community…',
+  'first.explain':
+    'Hearth is generating a sample community with fourteen months of history so that you can explore every screen. It is clearly labelled as demo data, and it stays on this computer.',
+  'first.starting': 'Starting…',
+  'first.step_of': '{step} — {done} of {total} ({percent}%)',
+  'first.progress_label': 'Demo community progress',
+
+  'count.member': { one: '{n} member', other: '{n} members' },
+  'count.message': { one: '{n} message', other: '{n} messages' },
+  'count.channel': { one: '{n} channel', other: '{n} channels' },
+  'count.day': { one: '{n} day', other: '{n} days' },
+
+  'group.demo_badge': 'Demo',
+  'group.generated_sample': 'Generated sample',
+  'group.export_of': '{platform} export',
+  'group.list_label': 'Groups',
+
+  'platform.demo': 'Demo',
+  'platform.telegram': 'Telegram',
+  'platform.slack': 'Slack',
+  'platform.discord': 'Discord',
+  'platform.whatsapp': 'WhatsApp',
+  'platform.mbox': 'Mailing list',
+  'platform.git': 'Git',
+
+  'dashboard.loading': 'Computing the dashboard…',
+  'dashboard.failed': 'This dashboard could not be loaded',
+  'dashboard.demo_label': 'Demo community — generated data',
+  'dashboard.active_span': 'active {from} – {to}',
+
+  'health.title': 'Health score',
+  'health.out_of': 'of 100',
+  'health.no_score': 'No metric had data in this period, so there is no score yet.',
+  'health.lever_label': 'Biggest lever',
+  'health.lever': 'Raising {metric} to target would add {points} points.',
+  'health.all_met': 'Every metric with data meets its target.',
+  'health.tally': '{met} of {measured} metrics at target',
+  'health.tally_missing': '{met} of {measured} metrics at target · {missing} without data this period',
+
+  'metrics.title': 'What the score is made of',
+  'metrics.subtitle': 'Each metric is scaled between its low threshold and its target, then weighted.',
+  'metrics.col_metric': 'Metric',
+  'metrics.col_value': 'Value',
+  'metrics.col_target': 'Target',
+  'metrics.col_normalised': 'Normalised',
+  'metrics.col_weight': 'Weight',
+  'metrics.col_points': 'Points',
+  'metrics.col_status': 'Status',
+  'metrics.met': 'Met',
+  'metrics.missed': 'Missed',
+  'metrics.way_to_target': '{percent}% of the way to target',
+  'metrics.configured_weight': 'configured weight {weight}',
+  'metrics.left_out': 'Left out for lack of data in this period: {metrics}. The other weights were rescaled to add up to 100%.',
+
+  'metric.messages_per_active_member': 'Messages per active member',
+  'metric.stickiness': 'Stickiness (DAU/MAU)',
+  'metric.retention7d': '7-day retention',
+  'metric.newcomer_week2_retention': 'Newcomer week-2 retention',
+  'metric.reply_latency_p90': 'Reply latency p90',
+  'metric.effective_answer_rate': 'Effective answer rate',
+  'metric.participation_evenness': 'Participation evenness',
+  'metric.answerer_absence_factor': 'Answerer absence factor',
+  'metric.noise_share': 'Noise share',
+
+  'dimension.activity': 'Activity',
+  'dimension.retention': 'Retention',
+  'dimension.responsiveness': 'Responsiveness',
+  'dimension.collaboration': 'Collaboration',
+  'dimension.quality': 'Quality',
+
+  'stages.title': 'Members by lifecycle stage',
+  'stages.subtitle': 'From the outside in: observer → newcomer → participant → contributor → core',
+  'stages.by_state': 'Members by state',
+  'stages.active_count': { other: '{n} active' },
+
+  'stage.observer': 'Observer',
+  'stage.newcomer': 'Newcomer',
+  'stage.participant': 'Participant',
+  'stage.contributor': 'Contributor',
+  'stage.core': 'Core',
+  'stage_hint.observer': 'joined, never posted',
+  'stage_hint.newcomer': 'first post in the last 14 days',
+  'stage_hint.participant': 'has posted; lapsed posters stay here',
+  'stage_hint.contributor': 'active 4+ days of 28, in conversation',
+  'stage_hint.core': 'steady contributors at the centre',
+
+  'state.active': 'Active',
+  'state.silent': 'Silent',
+  'state.churned': 'Churned',
+
+  'weekly.title': 'Weekly active members',
+  'weekly.none': 'No weeks with activity yet.',
+  'weekly.summary': 'Weekly active members over {weeks} weeks; {latest} in the latest week.',
+  'weekly.unavailable': 'The chart is not available for this group.',
+
+  'error.not_found': 'It may have been removed from the store. Pick another group from the list.',
+  'error.invalid_input': 'The request was not understood. Try again; if it keeps happening, report it with the message above.',
+  'error.bad_archive': 'Check the export named above, or export it again from the platform and import the new file.',
+  'error.store_too_new':
+    'This store was written by a newer Hearth. Update Hearth, or start it with another store: hearth-desktop --db PATH (or set HEARTH_DB).',
+  'error.store':
+    'Check that the store’s folder exists and is writable and that the disk is not full, or start Hearth with another store: hearth-desktop --db PATH (or set HEARTH_DB).',
+
+  'date.never': 'never',
+  'unit.seconds': '{v} s',
+  'unit.minutes': '{v} min',
+  'unit.hours': '{v} h',
+  'unit.days': '{v} d',
+  'list.separator': ', ',
+} as const;
