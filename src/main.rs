@@ -9,8 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use hearth::analytics::health::{HealthReport, MetricExplanation, Unit};
-use hearth::api;
-use hearth::model::{Progress, Stage};
+use hearth::api::{self, archive};
+use hearth::model::{ActivityKind, Progress, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -67,6 +67,35 @@ enum Command {
         group: String,
         #[arg(long, value_parser = parse_stage)]
         stage: Option<Stage>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A channel's messages in order, as the archive browser shows them. Without --channel,
+    /// lists the group's channels.
+    Messages {
+        group: String,
+        /// The channel's id or name.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Open at the first message of this date (YYYY-MM-DD, UTC). Default: the newest.
+        #[arg(long, value_name = "DATE", conflicts_with = "from_start")]
+        at: Option<NaiveDate>,
+        /// Open at the oldest message.
+        #[arg(long)]
+        from_start: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over a group's messages, newest first.
+    Search {
+        group: String,
+        /// Words to find (all of them; the last one may be the start of a word). Chinese or
+        /// Japanese text is found anywhere in a message.
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },
@@ -217,8 +246,86 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out!("{} members", members.len());
             }
         }
+        Command::Messages { group, channel, at, from_start, limit, json } => {
+            let group = api::find_group(&store, &group)?;
+            let channels = archive::archive_channels(&store, group.id)?;
+            let Some(channel) = channel else {
+                if json {
+                    print_json(&channels)?;
+                } else {
+                    out!("{:>8} {:<32} {:>9}  first – last", "id", "channel", "messages");
+                    for channel in &channels {
+                        let span = match (channel.first_at, channel.last_at) {
+                            (Some(first), Some(last)) => format!("{} – {}", api::date_string(first), api::date_string(last)),
+                            _ => "no messages".to_string(),
+                        };
+                        out!("{:>8} {:<32} {:>9}  {span}", channel.id, truncate(&channel.name, 32), channel.messages);
+                    }
+                }
+                return Ok(());
+            };
+            let found = channels
+                .iter()
+                .find(|candidate| candidate.id.to_string() == channel || candidate.name.eq_ignore_ascii_case(&channel))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = channels.iter().map(|candidate| candidate.name.as_str()).collect();
+                    anyhow::anyhow!("group {} has no channel {channel:?}; its channels are: {}", group.name, names.join(", "))
+                })?;
+            let anchor = match (at, from_start) {
+                (Some(date), _) => archive::Anchor::At(archive::start_of_date(date)),
+                (None, true) => archive::Anchor::Start,
+                (None, false) => archive::Anchor::End,
+            };
+            let page = archive::archive_page(&store, group.id, found.id, anchor, limit)?;
+            if json {
+                print_json(&page)?;
+            } else {
+                for line in &page.messages {
+                    out!("{}", archive_line(line, page.focus == Some(line.id)));
+                }
+            }
+        }
+        Command::Search { group, query, limit, json } => {
+            let group = api::find_group(&store, &group)?;
+            let results = archive::search(&store, group.id, &query, limit)?;
+            if json {
+                print_json(&results)?;
+            } else {
+                for hit in &results.hits {
+                    let snippet: String =
+                        hit.snippet.iter().map(|part| if part.hit { format!("[{}]", part.text) } else { part.text.clone() }).collect();
+                    out!("{}  #{}  {}: {}", datetime_string(hit.message.at), hit.channel_name, hit.message.author_name, one_line(&snippet));
+                }
+                let more = if results.truncated { " (more matched; raise --limit)" } else { "" };
+                out!("{} messages{more}", results.hits.len());
+            }
+        }
     }
     Ok(())
+}
+
+/// One archive line for the terminal: time, author, text on one line.
+fn archive_line(line: &archive::ArchiveMessage, focus: bool) -> String {
+    let marker = if focus { ">" } else { " " };
+    let when = datetime_string(line.at);
+    match line.kind {
+        ActivityKind::Join => format!("{marker} {when}  -- {} joined", line.author_name),
+        ActivityKind::Leave => format!("{marker} {when}  -- {} left", line.author_name),
+        _ => {
+            let reply = line.parent.as_ref().map_or(String::new(), |parent| format!("(to {}) ", parent.author_name));
+            let text = line.text.as_deref().map_or_else(|| format!("[{}]", line.raw_kind.as_deref().unwrap_or("no text")), one_line);
+            format!("{marker} {when}  {}: {reply}{text}", line.author_name)
+        }
+    }
+}
+
+/// A Unix instant as "2026-10-31 14:05" (UTC).
+fn datetime_string(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(|| at.to_string(), |time| time.format("%Y-%m-%d %H:%M").to_string())
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Runs long work with a progress bar on a terminal (nothing when stderr is redirected).

@@ -3,6 +3,7 @@
 //! importers and the analytics, and returns plain serialisable structs or an [`Error`]
 //! whose code tells the caller what kind of failure it is.
 
+pub mod archive;
 mod error;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! the writes of importers and of the demo generator, and the queries that load a group's
 //! rows for the analytics. It computes no metrics.
 
+mod archive;
 mod groups;
 mod load;
 mod writer;
@@ -10,11 +11,15 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
