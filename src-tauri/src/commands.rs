@@ -5,6 +5,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
 use hearth::api::{self, Dashboard, DemoSummary, Error, ErrorCode, GroupSummary};
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
@@ -38,6 +39,31 @@ pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
 #[tauri::command]
 pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, Error> {
     off_main_thread(app, move |state| api::dashboard(&*state.lock()?, group_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn archive_channels(app: AppHandle, group_id: GroupId) -> Result<Vec<ArchiveChannel>, Error> {
+    off_main_thread(app, move |state| archive::archive_channels(&*state.lock()?, group_id)).await
+}
+
+#[tauri::command]
+pub async fn archive_page(app: AppHandle, group_id: GroupId, channel_id: i64, anchor: Anchor, limit: usize) -> Result<ArchivePage, Error> {
+    off_main_thread(app, move |state| archive::archive_page(&*state.lock()?, group_id, channel_id, anchor, limit)).await
+}
+
+#[tauri::command]
+pub async fn archive_page_at_message(app: AppHandle, group_id: GroupId, message_id: i64, limit: usize) -> Result<ArchivePage, Error> {
+    off_main_thread(app, move |state| archive::archive_page_at_message(&*state.lock()?, group_id, message_id, limit)).await
+}
+
+#[tauri::command]
+pub async fn archive_thread(app: AppHandle, group_id: GroupId, message_id: i64) -> Result<Vec<ArchiveMessage>, Error> {
+    off_main_thread(app, move |state| archive::archive_thread(&*state.lock()?, group_id, message_id)).await
+}
+
+#[tauri::command]
+pub async fn search_messages(app: AppHandle, group_id: GroupId, query: String, limit: usize) -> Result<SearchResults, Error> {
+    off_main_thread(app, move |state| archive::search(&*state.lock()?, group_id, &query, limit)).await
 }
 
 /// Creates the demo community when the store has none (first start), reporting progress

@@ -40,7 +40,16 @@ fn main() -> ExitCode {
 
     let outcome = tauri::Builder::default()
         .manage(commands::StoreState::new(store))
-        .invoke_handler(tauri::generate_handler![commands::list_groups, commands::dashboard, commands::ensure_demo])
+        .invoke_handler(tauri::generate_handler![
+            commands::list_groups,
+            commands::dashboard,
+            commands::ensure_demo,
+            commands::archive_channels,
+            commands::archive_page,
+            commands::archive_page_at_message,
+            commands::archive_thread,
+            commands::search_messages,
+        ])
         .run(tauri::generate_context!());
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 //! message carries how many it got.
 
 use rusqlite::{params, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Result, Store};
@@ -61,7 +61,9 @@ pub struct ArchiveMessage {
 }
 
 /// Where a page of a channel is taken from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
 pub enum Anchor {
     /// The oldest messages.
     Start,

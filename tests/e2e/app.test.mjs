@@ -239,6 +239,47 @@ describe('Hearth desktop window', () => {
     assert.ok(state.complete && state.width > 0, `the chart image did not load: ${JSON.stringify(state)}`);
   });
 
+  it('browses the archive: the busiest channel opens at its end, search finds what the CLI finds, a hit opens in context', async () => {
+    const [tab] = await session.findAll('[data-testid=tab-archive]');
+    await session.click(tab);
+    await session.waitFor('archive lines', async () => (await session.findAll('[data-testid=archive-line]')).length > 0);
+    const opened = performance.now();
+    await session.waitForElement('[data-testid=archive-search]');
+    await session.execute(
+      `const input = document.querySelector('[data-testid=archive-search]'); input.value = 'release notes';
+       input.dispatchEvent(new Event('input', { bubbles: true }));
+       input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));`,
+    );
+    await session.waitFor('search hits', async () => (await session.findAll('[data-testid=archive-hit]')).length > 0);
+    timings.archiveSearchMs = Math.round(performance.now() - opened);
+    const cli = JSON.parse(
+      execFileSync(cliBinary, ['--db', storePath, 'search', String(demoGroupId), 'release notes', '--limit', '100', '--json'], { encoding: 'utf8' }),
+    );
+    const shown = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=archive-hit]')].map((hit) => Number(hit.dataset.messageId));`,
+    );
+    assert.deepEqual(shown, cli.hits.map((hit) => hit.message.id));
+    const marks = await session.execute(`return [...document.querySelectorAll('[data-testid=archive-snippet] mark')].slice(0, 2).map((mark) => mark.textContent.toLowerCase());`);
+    assert.deepEqual(marks, ['release', 'notes']);
+    writeFileSync(join(artifacts, 'archive-search.png'), await session.screenshot());
+
+    const [first] = await session.findAll('[data-testid=archive-hit]');
+    await session.click(first);
+    await session.waitFor('the hit in its channel', async () => (await session.findAll('.focused[data-testid=archive-line]')).length === 1);
+    const focused = await session.execute(
+      `const line = document.querySelector('.focused[data-testid=archive-line]');
+       const box = line.getBoundingClientRect();
+       const view = document.querySelector('[data-testid=archive-scroller]').getBoundingClientRect();
+       return { id: Number(line.dataset.messageId), visible: box.top >= view.top && box.bottom <= view.bottom };`,
+    );
+    assert.equal(focused.id, cli.hits[0].message.id);
+    assert.ok(focused.visible, 'the hit is not scrolled into view');
+    writeFileSync(join(artifacts, 'archive.png'), await session.screenshot());
+    const [dashboardTab] = await session.findAll('[data-testid=tab-dashboard]');
+    await session.click(dashboardTab);
+    await session.waitForElement('[data-testid=health-score]');
+  });
+
   it('runs under the strict CSP without a single violation', async () => {
     const violations = await session.execute('return window.__hearthCspViolations ?? null;');
     assert.deepEqual(violations, []);

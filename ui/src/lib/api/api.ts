@@ -5,7 +5,12 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
+import type { Anchor } from './bindings/Anchor';
+import type { ArchiveChannel } from './bindings/ArchiveChannel';
+import type { ArchiveMessage } from './bindings/ArchiveMessage';
+import type { ArchivePage } from './bindings/ArchivePage';
 import type { Dashboard } from './bindings/Dashboard';
+import type { SearchResults } from './bindings/SearchResults';
 import type { DemoSummary } from './bindings/DemoSummary';
 import type { Error as ApiError } from './bindings/Error';
 import type { ErrorCode } from './bindings/ErrorCode';
@@ -14,6 +19,15 @@ import type { GroupSummary } from './bindings/GroupSummary';
 import type { Progress } from './bindings/Progress';
 
 export type { ApiError, Dashboard, DemoSummary, ErrorCode, GroupId, GroupSummary, Progress };
+export type { Anchor } from './bindings/Anchor';
+export type { ArchiveChannel } from './bindings/ArchiveChannel';
+export type { ArchiveMessage } from './bindings/ArchiveMessage';
+export type { ArchivePage } from './bindings/ArchivePage';
+export type { ParentRef } from './bindings/ParentRef';
+export type { SearchHit } from './bindings/SearchHit';
+export type { SearchMethod } from './bindings/SearchMethod';
+export type { SearchResults } from './bindings/SearchResults';
+export type { SnippetPart } from './bindings/SnippetPart';
 export type { Dimension } from './bindings/Dimension';
 export type { Group } from './bindings/Group';
 export type { HealthReport } from './bindings/HealthReport';
@@ -64,6 +78,29 @@ export function listGroups(): Promise<GroupSummary[]> {
 
 export function dashboard(groupId: GroupId): Promise<Dashboard> {
   return call<Dashboard>('dashboard', { groupId });
+}
+
+export function archiveChannels(groupId: GroupId): Promise<ArchiveChannel[]> {
+  return call<ArchiveChannel[]>('archive_channels', { groupId });
+}
+
+/** Up to `limit` lines of a channel around `anchor`, oldest first. */
+export function archivePage(groupId: GroupId, channelId: number, anchor: Anchor, limit: number): Promise<ArchivePage> {
+  return call<ArchivePage>('archive_page', { groupId, channelId, anchor, limit });
+}
+
+/** The page of the channel a message is in, opened at that message. */
+export function archivePageAtMessage(groupId: GroupId, messageId: number, limit: number): Promise<ArchivePage> {
+  return call<ArchivePage>('archive_page_at_message', { groupId, messageId, limit });
+}
+
+/** A message and every reply below it. */
+export function archiveThread(groupId: GroupId, messageId: number): Promise<ArchiveMessage[]> {
+  return call<ArchiveMessage[]>('archive_thread', { groupId, messageId });
+}
+
+export function searchMessages(groupId: GroupId, query: string, limit: number): Promise<SearchResults> {
+  return call<SearchResults>('search_messages', { groupId, query, limit });
 }
 
 /**

@@ -158,3 +158,26 @@ function trimmed(value: number, digits: number): string {
   const text = value.toFixed(digits);
   return digits > 0 ? text.replace(/\.0+$/, '') : text;
 }
+
+/** A message's time in the computer's timezone, as a chat shows it ("14:05"). */
+export function formatTime(at: number): string {
+  return cached('time', (tag) => new Intl.DateTimeFormat(tag, { hour: '2-digit', minute: '2-digit' })).format(new Date(at * 1000));
+}
+
+/** A calendar day in the computer's timezone, for day separators ("Saturday, 31 October 2026"). */
+export function formatDay(at: number): string {
+  return cached('day', (tag) => new Intl.DateTimeFormat(tag, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })).format(
+    new Date(at * 1000),
+  );
+}
+
+/** Date and time in the computer's timezone, for search results ("31 Oct 2026, 14:05"). */
+export function formatDateTime(at: number): string {
+  return cached('date-time', (tag) => new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(at * 1000));
+}
+
+/** The local calendar day of an instant as YYYY-MM-DD, to tell when a day separator is due. */
+export function localDayKey(at: number): string {
+  const date = new Date(at * 1000);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
