@@ -4,6 +4,7 @@
 
 pub mod discord;
 pub mod git;
+pub mod json_stream;
 pub mod mbox;
 pub mod slack;
 pub mod telegram;
