@@ -519,7 +519,8 @@ impl<R: std::io::BufRead> CsvRecords<R> {
                 self.line += 1;
                 Ok(true)
             }
-            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+            // The meter's refusal of an overlong record is InvalidData too, but no UTF-8 problem.
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData && json_stream::too_long(&error).is_none() => {
                 self.line += 1;
                 Err(CsvProblem::NotUtf8)
             }
@@ -609,8 +610,8 @@ impl Session<'_, '_> {
         let mut records = CsvRecords { input: reader, separator: ',', line: 0 };
         let csv_error = |problem: CsvProblem, line: u64| match problem {
             CsvProblem::Io(source) => match json_stream::too_long(&source) {
-                Some(too_long) => {
-                    let (problem, hint) = json_stream::too_long_problem("record", too_long, WORDS.platform, REEXPORT_HINT);
+                Some(_) => {
+                    let (problem, hint) = json_stream::too_long_problem("record", WORDS.platform, REEXPORT_HINT);
                     malformed(line, problem, hint)
                 }
                 None => ImportError::Io { path: file.to_path_buf(), source },

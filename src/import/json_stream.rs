@@ -52,13 +52,15 @@ impl Meter {
 /// The error a [`MeteredReader`] stops the parser with when an element is too long.
 #[derive(Debug)]
 pub struct ElementTooLong {
-    /// The byte the element starts near (the reader runs a buffer ahead of the parser).
+    /// How many bytes the reader had handed out when the element began. The reader runs a
+    /// buffer ahead of the parser, so this is not where the element starts: error messages
+    /// name the line and column where reading stopped instead.
     pub start: u64,
 }
 
 impl fmt::Display for ElementTooLong {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "an element starting near byte {} is longer than {} MiB", self.start, MAX_ELEMENT_BYTES >> 20)
+        write!(formatter, "an element is longer than {} MiB", MAX_ELEMENT_BYTES >> 20)
     }
 }
 
@@ -96,11 +98,10 @@ pub fn too_long(source: &std::io::Error) -> Option<&ElementTooLong> {
 }
 
 /// The problem and hint for an element that was too long, in `words`' terms.
-pub fn too_long_problem(noun: &str, too_long: &ElementTooLong, platform: &str, reexport_hint: &str) -> (String, String) {
+pub fn too_long_problem(noun: &str, platform: &str, reexport_hint: &str) -> (String, String) {
     (
         format!(
-            "this {noun} (starting near byte {}) is longer than {} MiB, far beyond anything {platform} writes",
-            too_long.start,
+            "this {noun} is longer than {} MiB, far beyond anything {platform} writes; reading stopped there without loading the rest",
             MAX_ELEMENT_BYTES >> 20
         ),
         format!("the file is damaged or was not written by the exporter; {reexport_hint}"),
@@ -236,9 +237,9 @@ impl JsonFile {
         let (problem, hint) = match error.classify() {
             Category::Io => {
                 let source: std::io::Error = error.into();
-                if let Some(too_long) = too_long(&source) {
+                if too_long(&source).is_some() {
                     let noun = self.arrays.last().map_or("element", |array| array.noun);
-                    let (problem, hint) = too_long_problem(noun, too_long, words.platform, words.reexport_hint);
+                    let (problem, hint) = too_long_problem(noun, words.platform, words.reexport_hint);
                     return ImportError::Malformed { path, position, problem, hint };
                 }
                 return ImportError::Io { path, source };

@@ -441,8 +441,8 @@ fn json_error(path: &Path, error: serde_json::Error, message: Option<u64>, expec
     let (problem, hint) = match error.classify() {
         Category::Io => {
             let source: std::io::Error = error.into();
-            if let Some(too_long) = json_stream::too_long(&source) {
-                let (problem, hint) = json_stream::too_long_problem("message", too_long, "Slack", REEXPORT_HINT);
+            if json_stream::too_long(&source).is_some() {
+                let (problem, hint) = json_stream::too_long_problem("message", "Slack", REEXPORT_HINT);
                 return ImportError::Malformed { path: path.to_path_buf(), position, problem, hint };
             }
             if let Some(limit) = source.get_ref().and_then(|inner| inner.downcast_ref::<ExpansionLimit>()) {

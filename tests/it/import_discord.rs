@@ -580,3 +580,17 @@ fn a_message_of_100_mb_is_refused_naming_it_and_the_store_is_unchanged() {
     assert!(hint.contains("export the channel again"), "{hint}");
     assert_eq!(api::groups(&db.store).unwrap(), before);
 }
+
+#[test]
+fn a_csv_record_of_100_mb_is_refused_naming_its_line() {
+    let mut db = Db::new();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("Hearth Test Server - Text Channels - huge [900000000000000011].csv");
+    let before_text = "AuthorID;Author;Date;Content;Attachments;Reactions;\n100000000000000001;ada#1234;20-Oct-18 09:12 PM;\"hi\";;;\n100000000000000001;ada#1234;20-Oct-18 09:13 PM;\"";
+    crate::support::write_with_long_text(&path, before_text, crate::support::HUNDRED_MB, "\";;;\n");
+    let error = import(&mut db.store, &path).unwrap_err();
+    let ImportError::Malformed { position, problem, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(position, "line 3");
+    assert!(problem.contains("record is longer than 16 MiB"), "{problem}");
+    assert_eq!(db.store.group_count().unwrap(), 0);
+}
