@@ -651,6 +651,12 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                     session.full_export_key.get_or_insert_with(|| key.to_string());
                     map.next_value::<IgnoredAny>()?;
                 }
+                (Pass::Whole, key @ ("guild" | "channel")) => {
+                    return Err(session.json.fail(Failure::malformed(
+                        format!("this is a DiscordChatExporter export (its top level has `{key}`), not a Telegram Desktop export"),
+                        "import it as a Discord export: leave out --format, or give --format discord",
+                    )));
+                }
                 (Pass::Whole, key) if BOT_API_KEYS.contains(&key) => {
                     return Err(session.json.fail(Failure::malformed(
                         format!("this is a Telegram Bot API response (its top level has `{key}`), not a Telegram Desktop chat export"),
@@ -1283,6 +1289,7 @@ mod tests {
             ("truncated.json", "truncated", "export the chat again"),
             ("wrong_format.json", "no `messages` array", "Machine-readable JSON"),
             ("invalid_utf8.json", "not UTF-8", "export the chat again"),
+            ("../discord/group_dm.json", "DiscordChatExporter export", "--format discord"),
             ("out_of_range.json", "message 2 is dated 1970-01-12T14:46:40, out of range", "check the computer's clock"),
             ("bot_api.json", "Bot API", "Machine-readable JSON"),
             ("empty.json", "the file is empty", "export the chat again"),
