@@ -1,6 +1,9 @@
 //! The Telegram importer through `hearth::api::import` on real exports written by other
 //! projects (the shared datasets named by `HEARTH_DATASETS`): exact counts counted by hand
-//! from the files, and the refusal of a file of another Telegram format.
+//! from the files, and the refusal of a file of another Telegram format. The datasets hold
+//! no full-account export ("Export Telegram data"); that form is tested on the hand-written
+//! `tests/fixtures/telegram/full_account.json`, here and in the importer's unit tests. Also:
+//! a 100 MB message, and several exports as one import.
 
 use std::path::PathBuf;
 
