@@ -57,6 +57,8 @@ fn telegram_desktop_test_group_2022_is_imported_exactly() {
     assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 4, 8, 0));
     assert_eq!((summary.joins, summary.leaves, summary.duplicates, summary.updated), (4, 1, 0, 0));
     assert_eq!(summary.skipped, vec![]);
+    // Its dates are local times (no date_unixtime), read in the zone given: none, so UTC.
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("UTC"));
     let group = &summary.groups[0];
     assert_eq!((group.platform, group.platform_id.as_str(), group.name.as_str()), (Platform::Telegram, "123456789", "Test 2022"));
     assert!(group.is_archive && !group.is_demo);
@@ -97,6 +99,7 @@ fn chat_analytics_dm_sample_is_imported_exactly() {
         ])
     );
     assert_eq!((summary.groups[0].platform_id.as_str(), summary.groups[0].name.as_str()), ("700000000", "Bob"));
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("UTC"), "its first post has only a local date");
     let listed = api::groups(&store).unwrap();
     // The first post has only `date` (2019-07-12T16:55:32, read as UTC); the last only
     // `date_unixtime`.
