@@ -2,7 +2,7 @@
 //! one call into `hearth::api`, the same calls the desktop app makes.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,13 +36,21 @@ enum Command {
     /// JSON or CSV, a WhatsApp chat, an mbox mailing-list archive, or a git repository (the
     /// format is detected).
     Import {
-        path: PathBuf,
+        /// One export or several (files or folders): several make one import, which lands
+        /// whole or not at all.
+        #[arg(required = true, num_args = 1.., value_name = "PATH")]
+        paths: Vec<PathBuf>,
         /// The archive's format, when detection guesses wrong.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(hearth::import::FORMATS))]
         format: Option<String>,
         /// WhatsApp: the phone's date order, when the chat's dates cannot tell.
         #[arg(long, value_enum)]
         date_order: Option<DateOrderArg>,
+        /// The time zone of local times an export writes without an offset (older Telegram
+        /// exports, WhatsApp chats, old DiscordChatExporter CSV), as an IANA name like
+        /// Europe/Berlin. Default: this computer's zone.
+        #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
+        timezone: Option<chrono_tz::Tz>,
         #[arg(long)]
         json: bool,
     },
@@ -107,6 +115,17 @@ enum DateOrderArg {
     DayFirst,
     /// 12/31/20
     MonthFirst,
+}
+
+fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    api::parse_timezone(text).map_err(|error| error.message)
+}
+
+/// This computer's time zone: `TZ`, else the system's setting; UTC when neither names one.
+fn computer_timezone() -> chrono_tz::Tz {
+    let variable = std::env::var("TZ").ok();
+    let system = iana_time_zone::get_timezone().ok();
+    api::computer_timezone(variable.as_deref(), system.as_deref()).unwrap_or(chrono_tz::Tz::UTC)
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
@@ -176,18 +195,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out!("Store: {}", path.display());
             }
         }
-        Command::Import { path: archive, format, date_order, json } => {
+        Command::Import { paths, format, date_order, timezone, json } => {
             let options = hearth::import::ImportOptions {
                 date_order: date_order.map(|order| match order {
                     DateOrderArg::DayFirst => hearth::import::whatsapp::DateOrder::DayFirst,
                     DateOrderArg::MonthFirst => hearth::import::whatsapp::DateOrder::MonthFirst,
                 }),
+                timezone: Some(timezone.unwrap_or_else(computer_timezone)),
             };
-            let summary = with_progress(|progress| api::import_with(&mut store, &archive, format.as_deref(), &options, now(), progress))?;
+            let summary = with_progress(|progress| api::import_paths(&mut store, &paths, format.as_deref(), &options, now(), progress))?;
             if json {
                 print_json(&summary)?;
             } else {
-                print_import(&summary, &archive);
+                print_import(&summary, &paths);
             }
         }
         Command::Groups { json } => {
@@ -363,8 +383,9 @@ fn truncate(text: &str, width: usize) -> String {
     }
 }
 
-fn print_import(summary: &api::ImportSummary, archive: &Path) {
-    out!("Imported {} ({}):", archive.display(), summary.format);
+fn print_import(summary: &api::ImportSummary, paths: &[PathBuf]) {
+    let shown: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+    out!("Imported {} ({}):", shown.join(", "), summary.format);
     for group in &summary.groups {
         out!("  group {} \"{}\"", group.id.0, group.name);
     }
@@ -381,6 +402,9 @@ fn print_import(summary: &api::ImportSummary, archive: &Path) {
     );
     for skipped in &summary.skipped {
         out!("  skipped {}: {}", skipped.count, skipped.reason);
+    }
+    if let Some(zone) = &summary.timezone_assumed {
+        out!("  local times without an offset were read as {zone} time (give --timezone ZONE for an export made in another zone)");
     }
 }
 

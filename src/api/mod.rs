@@ -291,6 +291,9 @@ pub struct ImportSummary {
     pub updated: u64,
     /// Items not imported, with the reason, counted per reason.
     pub skipped: Vec<Skipped>,
+    /// The IANA time zone (e.g. "Europe/Berlin") the export's local times without an offset
+    /// were read in; `null` when it had none.
+    pub timezone_assumed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -315,7 +318,20 @@ pub fn import_with(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<ImportSummary> {
-    let outcome = crate::import::import_path_with(store, path, format, options, now, progress)?;
+    import_paths(store, &[path.to_path_buf()], format, options, now, progress)
+}
+
+/// Imports several exports (files or folders, of one format or several) as one import: all
+/// of them land or none does, and one summary describes them.
+pub fn import_paths(
+    store: &mut Store,
+    paths: &[PathBuf],
+    format: Option<&str>,
+    options: &crate::import::ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<ImportSummary> {
+    let outcome = crate::import::import_paths(store, paths, format, options, now, progress)?;
     let counts = outcome.counts;
     Ok(ImportSummary {
         format: outcome.format.to_string(),
@@ -329,5 +345,29 @@ pub fn import_with(
         duplicates: counts.duplicates,
         updated: counts.updated,
         skipped: outcome.skipped.into_iter().map(|(reason, count)| Skipped { reason, count }).collect(),
+        timezone_assumed: outcome.timezone_assumed,
     })
+}
+
+/// The IANA time zone named `name` ("Europe/Berlin", "UTC"), for local times an export
+/// writes without an offset.
+pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz> {
+    name.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("{name:?} is not a time zone Hearth knows; give an IANA name like Europe/Berlin, America/New_York or UTC"),
+        )
+    })
+}
+
+/// The computer's time zone from what the caller read: the `TZ` variable if set (a name,
+/// with or without a leading ':'), else the system's zone name (`/etc/localtime` on Linux).
+/// `None` when neither names a known zone. Called by the CLI and the shell, which read the
+/// environment; the core never does.
+pub fn computer_timezone(tz_variable: Option<&str>, system_zone: Option<&str>) -> Option<chrono_tz::Tz> {
+    let from_variable = tz_variable.map(|value| value.trim_start_matches(':')).filter(|value| !value.is_empty());
+    match from_variable {
+        Some(name) => parse_timezone(name).ok(),
+        None => system_zone.and_then(|name| parse_timezone(name).ok()),
+    }
 }

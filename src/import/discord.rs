@@ -8,7 +8,6 @@
 //! `20-Oct-18 09:12 PM`) and its current one (`,`-separated, ISO 8601 dates). A CSV file has
 //! no message ids, no guild and no channel: see `read_csv` for what stands in for them.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -17,11 +16,11 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDateTime};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
-use serde_json::error::Category;
 
-use super::{ImportError, Outcome};
+use super::json_stream::{self, EachElement, ElementSink, Failure, Identified, JsonFile, Meter, MeteredReader, Vocabulary};
+use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds, DAY};
 use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store, StoreError};
 
@@ -47,6 +46,15 @@ const REEXPORT_HINT: &str = "export the channel again with DiscordChatExporter (
 fn damaged_hint() -> String {
     format!("the file looks edited by hand or damaged; {REEXPORT_HINT}")
 }
+
+/// How the shared JSON streaming words its errors for this format.
+const WORDS: Vocabulary = Vocabulary {
+    expected: "a DiscordChatExporter JSON export",
+    export_hint: EXPORT_HINT,
+    reexport_hint: REEXPORT_HINT,
+    other_exports: "the HTML and TXT exports cannot be imported (a CSV export must keep its .csv name)",
+    platform: "Discord",
+};
 
 const SKIP_UNATTRIBUTED_REACTIONS: &str =
     "reactions whose reactor the export does not name (DiscordChatExporter lists reactors only when asked)";
@@ -102,32 +110,34 @@ fn has_extension(file: &Path, wanted: &str) -> bool {
 /// Imports the export at `path`: one DiscordChatExporter `.json` file, or a folder of them
 /// (read in the order of their names, so that the same folder always imports the same way).
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
-    import_files(store, &export_files(path)?, now, progress)
+    let options = ImportOptions::default();
+    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
 }
 
-/// Imports several export files as one import: all of them land or none does.
-pub fn import_files(store: &mut Store, files: &[PathBuf], now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
+/// Writes the export at `path` (a file or a folder of them) into the import transaction `tx`.
+pub fn write(
+    tx: &mut ImportTx<'_>,
+    path: &Path,
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Written, ImportError> {
+    let files = export_files(path)?;
     let mut total = 0;
-    for file in files {
+    for file in &files {
         total += std::fs::metadata(file).map_err(|source| ImportError::Io { path: file.clone(), source })?.len();
     }
-    // Every write below happens in this one transaction. Each `?` before `finish` drops it,
-    // which rolls it back, so a bad file leaves the store exactly as it was.
-    let mut tx = store.begin_import()?;
-    let (groups, skipped) = {
-        let mut session = Session::new(&mut tx, now, total, &mut *progress);
-        for file in files {
+    // Every write below happens in the caller's transaction. An error drops it, which rolls
+    // it back, so a bad file leaves the store exactly as it was.
+    let written = {
+        let mut session = Session::new(tx, options, now, total, &mut *progress);
+        for file in &files {
             session.read_file(file)?;
         }
-        (session.groups, session.skipped)
+        Written { groups: session.groups, skipped: session.skipped, read_local_times: session.read_local_times }
     };
-    let counts = tx.finish()?;
     progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
-    let mut imported = Vec::with_capacity(groups.len());
-    for group in groups {
-        imported.extend(store.group(group)?);
-    }
-    Ok(Outcome { format: FORMAT, groups: imported, counts, skipped })
+    Ok(written)
 }
 
 /// The files to read: `path` itself, or the `.json` files of the folder `path`, by name.
@@ -153,20 +163,6 @@ fn export_files(path: &Path) -> Result<Vec<PathBuf>, ImportError> {
     }
     files.sort();
     Ok(files)
-}
-
-/// Counts the bytes the parser has pulled from the file, for progress reports.
-struct CountingReader<R> {
-    inner: R,
-    bytes_read: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buffer)?;
-        self.bytes_read.set(self.bytes_read.get() + read as u64);
-        Ok(read)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,26 +196,6 @@ struct Header {
     channel: Option<RawChannel>,
 }
 
-/// Why reading stopped, when the reason is ours rather than the JSON parser's. The parser
-/// carries only its own error type through the visitors, so the reason waits here and the
-/// parser's error contributes the line and column.
-enum Failure {
-    Malformed { problem: String, hint: String },
-    Store(StoreError),
-}
-
-impl Failure {
-    fn malformed(problem: impl Into<String>, hint: impl Into<String>) -> Failure {
-        Failure::Malformed { problem: problem.into(), hint: hint.into() }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        Failure::Store(error)
-    }
-}
-
 /// The rows of the channel being written.
 #[derive(Clone, Copy)]
 struct Chat {
@@ -230,63 +206,66 @@ struct Chat {
 /// The state of one import while its files stream through the visitors.
 struct Session<'a, 'conn> {
     tx: &'a mut ImportTx<'conn>,
+    options: &'a ImportOptions,
     now: UnixSeconds,
     total_bytes: u64,
     /// Bytes of the files read before the current one.
     bytes_before: u64,
     progress: &'a mut dyn FnMut(&Progress),
-    bytes_read: Rc<Cell<u64>>,
-    file_bytes: u64,
+    /// The file being read.
+    json: JsonFile,
     pass: Pass,
     header: Header,
     chat: Option<Chat>,
     saw_messages: bool,
     messages_deferred: bool,
-    messages_read: u64,
     messages_read_in_total: u64,
-    reading_messages: bool,
-    last_message_id: Option<String>,
     /// The groups written, in the order first seen.
     groups: Vec<GroupId>,
     skipped: BTreeMap<String, u64>,
-    failure: Option<Failure>,
+    /// Whether a CSV date without an offset was read in the options' time zone.
+    read_local_times: bool,
 }
 
 impl<'a, 'conn> Session<'a, 'conn> {
-    fn new(tx: &'a mut ImportTx<'conn>, now: UnixSeconds, total_bytes: u64, progress: &'a mut dyn FnMut(&Progress)) -> Self {
+    fn new(
+        tx: &'a mut ImportTx<'conn>,
+        options: &'a ImportOptions,
+        now: UnixSeconds,
+        total_bytes: u64,
+        progress: &'a mut dyn FnMut(&Progress),
+    ) -> Self {
         Session {
             tx,
+            options,
             now,
             total_bytes,
             bytes_before: 0,
             progress,
-            bytes_read: Rc::new(Cell::new(0)),
-            file_bytes: 0,
+            json: JsonFile::new(Path::new(""), 0, Rc::new(Meter::default())),
             pass: Pass::Whole,
             header: Header::default(),
             chat: None,
             saw_messages: false,
             messages_deferred: false,
-            messages_read: 0,
             messages_read_in_total: 0,
-            reading_messages: false,
-            last_message_id: None,
             groups: Vec::new(),
             skipped: BTreeMap::new(),
-            failure: None,
+            read_local_times: false,
         }
     }
 
     /// Reads one export file: once, or twice when its messages precede its header.
     fn read_file(&mut self, file: &Path) -> Result<(), ImportError> {
-        self.file_bytes = std::fs::metadata(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?.len();
+        let file_bytes = std::fs::metadata(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?.len();
+        self.json = JsonFile::new(file, file_bytes, Rc::new(Meter::default()));
         self.header = Header::default();
         self.chat = None;
         self.saw_messages = false;
         self.messages_deferred = false;
         if has_extension(file, "csv") {
             self.read_csv(file)?;
-            self.bytes_before += self.file_bytes;
+            self.bytes_before += file_bytes;
             return Ok(());
         }
         self.read(file, Pass::Whole)?;
@@ -296,73 +275,17 @@ impl<'a, 'conn> Session<'a, 'conn> {
             // known, rather than holding the messages in memory.
             self.read(file, Pass::MessagesOnly)?;
         }
-        self.bytes_before += self.file_bytes;
+        self.bytes_before += file_bytes;
         Ok(())
     }
 
     fn read(&mut self, file: &Path, pass: Pass) -> Result<(), ImportError> {
-        let handle = File::open(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
+        let (json, reader) = JsonFile::open(file)?;
+        self.json = json;
         self.pass = pass;
-        self.bytes_read = Rc::new(Cell::new(0));
-        self.messages_read = 0;
-        self.last_message_id = None;
-        self.reading_messages = false;
-        let reader = BufReader::new(CountingReader { inner: handle, bytes_read: Rc::clone(&self.bytes_read) });
         let mut deserializer = serde_json::Deserializer::from_reader(reader);
         let result = ExportSeed { session: self }.deserialize(&mut deserializer).and_then(|()| deserializer.end());
-        result.map_err(|error| self.import_error(file, error))
-    }
-
-    /// Keeps `failure` for `import_error` and hands the parser an error to unwind with.
-    fn fail<E: de::Error>(&mut self, failure: Failure) -> E {
-        let summary = match &failure {
-            Failure::Malformed { problem, .. } => problem.clone(),
-            Failure::Store(error) => error.to_string(),
-        };
-        self.failure = Some(failure);
-        E::custom(summary)
-    }
-
-    fn import_error(&mut self, file: &Path, error: serde_json::Error) -> ImportError {
-        let path = file.to_path_buf();
-        let position = self.position(&error);
-        match self.failure.take() {
-            Some(Failure::Store(error)) => return ImportError::Store(error),
-            Some(Failure::Malformed { problem, hint }) => return ImportError::Malformed { path, position, problem, hint },
-            None => {}
-        }
-        let message = bare_message(&error);
-        let (problem, hint) = match error.classify() {
-            Category::Io => return ImportError::Io { path, source: error.into() },
-            Category::Eof if self.file_bytes == 0 => ("the file is empty".to_string(), REEXPORT_HINT.to_string()),
-            Category::Eof => (
-                "the file ends in the middle of the export: it is truncated (the export or a copy of it did not finish)".to_string(),
-                REEXPORT_HINT.to_string(),
-            ),
-            // serde_json reports bytes that are not UTF-8 inside a string this way.
-            Category::Syntax if message.contains("invalid unicode code point") => (
-                format!("this is not valid JSON: a text holds bytes that are not UTF-8 ({message})"),
-                format!("the file was changed by a program that does not write UTF-8; {REEXPORT_HINT}"),
-            ),
-            Category::Syntax => (
-                format!("this is not valid JSON ({message})"),
-                format!("{EXPORT_HINT}; the HTML and TXT exports cannot be imported (a CSV export must keep its .csv name)"),
-            ),
-            Category::Data => (format!("this is not a DiscordChatExporter JSON export ({message})"), EXPORT_HINT.to_string()),
-        };
-        ImportError::Malformed { path, position, problem, hint }
-    }
-
-    /// "line L, column C", and which message when the parser was inside `messages`.
-    fn position(&self, error: &serde_json::Error) -> String {
-        let mut position = format!("line {}, column {}", error.line(), error.column());
-        if self.reading_messages {
-            position.push_str(&format!(", message {} of `messages`", self.messages_read + 1));
-            if let Some(previous) = &self.last_message_id {
-                position.push_str(&format!(", the one after id {previous}"));
-            }
-        }
-        position
+        result.map_err(|error| self.json.import_error(error, &WORDS))
     }
 
     fn skip(&mut self, reason: impl Into<String>, count: u64) {
@@ -372,7 +295,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     fn report_progress(&mut self) {
-        let done = (self.bytes_before + self.bytes_read.get().min(self.file_bytes)).min(self.total_bytes);
+        let done = (self.bytes_before + self.json.meter.bytes_read().min(self.json.size)).min(self.total_bytes);
         (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
     }
 
@@ -596,7 +519,8 @@ impl<R: std::io::BufRead> CsvRecords<R> {
                 self.line += 1;
                 Ok(true)
             }
-            Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+            // The meter's refusal of an overlong record is InvalidData too, but no UTF-8 problem.
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidData && json_stream::too_long(&error).is_none() => {
                 self.line += 1;
                 Err(CsvProblem::NotUtf8)
             }
@@ -625,18 +549,29 @@ fn csv_names(file: &Path) -> CsvNames {
     CsvNames { guild, channel, channel_id }
 }
 
-/// A CSV date: ISO 8601 with an offset (current form), without one (read as UTC), or the old
-/// form's "20-Oct-18 09:12 PM", the exporting computer's local time, read as UTC since the
-/// file does not say which zone that was.
-fn parse_csv_date(date: &str) -> Option<UnixSeconds> {
+/// A CSV date read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CsvDate {
+    at: UnixSeconds,
+    /// The time as written, counted as if it were UTC: the key of the message's id, so that
+    /// importing the file again in another time zone finds the same ids.
+    wall: UnixSeconds,
+    /// Whether the date had no offset and was read in the options' time zone.
+    local: bool,
+}
+
+/// A CSV date: ISO 8601 with an offset (current form), or without one, or the old form's
+/// "20-Oct-18 09:12 PM"; the last two are the exporting computer's local time, which the
+/// file does not name, read in the options' time zone.
+fn parse_csv_date(date: &str, options: &ImportOptions) -> Option<CsvDate> {
     let date = date.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(date) {
-        return Some(at.timestamp());
+        return Some(CsvDate { at: at.timestamp(), wall: at.timestamp(), local: false });
     }
     ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%d-%b-%y %I:%M %p", "%d-%b-%y %H:%M"]
         .into_iter()
         .find_map(|format| NaiveDateTime::parse_from_str(date, format).ok())
-        .map(|time| time.and_utc().timestamp())
+        .map(|time| CsvDate { at: options.local_to_unix(time), wall: time.and_utc().timestamp(), local: true })
 }
 
 /// The number of reactions in a CSV `Reactions` cell like "👍 (3),party (1)".
@@ -671,11 +606,16 @@ impl Session<'_, '_> {
             hint,
         };
         let handle = File::open(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
-        self.bytes_read = Rc::new(Cell::new(0));
-        let reader = BufReader::new(CountingReader { inner: handle, bytes_read: Rc::clone(&self.bytes_read) });
+        let reader = BufReader::new(MeteredReader::new(handle, Rc::clone(&self.json.meter)));
         let mut records = CsvRecords { input: reader, separator: ',', line: 0 };
         let csv_error = |problem: CsvProblem, line: u64| match problem {
-            CsvProblem::Io(source) => ImportError::Io { path: file.to_path_buf(), source },
+            CsvProblem::Io(source) => match json_stream::too_long(&source) {
+                Some(_) => {
+                    let (problem, hint) = json_stream::too_long_problem("record", WORDS.platform, REEXPORT_HINT);
+                    malformed(line, problem, hint)
+                }
+                None => ImportError::Io { path: file.to_path_buf(), source },
+            },
             CsvProblem::NotUtf8 => malformed(line, "this line is not UTF-8 text".into(), REEXPORT_HINT.into()),
             CsvProblem::UnclosedQuote => malformed(
                 line,
@@ -723,7 +663,11 @@ impl Session<'_, '_> {
         let mut current_at = None;
         loop {
             let line = records.line + 1;
-            let Some((line, fields)) = records.next_record().map_err(|problem| csv_error(problem, line))? else { break };
+            // A record longer than any message is refused before it is in memory.
+            self.json.meter.begin_element();
+            let record = records.next_record();
+            self.json.meter.end_element();
+            let Some((line, fields)) = record.map_err(|problem| csv_error(problem, line))? else { break };
             if fields.len() < 4 {
                 return Err(malformed(
                     line,
@@ -732,7 +676,7 @@ impl Session<'_, '_> {
                 ));
             }
             let date = &fields[date_at];
-            let at = parse_csv_date(date).ok_or_else(|| {
+            let CsvDate { at, wall, local } = parse_csv_date(date, self.options).ok_or_else(|| {
                 malformed(
                     line,
                     format!("the date {date:?} is not a time like 2024-05-01T12:00:00+00:00 or 20-Oct-18 09:12 PM"),
@@ -751,13 +695,14 @@ impl Session<'_, '_> {
                 self.skip(SKIP_NO_AUTHOR, 1);
                 continue;
             }
-            if current_at != Some(at) {
+            self.read_local_times |= local;
+            if current_at != Some(wall) {
                 ranks.clear();
-                current_at = Some(at);
+                current_at = Some(wall);
             }
             let rank = ranks.entry(author_id.to_string()).or_default();
             *rank += 1;
-            let platform_id = format!("csv:{}:{author_id}:{at}:{rank}", names.channel_id);
+            let platform_id = format!("csv:{}:{author_id}:{wall}:{rank}", names.channel_id);
             let author = csv_author_name(fields[author_at].trim());
             let member = NewMember { platform_id: author_id, display_name: author, is_bot: false };
             let member_id = self.tx.upsert_member(chat.group, &member)?;
@@ -772,13 +717,6 @@ impl Session<'_, '_> {
         }
         Ok(())
     }
-}
-
-/// serde_json's message without its " at line L column C" tail, which the position repeats.
-fn bare_message(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let tail = format!(" at line {} column {}", error.line(), error.column());
-    message.strip_suffix(&tail).map_or(message.clone(), str::to_string)
 }
 
 /// The top-level object: `guild`, `channel`, and `messages`, streamed.
@@ -814,10 +752,8 @@ impl<'de> Visitor<'de> for ExportSeed<'_, '_, '_> {
                 }
                 (_, "messages") => {
                     session.saw_messages = true;
-                    let chat = session.start_chat().map_err(|failure| session.fail::<A::Error>(failure))?;
-                    session.reading_messages = true;
-                    map.next_value_seed(MessagesSeed { session: &mut *session, chat })?;
-                    session.reading_messages = false;
+                    let chat = session.start_chat().map_err(|failure| session.json.fail::<A::Error>(failure))?;
+                    map.next_value_seed(EachElement::new(&mut ChannelMessages { session: &mut *session, chat }, "message", "messages"))?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -826,50 +762,41 @@ impl<'de> Visitor<'de> for ExportSeed<'_, '_, '_> {
         }
         if !session.saw_messages {
             return Err(session
+                .json
                 .fail(Failure::malformed("there is no `messages` array: this is not a DiscordChatExporter JSON export", EXPORT_HINT)));
         }
         if session.pass == Pass::Whole && session.messages_deferred {
             // Refuses a file without guild or channel now, before a second pass.
-            session.start_chat().map_err(|failure| session.fail::<A::Error>(failure))?;
+            session.start_chat().map_err(|failure| session.json.fail::<A::Error>(failure))?;
         }
         Ok(())
     }
 }
 
-/// The `messages` array, written to the store element by element.
-struct MessagesSeed<'s, 'a, 'conn> {
+/// Where the `messages` of one channel go, element by element.
+struct ChannelMessages<'s, 'a, 'conn> {
     session: &'s mut Session<'a, 'conn>,
     chat: Chat,
 }
 
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
+impl ElementSink<RawMessage> for ChannelMessages<'_, '_, '_> {
+    fn json_file(&mut self) -> &mut JsonFile {
+        &mut self.session.json
+    }
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
+    fn element(&mut self, message: RawMessage) -> Result<(), Failure> {
+        self.session.write_message(self.chat, message)?;
+        self.session.messages_read_in_total += 1;
+        if self.session.messages_read_in_total % PROGRESS_EVERY == 0 {
+            self.session.report_progress();
+        }
+        Ok(())
     }
 }
 
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("the `messages` array of a DiscordChatExporter export")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let session = self.session;
-        while let Some(message) = seq.next_element::<RawMessage>()? {
-            let id = message.id.clone();
-            session.write_message(self.chat, message).map_err(|failure| session.fail::<A::Error>(failure))?;
-            session.messages_read += 1;
-            session.messages_read_in_total += 1;
-            session.last_message_id = id;
-            if session.messages_read_in_total % PROGRESS_EVERY == 0 {
-                session.report_progress();
-            }
-        }
-        Ok(())
+impl Identified for RawMessage {
+    fn id(&self) -> Option<String> {
+        self.id.clone()
     }
 }
 

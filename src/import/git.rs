@@ -9,9 +9,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::{ImportError, Outcome};
+use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, Platform, Progress, ProgressSink, UnixSeconds};
-use crate::store::{NewActivity, NewGroup, NewMember, Store};
+use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store};
 
 pub const FORMAT: &str = "git";
 
@@ -60,6 +60,11 @@ struct Commit {
 }
 
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
+    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+}
+
+/// Writes the history of the repository at `path` into the import transaction `tx`.
+pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Written, ImportError> {
     if !path.is_dir() || !looks_like_repository(path) {
         return Err(ImportError::Unsupported {
             path: path.to_path_buf(),
@@ -91,7 +96,6 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         .map_err(|source| git_missing(path, source))?;
     let stdout = child.stdout.take().expect("stdout is piped");
 
-    let mut tx = store.begin_import()?;
     let group = tx.upsert_group(
         &NewGroup { platform: Platform::Git, platform_id: &platform_id, name: &name, is_archive: true, is_demo: false },
         now,
@@ -120,7 +124,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             problem: "git printed a commit Hearth could not read".into(),
             hint: "check that `git log` works in this repository (git 2.22 or newer is needed)".into(),
         })?;
-        write_commit(&mut tx, group, channel, &commit, &mut skipped)?;
+        write_commit(tx, group, channel, &commit, &mut skipped)?;
         if read % 1000 == 0 {
             progress(&Progress { step: "Reading commits".into(), done: read, total: Some(total) });
         }
@@ -138,8 +142,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         });
     }
     progress(&Progress { step: "Indexing".into(), done: read, total: Some(total) });
-    let counts = tx.finish()?;
-    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
+    Ok(Written { groups: vec![group], skipped, read_local_times: false })
 }
 
 fn write_commit(

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use chrono::DateTime;
 
-use super::{ImportError, Outcome};
+use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
 use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store};
 
@@ -35,6 +35,11 @@ const SKIP_NO_FROM: &str = "message without a From address";
 
 /// Imports the mailing-list archive at `path`.
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
+    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+}
+
+/// Writes the archive at `path` into the import transaction `tx`.
+pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Written, ImportError> {
     let io = |source| ImportError::Io { path: path.to_path_buf(), source };
     let metadata = std::fs::metadata(path).map_err(io)?;
     if metadata.is_dir() {
@@ -47,13 +52,12 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     let total = metadata.len();
     let (platform_id, name) = list_name(path)?;
 
-    // Every write happens in this one transaction; each `?` before `finish` drops it, which
-    // rolls it back, so a bad file leaves the store exactly as it was.
-    let mut tx = store.begin_import()?;
+    // Every write happens in the caller's transaction; an error drops it, which rolls it
+    // back, so a bad file leaves the store exactly as it was.
     let group = NewGroup { platform: Platform::Mbox, platform_id: &platform_id, name: &name, is_archive: true, is_demo: false };
     let group = tx.upsert_group(&group, now)?;
     let channel = tx.upsert_channel(group, &platform_id, &name)?;
-    let mut writer = Writer { tx: &mut tx, group, channel, skipped: BTreeMap::new() };
+    let mut writer = Writer { tx: &mut *tx, group, channel, skipped: BTreeMap::new() };
     let mut messages = Messages::open(path)?;
     let mut count = 0u64;
     while let Some(message) = messages.next_message()? {
@@ -72,9 +76,8 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         });
     }
     let skipped = writer.skipped;
-    let counts = tx.finish()?;
     progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
-    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
+    Ok(Written { groups: vec![group], skipped, read_local_times: false })
 }
 
 /// Whether `path` looks like an mbox file: its first line is a "From " separator. For format

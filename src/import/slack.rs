@@ -29,7 +29,8 @@ use serde::Deserialize;
 use serde_json::error::Category;
 use zip::ZipArchive;
 
-use super::{ImportError, Outcome};
+use super::json_stream::{self, Meter, MeteredReader};
+use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
 use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store, StoreError};
 
@@ -76,6 +77,11 @@ const SKIP_OTHER_FILES: &str = "file in a conversation folder that is not a day 
 
 /// Imports the Slack export at `path`: a `.zip` or the folder it unpacks to.
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
+    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+}
+
+/// Writes the Slack export at `path` into the import transaction `tx`.
+pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Written, ImportError> {
     let mut export = Export::open(path)?;
     let users: Vec<RawUser> = match export.read_list(USERS_FILE)? {
         Some(users) => users,
@@ -89,15 +95,14 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     let team = team_id(&users).or_else(|| export.first_message_team(&day_files));
     let platform_id = team.unwrap_or_else(|| export.name.clone());
 
-    // Every write below happens in this one transaction. Each `?` before `finish` drops it,
-    // which rolls it back, so a bad export leaves the store exactly as it was.
-    let mut tx = store.begin_import()?;
+    // Every write below happens in the caller's transaction. An error drops it, which rolls
+    // it back, so a bad export leaves the store exactly as it was.
     let group = tx.upsert_group(
         &NewGroup { platform: Platform::Slack, platform_id: &platform_id, name: &export.name, is_archive: true, is_demo: false },
         now,
     )?;
     let skipped = {
-        let mut session = Session::new(&mut tx, group, &mut *progress);
+        let mut session = Session::new(&mut *tx, group, &mut *progress);
         session.skip(SKIP_OTHER_FILES, other_files);
         session.write_users(&users)?;
         session.write_channels(&channels, ChannelKind::Named)?;
@@ -113,8 +118,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         session.report_progress();
         session.skipped
     };
-    let counts = tx.finish()?;
-    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
+    Ok(Written { groups: vec![group], skipped, read_local_times: false })
 }
 
 /// Whether `path` looks like a Slack export: a folder, or a `.zip`, holding `channels.json`
@@ -437,6 +441,10 @@ fn json_error(path: &Path, error: serde_json::Error, message: Option<u64>, expec
     let (problem, hint) = match error.classify() {
         Category::Io => {
             let source: std::io::Error = error.into();
+            if json_stream::too_long(&source).is_some() {
+                let (problem, hint) = json_stream::too_long_problem("message", "Slack", REEXPORT_HINT);
+                return ImportError::Malformed { path: path.to_path_buf(), position, problem, hint };
+            }
             if let Some(limit) = source.get_ref().and_then(|inner| inner.downcast_ref::<ExpansionLimit>()) {
                 return ImportError::Malformed {
                     path: path.to_path_buf(),
@@ -574,9 +582,11 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     fn read_day(&mut self, reader: Box<dyn Read + '_>, path: &Path, channel: (String, i64)) -> Result<(), ImportError> {
-        let mut deserializer = serde_json::Deserializer::from_reader(reader);
+        // The meter refuses a message longer than any Slack writes before it is in memory.
+        let meter = Rc::new(Meter::default());
+        let mut deserializer = serde_json::Deserializer::from_reader(BufReader::new(MeteredReader::new(reader, Rc::clone(&meter))));
         let mut index = 0;
-        let result = DaySeed { session: self, channel: &channel, index: &mut index }
+        let result = DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter }
             .deserialize(&mut deserializer)
             .and_then(|()| deserializer.end());
         result.map_err(|error| {
@@ -728,6 +738,7 @@ struct DaySeed<'s, 'a, 'conn> {
     session: &'s mut Session<'a, 'conn>,
     channel: &'s (String, i64),
     index: &'s mut u64,
+    meter: &'s Meter,
 }
 
 impl<'de> DeserializeSeed<'de> for DaySeed<'_, '_, '_> {
@@ -747,7 +758,11 @@ impl<'de> Visitor<'de> for DaySeed<'_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let session = self.session;
-        while let Some(message) = seq.next_element::<RawMessage>()? {
+        loop {
+            self.meter.begin_element();
+            let next = seq.next_element::<RawMessage>();
+            self.meter.end_element();
+            let Some(message) = next? else { break };
             if let Err(failure) = session.write_message(self.channel, message) {
                 let summary = match &failure {
                     Failure::Malformed { problem, .. } => problem.clone(),

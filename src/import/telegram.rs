@@ -1,23 +1,22 @@
-//! Telegram Desktop's "Machine-readable JSON" export of one chat (`result.json`): streams its
-//! messages, one at a time, into the store's import transaction as messages, replies,
-//! reactions, joins and leaves. It owns only the mapping of that format; it never holds the
+//! Telegram Desktop's "Machine-readable JSON" exports: the export of one chat
+//! (`result.json` with the chat's `name`, `id` and `messages`) and the full-account export
+//! ("Export Telegram data": a `result.json` whose `chats.list` and `left_chats.list` hold
+//! many chats next to the account's own data). Streams the messages, one at a time, into the
+//! store's import transaction as messages, replies, reactions, joins and leaves; each chat
+//! is a group keyed by its id. It owns only the mapping of that format; it never holds the
 //! whole file in memory and never commits part of an export.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use chrono::NaiveDateTime;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
-use serde_json::error::Category;
 
-use super::{ImportError, Outcome};
-use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
+use super::json_stream::{EachElement, ElementSink, Failure, Identified, JsonFile, Vocabulary};
+use super::{ImportError, ImportOptions, Outcome, Written};
+use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds, DAY};
 use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store, StoreError};
 
 const FORMAT: &str = "telegram";
@@ -35,8 +34,12 @@ const PROGRESS_STEP: &str = "Reading messages";
 /// writes `null` as the name).
 const DELETED_ACCOUNT: &str = "Deleted Account";
 
+/// 2013-08-01T00:00:00Z, before Telegram's launch: no message is older.
+const TELEGRAM_EPOCH: UnixSeconds = 1_375_315_200;
+
 const EXPORT_HINT: &str = "in Telegram Desktop open the chat, choose \u{22ee} > Export chat history, pick the format \
-                           \"Machine-readable JSON\", and import the result.json it writes";
+                           \"Machine-readable JSON\", and import the result.json it writes (or, for every chat, \
+                           Settings > Advanced > Export Telegram data in the same format)";
 
 const REEXPORT_HINT: &str = "export the chat again from Telegram Desktop (\u{22ee} > Export chat history, format \
                              \"Machine-readable JSON\") and import the new result.json";
@@ -46,8 +49,18 @@ fn damaged_hint() -> String {
     format!("the file looks edited by hand or damaged; {REEXPORT_HINT}")
 }
 
+/// How the shared JSON streaming words its errors for this format.
+const WORDS: Vocabulary = Vocabulary {
+    expected: "a Telegram Desktop chat export",
+    export_hint: EXPORT_HINT,
+    reexport_hint: REEXPORT_HINT,
+    other_exports: "the HTML export cannot be imported",
+    platform: "Telegram",
+};
+
 /// Top-level keys of a full-account export ("Export Telegram data"), which wraps many chats
-/// under `chats.list` next to the account's own data. A single-chat export has none of them.
+/// under `chats.list` and `left_chats.list` next to the account's own data. A single-chat
+/// export has none of them.
 const FULL_EXPORT_KEYS: &[&str] = &[
     "about",
     "personal_information",
@@ -55,8 +68,6 @@ const FULL_EXPORT_KEYS: &[&str] = &[
     "stories",
     "contacts",
     "frequent_contacts",
-    "chats",
-    "left_chats",
     "sessions",
     "web_sessions",
     "other_data",
@@ -71,60 +82,78 @@ const SKIP_NAMELESS_MEMBER: &str = "invited or removed member without a name (de
 const SKIP_NO_AUTHOR: &str = "message without an author (no from_id)";
 const SKIP_UNSUPPORTED: &str = "message Telegram Desktop could not export (type \"unsupported\")";
 
-/// Imports the chat exported at `path`: a `result.json`, or the export folder holding one.
-pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
-    let file = export_file(path)?;
-    let total = std::fs::metadata(&file).map_err(|source| ImportError::Io { path: file.clone(), source })?.len();
+/// The lists of a full-account export that hold chats: those the account is in, and those
+/// it left (their history up to the leaving).
+const CHAT_LISTS: &[&str] = &["chats", "left_chats"];
 
-    // Every write below happens in this one transaction. Each `?` before `finish` drops it,
-    // which rolls it back, so a bad file leaves the store exactly as it was.
-    let mut tx = store.begin_import()?;
-    let (group, skipped) = {
-        let mut session = Session::new(&mut tx, now, total, &mut *progress);
-        session.read(&file, Pass::Whole)?;
-        if session.messages_deferred {
-            // The messages came before the chat's id or name (Telegram Desktop never writes
-            // them so, but a re-saved file might). Read the file again now that the chat is
-            // known, rather than holding the messages in memory.
-            session.read(&file, Pass::MessagesOnly)?;
-        }
-        session.finish_chat(&file)?
-    };
-    let counts = tx.finish()?;
+/// Imports the export at `path`: a `result.json` (one chat or a full account), or the export
+/// folder holding one.
+pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
+    let options = ImportOptions::default();
+    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
+}
+
+/// Writes the export at `path` into the import transaction `tx`, each chat as a group.
+pub fn write(
+    tx: &mut ImportTx<'_>,
+    path: &Path,
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Written, ImportError> {
+    let file = export_file(path)?;
+    // Every write below happens in the caller's transaction. An error drops it, which rolls
+    // it back, so a bad file leaves the store exactly as it was.
+    let mut session = Session::new(tx, options, now, &mut *progress);
+    session.read(&file, Pass::Whole)?;
+    if !session.deferred.is_empty() {
+        // Some chat's messages came before its id or name (Telegram Desktop never writes
+        // them so, but a re-saved file might). Read the file again for those chats now that
+        // they are known, rather than holding their messages in memory.
+        session.read(&file, Pass::Deferred)?;
+    }
+    let total = session.json.size;
+    let written = Written { groups: session.groups, skipped: session.skipped, read_local_times: session.read_local_times };
     progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
-    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
+    Ok(written)
 }
 
 /// The `result.json` to read: `path` itself, or the one inside the export folder `path`.
 fn export_file(path: &Path) -> Result<PathBuf, ImportError> {
     let metadata = std::fs::metadata(path).map_err(|source| ImportError::Io { path: path.to_path_buf(), source })?;
-    Ok(if metadata.is_dir() { path.join(EXPORT_FILE_NAME) } else { path.to_path_buf() })
-}
-
-/// Counts the bytes the parser has pulled from the file, for progress reports.
-struct CountingReader<R> {
-    inner: R,
-    bytes_read: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buffer)?;
-        self.bytes_read.set(self.bytes_read.get() + read as u64);
-        Ok(read)
+    if !metadata.is_dir() {
+        return Ok(path.to_path_buf());
     }
+    let file = path.join(EXPORT_FILE_NAME);
+    if !file.is_file() {
+        return Err(ImportError::Unsupported {
+            path: path.to_path_buf(),
+            problem: format!("this folder holds no {EXPORT_FILE_NAME}, so no Telegram Desktop export"),
+            hint: format!(
+                "choose the folder Telegram Desktop exported into (it holds {EXPORT_FILE_NAME}), or the file itself; {EXPORT_HINT}"
+            ),
+        });
+    }
+    Ok(file)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
-    /// Reads the chat's header and, once it is known, its messages.
+    /// Reads every chat's header and, once it is known, its messages.
     Whole,
-    /// Reads only the messages, the header being known from the first pass.
-    MessagesOnly,
+    /// Reads only the messages of the chats whose header came after them in the first pass.
+    Deferred,
 }
 
-/// What the top-level object says about the chat.
-#[derive(Default)]
+/// Where a chat is in the file: the whole file, or an element of a full-account list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChatSlot {
+    Single,
+    Listed { list: &'static str, index: u64 },
+}
+
+/// What a chat object says about the chat.
+#[derive(Default, Clone)]
 struct Header {
     /// `Some(None)` when the export wrote `"name": null` (a chat whose name is empty),
     /// `None` while no `name` has been read.
@@ -150,26 +179,6 @@ impl Header {
     }
 }
 
-/// Why reading stopped, when the reason is ours rather than the JSON parser's. The parser
-/// only carries its own error type through the visitors, so the reason waits here and the
-/// parser's error contributes the line and column.
-enum Failure {
-    Malformed { problem: String, hint: String },
-    Store(StoreError),
-}
-
-impl Failure {
-    fn malformed(problem: impl Into<String>, hint: impl Into<String>) -> Failure {
-        Failure::Malformed { problem: problem.into(), hint: hint.into() }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        Failure::Store(error)
-    }
-}
-
 /// The rows of the chat being written.
 #[derive(Clone, Copy)]
 struct Chat {
@@ -178,7 +187,7 @@ struct Chat {
 }
 
 /// A join or leave of someone the export names only by display name, whose member is found
-/// once the whole file has been read (invited people usually speak only after the invite).
+/// once the whole chat has been read (invited people usually speak only after the invite).
 struct PendingMemberEvent {
     platform_id: String,
     kind: ActivityKind,
@@ -187,7 +196,7 @@ struct PendingMemberEvent {
     name: String,
 }
 
-/// Display names seen in this import, to find the member an invite or removal names.
+/// Display names seen in a chat, to find the member an invite or removal names.
 #[derive(Default)]
 struct Names {
     /// The member most recently seen with each display name.
@@ -215,121 +224,90 @@ struct MessageTime {
     local_offset: Option<i64>,
 }
 
-/// The state of one import while the file streams through the visitors.
-struct Session<'a, 'conn> {
-    tx: &'a mut ImportTx<'conn>,
-    now: UnixSeconds,
-    total_bytes: u64,
-    progress: &'a mut dyn FnMut(&Progress),
-    bytes_read: Rc<Cell<u64>>,
-    pass: Pass,
+/// What is known of the chat being read.
+struct ChatState {
+    slot: ChatSlot,
     header: Header,
     chat: Option<Chat>,
     saw_messages: bool,
     messages_deferred: bool,
-    /// Messages read so far in this pass; the one being read is the next.
-    messages_read: u64,
-    reading_messages: bool,
-    last_message_id: Option<i64>,
     /// The exporting computer's UTC offset, from the latest message that gave both its local
     /// time and its Unix time. Reactions carry only a local time.
     local_offset: Option<i64>,
     names: Names,
     pending: Vec<PendingMemberEvent>,
-    skipped: BTreeMap<String, u64>,
-    failure: Option<Failure>,
 }
 
-impl<'a, 'conn> Session<'a, 'conn> {
-    fn new(tx: &'a mut ImportTx<'conn>, now: UnixSeconds, total_bytes: u64, progress: &'a mut dyn FnMut(&Progress)) -> Self {
-        Session {
-            tx,
-            now,
-            total_bytes,
-            progress,
-            bytes_read: Rc::new(Cell::new(0)),
-            pass: Pass::Whole,
-            header: Header::default(),
+impl ChatState {
+    fn new(slot: ChatSlot, header: Header) -> ChatState {
+        ChatState {
+            slot,
+            header,
             chat: None,
             saw_messages: false,
             messages_deferred: false,
-            messages_read: 0,
-            reading_messages: false,
-            last_message_id: None,
             local_offset: None,
             names: Names::default(),
             pending: Vec::new(),
+        }
+    }
+}
+
+/// The state of one import while the file streams through the visitors.
+struct Session<'a, 'conn> {
+    tx: &'a mut ImportTx<'conn>,
+    options: &'a ImportOptions,
+    now: UnixSeconds,
+    progress: &'a mut dyn FnMut(&Progress),
+    json: JsonFile,
+    pass: Pass,
+    state: ChatState,
+    /// Chats whose messages came before their header, with the header, for the second pass.
+    deferred: Vec<(ChatSlot, Header)>,
+    /// Whether the top level had keys only a full-account export has, and chat lists.
+    full_export_key: Option<String>,
+    saw_chat_list: bool,
+    messages_read: u64,
+    /// The groups written, in the order first seen.
+    groups: Vec<GroupId>,
+    skipped: BTreeMap<String, u64>,
+    read_local_times: bool,
+}
+
+impl<'a, 'conn> Session<'a, 'conn> {
+    fn new(tx: &'a mut ImportTx<'conn>, options: &'a ImportOptions, now: UnixSeconds, progress: &'a mut dyn FnMut(&Progress)) -> Self {
+        Session {
+            tx,
+            options,
+            now,
+            progress,
+            json: JsonFile::new(Path::new(""), 0, Default::default()),
+            pass: Pass::Whole,
+            state: ChatState::new(ChatSlot::Single, Header::default()),
+            deferred: Vec::new(),
+            full_export_key: None,
+            saw_chat_list: false,
+            messages_read: 0,
+            groups: Vec::new(),
             skipped: BTreeMap::new(),
-            failure: None,
+            read_local_times: false,
         }
     }
 
     /// Streams `file` through the visitors once.
     fn read(&mut self, file: &Path, pass: Pass) -> Result<(), ImportError> {
-        let handle = File::open(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
+        let (json, reader) = JsonFile::open(file)?;
+        self.json = json;
         self.pass = pass;
-        self.bytes_read = Rc::new(Cell::new(0));
-        self.messages_read = 0;
-        self.last_message_id = None;
-        let reader = BufReader::new(CountingReader { inner: handle, bytes_read: Rc::clone(&self.bytes_read) });
+        self.state = ChatState::new(ChatSlot::Single, self.deferred_header(ChatSlot::Single).unwrap_or_default());
         let mut deserializer = serde_json::Deserializer::from_reader(reader);
-        let result = ChatSeed { session: self }.deserialize(&mut deserializer).and_then(|()| deserializer.end());
-        result.map_err(|error| self.import_error(file, error))?;
-        if pass == Pass::Whole && self.messages_deferred && self.header.id.is_none() {
-            return Err(ImportError::Malformed {
-                path: file.to_path_buf(),
-                position: "the top-level object".into(),
-                problem: "the export has messages but no chat `id`".into(),
-                hint: damaged_hint(),
-            });
-        }
-        Ok(())
+        let result = TopSeed { session: self }.deserialize(&mut deserializer).and_then(|()| deserializer.end());
+        result.map_err(|error| self.json.import_error(error, &WORDS))
     }
 
-    /// Keeps `failure` for `import_error` and hands the parser an error to unwind with.
-    fn fail<E: de::Error>(&mut self, failure: Failure) -> E {
-        let summary = match &failure {
-            Failure::Malformed { problem, .. } => problem.clone(),
-            Failure::Store(error) => error.to_string(),
-        };
-        self.failure = Some(failure);
-        E::custom(summary)
-    }
-
-    fn import_error(&mut self, file: &Path, error: serde_json::Error) -> ImportError {
-        let path = file.to_path_buf();
-        let position = self.position(&error);
-        match self.failure.take() {
-            Some(Failure::Store(error)) => return ImportError::Store(error),
-            Some(Failure::Malformed { problem, hint }) => return ImportError::Malformed { path, position, problem, hint },
-            None => {}
-        }
-        let message = bare_message(&error);
-        let (problem, hint) = match error.classify() {
-            Category::Io => return ImportError::Io { path, source: error.into() },
-            Category::Eof if self.total_bytes == 0 => ("the file is empty".to_string(), REEXPORT_HINT.to_string()),
-            Category::Eof => (
-                "the file ends in the middle of the export: it is truncated (the export or a copy of it did not finish)".to_string(),
-                REEXPORT_HINT.to_string(),
-            ),
-            Category::Syntax => {
-                (format!("this is not valid JSON ({message})"), format!("{EXPORT_HINT}; the HTML export cannot be imported"))
-            }
-            Category::Data => (format!("this is not a Telegram Desktop chat export ({message})"), EXPORT_HINT.to_string()),
-        };
-        ImportError::Malformed { path, position, problem, hint }
-    }
-
-    /// "line L, column C", and which message when the parser was inside `messages`.
-    fn position(&self, error: &serde_json::Error) -> String {
-        let mut position = format!("line {}, column {}", error.line(), error.column());
-        if self.reading_messages {
-            position.push_str(&format!(", message {} of `messages`", self.messages_read + 1));
-            if let Some(previous) = self.last_message_id {
-                position.push_str(&format!(", the one after id {previous}"));
-            }
-        }
-        position
+    /// The header read in the first pass of a chat whose messages came first.
+    fn deferred_header(&self, slot: ChatSlot) -> Option<Header> {
+        self.deferred.iter().find(|(deferred, _)| *deferred == slot).map(|(_, header)| header.clone())
     }
 
     fn skip(&mut self, reason: impl Into<String>, count: u64) {
@@ -339,24 +317,54 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     fn report_progress(&mut self) {
-        let done = self.bytes_read.get().min(self.total_bytes);
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
+        let done = self.json.meter.bytes_read().min(self.json.size);
+        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.json.size) });
+    }
+
+    /// Reads a chat's `messages`: streamed into the store when the chat is known, skipped
+    /// for the second pass when its header has not been read yet.
+    fn read_messages<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        self.state.saw_messages = true;
+        if self.pass == Pass::Whole && !self.state.header.is_complete() {
+            self.state.messages_deferred = true;
+            return map.next_value::<IgnoredAny>().map(|_| ());
+        }
+        let chat = self.start_chat().map_err(|failure| self.json.fail::<A::Error>(failure))?;
+        map.next_value_seed(EachElement::new(&mut ChatMessages { session: self, chat }, "message", "messages"))
+    }
+
+    /// Ends the chat just read: defers it to the second pass, or writes what waited for the
+    /// whole chat to be read.
+    fn end_chat<E: de::Error>(&mut self) -> Result<(), E> {
+        if self.state.messages_deferred {
+            if self.state.header.id.is_none() {
+                return Err(self.json.fail(Failure::malformed("the export has messages but no chat `id`", damaged_hint())));
+            }
+            let header = std::mem::take(&mut self.state.header);
+            self.deferred.push((self.state.slot, header));
+            return Ok(());
+        }
+        self.finish_chat().map_err(|failure| self.json.fail(failure))
     }
 
     /// Writes the group and its one channel, once the header is known.
     fn start_chat(&mut self) -> Result<Chat, Failure> {
-        if let Some(chat) = self.chat {
+        if let Some(chat) = self.state.chat {
             return Ok(chat);
         }
-        let id = self.header.id.ok_or_else(|| Failure::malformed("the export has messages but no chat `id`", damaged_hint()))?;
+        let header = &self.state.header;
+        let id = header.id.ok_or_else(|| Failure::malformed("the export has messages but no chat `id`", damaged_hint()))?;
         let platform_id = id.to_string();
-        let name = self.header.display_name(id);
+        let name = header.display_name(id);
         let group = NewGroup { platform: Platform::Telegram, platform_id: &platform_id, name: &name, is_archive: true, is_demo: false };
         let group = self.tx.upsert_group(&group, self.now)?;
+        if !self.groups.contains(&group) {
+            self.groups.push(group);
+        }
         // A Telegram chat has no sub-channels (forum topics aside): the chat is the channel.
         let channel = self.tx.upsert_channel(group, &platform_id, &name)?;
         let chat = Chat { group, channel };
-        self.chat = Some(chat);
+        self.state.chat = Some(chat);
         Ok(chat)
     }
 
@@ -364,7 +372,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
     fn member(&mut self, chat: Chat, platform_id: &str, name: Option<&str>) -> Result<i64, StoreError> {
         let name = name.filter(|name| !name.is_empty());
         if let Some(name) = name {
-            self.names.note(name, platform_id);
+            self.state.names.note(name, platform_id);
         }
         let member = NewMember { platform_id, display_name: name.unwrap_or(DELETED_ACCOUNT), is_bot: false };
         self.tx.upsert_member(chat.group, &member)
@@ -393,19 +401,32 @@ impl<'a, 'conn> Session<'a, 'conn> {
             })?),
             None => None,
         };
-        Ok(match (message.date_unixtime, local) {
+        let time = match (message.date_unixtime, local) {
             (Some(at), Some(local)) => {
-                self.local_offset = Some(local - at);
-                MessageTime { at, local_offset: self.local_offset }
+                self.state.local_offset = Some(local.and_utc().timestamp() - at);
+                MessageTime { at, local_offset: self.state.local_offset }
             }
-            (Some(at), None) => MessageTime { at, local_offset: self.local_offset },
+            (Some(at), None) => MessageTime { at, local_offset: self.state.local_offset },
             // Older exports have no `date_unixtime`; `date` is then the exporting computer's
-            // local time, and the file does not say which zone that was. Read it as UTC until
-            // the import lets the user name the zone (import issue #3). Reactions of such a
-            // message are read the same way, so that they stay in order with it.
-            (None, Some(local)) => MessageTime { at: local, local_offset: Some(0) },
+            // local time, and the file does not say which zone that was: it is read in the
+            // zone the user gave (the computer's by default), and the summary says so.
+            // Reactions of such a message are read with the same offset, so that they stay in
+            // order with it.
+            (None, Some(local)) => {
+                self.read_local_times = true;
+                let at = self.options.local_to_unix(local);
+                MessageTime { at, local_offset: Some(local.and_utc().timestamp() - at) }
+            }
             (None, None) => return Err(Failure::malformed(format!("message {id} has no `date` or `date_unixtime`"), damaged_hint())),
-        })
+        };
+        if !(TELEGRAM_EPOCH..=self.now + DAY).contains(&time.at) {
+            let written = message.date.clone().unwrap_or_else(|| format!("Unix time {}", time.at));
+            return Err(Failure::malformed(
+                format!("message {id} is dated {written}, out of range (before Telegram existed or in the future)"),
+                format!("check the computer's clock; otherwise {}", damaged_hint()),
+            ));
+        }
+        Ok(time)
     }
 
     fn write_post(&mut self, chat: Chat, id: i64, time: MessageTime, message: RawMessage) -> Result<(), StoreError> {
@@ -514,14 +535,14 @@ impl<'a, 'conn> Session<'a, 'conn> {
             let platform_id = format!("{id}:member:{index}");
             let known = match (message.actor_id.as_deref(), message.actor.as_deref()) {
                 (Some(actor_id), Some(actor)) if actor == name => Some(actor_id.to_string()),
-                _ => self.names.latest.get(name).cloned(),
+                _ => self.state.names.latest.get(name).cloned(),
             };
             match known {
                 Some(member) => {
                     let member_id = self.member(chat, &member, Some(name))?;
                     self.insert_member_event(chat, member_id, &platform_id, kind, time.at, action)?;
                 }
-                None => self.pending.push(PendingMemberEvent {
+                None => self.state.pending.push(PendingMemberEvent {
                     platform_id,
                     kind,
                     at: time.at,
@@ -556,21 +577,13 @@ impl<'a, 'conn> Session<'a, 'conn> {
         Ok(())
     }
 
-    /// Writes the joins and leaves whose member is known only now, and returns the group and
-    /// what was skipped.
-    fn finish_chat(mut self, file: &Path) -> Result<(GroupId, BTreeMap<String, u64>), ImportError> {
-        // Reading stops with an error unless `messages` was seen and the chat written then;
-        // this only guards against a future change of that rule.
-        let chat = self.start_chat().map_err(|failure| match failure {
-            Failure::Store(error) => ImportError::Store(error),
-            Failure::Malformed { problem, hint } => {
-                ImportError::Malformed { path: file.to_path_buf(), position: "the top-level object".into(), problem, hint }
-            }
-        })?;
-        for event in std::mem::take(&mut self.pending) {
+    /// Writes the joins and leaves of the chat whose member is known only now.
+    fn finish_chat(&mut self) -> Result<(), Failure> {
+        let chat = self.start_chat()?;
+        for event in std::mem::take(&mut self.state.pending) {
             // Only people first seen after the event are left to match here, so the first
             // one seen with the name is the nearest after it.
-            let member_id = match self.names.first.get(&event.name).cloned() {
+            let member_id = match self.state.names.first.get(&event.name).cloned() {
                 Some(member) => self.member(chat, &member, Some(&event.name))?,
                 None => {
                     let member = NewMember { platform_id: &format!("name:{}", event.name), display_name: &event.name, is_bot: false };
@@ -579,20 +592,13 @@ impl<'a, 'conn> Session<'a, 'conn> {
             };
             self.insert_member_event(chat, member_id, &event.platform_id, event.kind, event.at, &event.action)?;
         }
-        Ok((chat.group, self.skipped))
+        Ok(())
     }
 }
 
-/// serde_json's message without its " at line L column C" tail, which the position repeats.
-fn bare_message(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let tail = format!(" at line {} column {}", error.line(), error.column());
-    message.strip_suffix(&tail).map_or(message.clone(), str::to_string)
-}
-
-/// A Telegram Desktop local time ("2024-05-01T12:00:00") read as if it were UTC.
-fn parse_local_time(date: &str) -> Option<UnixSeconds> {
-    NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").ok().map(|time| time.and_utc().timestamp())
+/// A Telegram Desktop local time ("2024-05-01T12:00:00").
+fn parse_local_time(date: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S").ok()
 }
 
 /// When a reactor reacted. The export gives only the exporting computer's local time, so
@@ -602,13 +608,164 @@ fn reaction_time(reactor: &RawReactor, message: MessageTime) -> UnixSeconds {
     if let Some(at) = reactor.date_unixtime {
         return at;
     }
-    match (reactor.date.as_deref().and_then(parse_local_time), message.local_offset) {
+    match (reactor.date.as_deref().and_then(parse_local_time).map(|local| local.and_utc().timestamp()), message.local_offset) {
         (Some(local), Some(offset)) => (local - offset).max(message.at),
         _ => message.at,
     }
 }
 
-/// The top-level object: the chat's header, and `messages`, streamed.
+/// The top level: one chat's header and `messages`, or a full account's chat lists.
+struct TopSeed<'s, 'a, 'conn> {
+    session: &'s mut Session<'a, 'conn>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a Telegram Desktop export (a JSON object with name, id and messages, or with chats)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let session = self.session;
+        let single_deferred = session.deferred_header(ChatSlot::Single).is_some();
+        while let Some(key) = map.next_key::<String>()? {
+            match (session.pass, key.as_str()) {
+                (Pass::Whole, "name" | "type" | "id") => read_header_field(&mut session.state.header, &key, &mut map)?,
+                (Pass::Whole, "messages") => session.read_messages(&mut map)?,
+                (Pass::Deferred, "messages") if single_deferred => session.read_messages(&mut map)?,
+                (_, list) if CHAT_LISTS.contains(&list) => {
+                    session.saw_chat_list = true;
+                    let list = CHAT_LISTS.iter().copied().find(|known| *known == list).unwrap_or_default();
+                    map.next_value_seed(ChatListSeed { session: &mut *session, list })?;
+                }
+                (Pass::Whole, key) if FULL_EXPORT_KEYS.contains(&key) => {
+                    session.full_export_key.get_or_insert_with(|| key.to_string());
+                    map.next_value::<IgnoredAny>()?;
+                }
+                (Pass::Whole, key @ ("guild" | "channel")) => {
+                    return Err(session.json.fail(Failure::malformed(
+                        format!("this is a DiscordChatExporter export (its top level has `{key}`), not a Telegram Desktop export"),
+                        "import it as a Discord export: leave out --format, or give --format discord",
+                    )));
+                }
+                (Pass::Whole, key) if BOT_API_KEYS.contains(&key) => {
+                    return Err(session.json.fail(Failure::malformed(
+                        format!("this is a Telegram Bot API response (its top level has `{key}`), not a Telegram Desktop chat export"),
+                        EXPORT_HINT,
+                    )));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let single_chat = session.state.saw_messages;
+        match session.pass {
+            Pass::Whole if single_chat => session.end_chat(),
+            Pass::Whole if session.saw_chat_list => Ok(()),
+            Pass::Whole => Err(session.json.fail(match &session.full_export_key {
+                Some(key) => Failure::malformed(
+                    format!(
+                        "this full Telegram account export (its top level has `{key}`) holds no chats: it has no `chats` or `left_chats`"
+                    ),
+                    "export again with Settings > Advanced > Export Telegram data, tick the chats to include (personal chats, \
+                     private groups, ...) and the format \"Machine-readable JSON\"",
+                ),
+                None => Failure::malformed("there is no `messages` array: this is not a Telegram Desktop chat export", EXPORT_HINT),
+            })),
+            Pass::Deferred if single_chat && single_deferred => session.finish_chat().map_err(|failure| session.json.fail(failure)),
+            Pass::Deferred => Ok(()),
+        }
+    }
+}
+
+/// Reads `name`, `type` or `id` of a chat into its header.
+fn read_header_field<'de, A: MapAccess<'de>>(header: &mut Header, key: &str, map: &mut A) -> Result<(), A::Error> {
+    match key {
+        "name" => header.name = Some(map.next_value()?),
+        "type" => header.kind = map.next_value()?,
+        _ => header.id = Some(map.next_value()?),
+    }
+    Ok(())
+}
+
+/// `chats` or `left_chats` of a full-account export: an object whose `list` holds the chats
+/// (or, leniently, the list itself).
+struct ChatListSeed<'s, 'a, 'conn> {
+    session: &'s mut Session<'a, 'conn>,
+    list: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatListSeed<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "the `{}` of a full Telegram account export (an object with a `list` of chats)", self.list)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "list" {
+                map.next_value_seed(ChatListSeed { session: &mut *self.session, list: self.list })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let session = self.session;
+        // The top level's own chat state, if any, is kept aside while the list's chats are read.
+        let outer = std::mem::replace(&mut session.state, ChatState::new(ChatSlot::Single, Header::default()));
+        session.json.enter_array("chat", format!("{}.list", self.list));
+        let mut index = 0;
+        loop {
+            let slot = ChatSlot::Listed { list: self.list, index };
+            let next = match session.pass {
+                Pass::Whole => {
+                    session.state = ChatState::new(slot, Header::default());
+                    seq.next_element_seed(ChatSeed { session: &mut *session })?
+                }
+                Pass::Deferred => match session.deferred_header(slot) {
+                    Some(header) => {
+                        session.state = ChatState::new(slot, header);
+                        seq.next_element_seed(ChatSeed { session: &mut *session })?
+                    }
+                    None => seq.next_element::<IgnoredAny>()?.map(|_| ()),
+                },
+            };
+            if next.is_none() {
+                break;
+            }
+            let id = session.state.header.id.map(|id| id.to_string());
+            session.json.element_done(id);
+            index += 1;
+        }
+        session.json.leave_array();
+        session.state = outer;
+        Ok(())
+    }
+}
+
+/// One chat of a full-account export: its header and `messages`.
 struct ChatSeed<'s, 'a, 'conn> {
     session: &'s mut Session<'a, 'conn>,
 }
@@ -625,87 +782,54 @@ impl<'de> Visitor<'de> for ChatSeed<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a Telegram Desktop chat export (a JSON object with name, id and messages)")
+        formatter.write_str("a chat (a JSON object with name, type, id and messages)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let session = self.session;
         while let Some(key) = map.next_key::<String>()? {
             match (session.pass, key.as_str()) {
-                (Pass::Whole, "name") => session.header.name = Some(map.next_value()?),
-                (Pass::Whole, "type") => session.header.kind = map.next_value()?,
-                (Pass::Whole, "id") => session.header.id = Some(map.next_value()?),
-                (Pass::Whole, "messages") if !session.header.is_complete() => {
-                    map.next_value::<IgnoredAny>()?;
-                    session.saw_messages = true;
-                    session.messages_deferred = true;
-                }
-                (_, "messages") => {
-                    session.saw_messages = true;
-                    let chat = session.start_chat().map_err(|failure| session.fail::<A::Error>(failure))?;
-                    session.reading_messages = true;
-                    map.next_value_seed(MessagesSeed { session: &mut *session, chat })?;
-                    session.reading_messages = false;
-                }
-                (Pass::Whole, key) if FULL_EXPORT_KEYS.contains(&key) => {
-                    return Err(session.fail(Failure::malformed(
-                        format!("this is a full Telegram account export (its top level has `{key}`), which Hearth cannot import yet"),
-                        format!("export a single chat instead: {EXPORT_HINT}"),
-                    )));
-                }
-                (Pass::Whole, key) if BOT_API_KEYS.contains(&key) => {
-                    return Err(session.fail(Failure::malformed(
-                        format!("this is a Telegram Bot API response (its top level has `{key}`), not a Telegram Desktop chat export"),
-                        EXPORT_HINT,
-                    )));
-                }
+                (Pass::Whole, "name" | "type" | "id") => read_header_field(&mut session.state.header, &key, &mut map)?,
+                (_, "messages") => session.read_messages(&mut map)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        if !session.saw_messages {
-            return Err(
-                session.fail(Failure::malformed("there is no `messages` array: this is not a Telegram Desktop chat export", EXPORT_HINT))
-            );
+        if !session.state.saw_messages {
+            return Err(session.json.fail(Failure::malformed("this chat has no `messages` array", damaged_hint())));
         }
-        Ok(())
+        match session.pass {
+            Pass::Whole => session.end_chat(),
+            Pass::Deferred => session.finish_chat().map_err(|failure| session.json.fail(failure)),
+        }
     }
 }
 
-/// The `messages` array, written to the store element by element.
-struct MessagesSeed<'s, 'a, 'conn> {
+/// Where the `messages` of one chat go, element by element.
+struct ChatMessages<'s, 'a, 'conn> {
     session: &'s mut Session<'a, 'conn>,
     chat: Chat,
 }
 
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
+impl ElementSink<RawMessage> for ChatMessages<'_, '_, '_> {
+    fn json_file(&mut self) -> &mut JsonFile {
+        &mut self.session.json
+    }
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
+    fn element(&mut self, message: RawMessage) -> Result<(), Failure> {
+        self.session.write_message(self.chat, message)?;
+        self.session.messages_read += 1;
+        if self.session.messages_read % PROGRESS_EVERY == 0 {
+            self.session.report_progress();
+        }
+        Ok(())
     }
 }
 
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("the `messages` array of a Telegram Desktop chat export")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let session = self.session;
-        while let Some(message) = seq.next_element::<RawMessage>()? {
-            let id = message.id;
-            session.write_message(self.chat, message).map_err(|failure| session.fail::<A::Error>(failure))?;
-            session.messages_read += 1;
-            session.last_message_id = id;
-            if session.messages_read % PROGRESS_EVERY == 0 {
-                session.report_progress();
-            }
-        }
-        Ok(())
+impl Identified for RawMessage {
+    fn id(&self) -> Option<String> {
+        self.id.map(|id| id.to_string())
     }
 }
 
@@ -1117,6 +1241,8 @@ mod tests {
     fn old_export_reads_local_dates_as_utc_and_its_header_may_follow_the_messages() {
         let mut store = Store::open_in_memory().unwrap();
         let outcome = import_file(&mut store, &fixture("old_export.json")).unwrap();
+        // Without a zone from the caller, local times are read as UTC, and the outcome says so.
+        assert_eq!(outcome.timezone_assumed.as_deref(), Some("UTC"));
         let counts = &outcome.counts;
         assert_eq!((counts.groups, counts.members, counts.messages, counts.reactions), (1, 2, 2, 1));
         assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
@@ -1162,7 +1288,9 @@ mod tests {
             ("not_json.json", "not valid JSON", "Machine-readable JSON"),
             ("truncated.json", "truncated", "export the chat again"),
             ("wrong_format.json", "no `messages` array", "Machine-readable JSON"),
-            ("full_account.json", "full Telegram account export", "export a single chat"),
+            ("invalid_utf8.json", "not UTF-8", "export the chat again"),
+            ("../discord/group_dm.json", "DiscordChatExporter export", "--format discord"),
+            ("out_of_range.json", "message 2 is dated 1970-01-12T14:46:40, out of range", "check the computer's clock"),
             ("bot_api.json", "Bot API", "Machine-readable JSON"),
             ("empty.json", "the file is empty", "export the chat again"),
             ("missing_id.json", "a message has no `id`", "export the chat again"),
@@ -1213,9 +1341,155 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let error = import_file(&mut store, &fixture("no_such_export.json")).unwrap_err();
         assert!(matches!(&error, ImportError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound), "{error:?}");
+    }
+
+    #[test]
+    fn folder_without_an_export_is_refused_naming_the_folder_and_what_to_do() {
+        let mut store = Store::open_in_memory().unwrap();
         let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("messages.html"), "<html></html>").unwrap();
         let error = import_file(&mut store, folder.path()).unwrap_err();
-        assert!(matches!(&error, ImportError::Io { path, .. } if path.ends_with(EXPORT_FILE_NAME)), "{error:?}");
+        let ImportError::Unsupported { path, problem, hint } = &error else { panic!("{error:?}") };
+        assert_eq!(path, folder.path());
+        assert!(problem.contains("holds no result.json"), "{problem}");
+        assert!(hint.contains("Machine-readable JSON"), "{hint}");
+        assert_eq!(store.group_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn full_account_export_makes_one_group_per_chat_including_left_chats() {
+        let mut store = Store::open_in_memory().unwrap();
+        let outcome = import_file(&mut store, &fixture("full_account.json")).unwrap();
+        let counts = &outcome.counts;
+        // Grace (personal chat), Hearth Makers, Saved Messages, and the left Old Book Club.
+        assert_eq!((counts.groups, counts.channels, counts.members), (4, 4, 9));
+        assert_eq!((counts.messages, counts.reactions, counts.joins, counts.leaves), (9, 1, 5, 2));
+        assert_eq!((counts.duplicates, counts.updated), (0, 0));
+        assert_eq!(
+            outcome.skipped,
+            skipped(&[
+                ("service message without member activity (phone_call)", 1),
+                ("service message without member activity (pin_message)", 1),
+            ])
+        );
+        let keys: Vec<(&str, &str)> = outcome.groups.iter().map(|group| (group.platform_id.as_str(), group.name.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                ("5000000002", "Grace Hopper"),
+                ("1700000001", "Hearth Makers"),
+                ("5000000001", "Saved Messages"),
+                ("1600000001", "Old Book Club")
+            ]
+        );
+        assert_eq!(outcome.timezone_assumed, None);
+
+        let makers = store.load_group_data(&outcome.groups[1]).unwrap();
+        let joined_left = |id: &str| (member(&makers, id).joined_at, member(&makers, id).left_at);
+        const MAKERS: UnixSeconds = 1_709_283_600 + 30 * 60;
+        // Created the group with Grace, who speaks only after being named.
+        assert_eq!(joined_left("user5000000001"), (Some(MAKERS), None));
+        assert_eq!(joined_left("user5000000002"), (Some(MAKERS), None));
+        // Joined by link, removed by Ada.
+        assert_eq!(joined_left("user5000000003"), (Some(MAKERS + 2 * 60), Some(MAKERS + 7 * 60)));
+        // Invited, never seen again.
+        assert_eq!(joined_left("name:Margaret"), (Some(MAKERS + 4 * 60), None));
+        assert_eq!(post_at(&makers, MAKERS + 60).text.as_deref(), Some("Welcome to the makers"));
+        // Members are per group: Ada of the book club is another row than Ada of the makers.
+        let book_club = store.load_group_data(&outcome.groups[3]).unwrap();
+        let ada = member(&book_club, "user5000000001");
+        assert_eq!((ada.joined_at, ada.left_at), (Some(1_709_283_600 + 50 * 60), Some(1_709_283_600 + 53 * 60)));
+        assert_ne!(ada.id, member(&makers, "user5000000001").id);
+
+        let again = import_file(&mut store, &fixture("full_account.json")).unwrap();
+        assert_eq!((again.counts.groups, again.counts.members, again.counts.messages), (0, 0, 0));
+        assert_eq!(again.counts.duplicates, 9 + 1 + 5 + 2);
+    }
+
+    #[test]
+    fn full_account_chat_whose_messages_precede_its_header_is_read_in_a_second_pass() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("result.json");
+        let message = |id: u64| {
+            format!(
+                r#"{{"id": {id}, "type": "message", "date_unixtime": "{}", "from": "Ada", "from_id": "user1", "text": "m{id}"}}"#,
+                BASE + id as i64
+            )
+        };
+        let chats = format!(
+            r#"[{{"name": "First", "type": "private_group", "id": 1, "messages": [{}]}},
+                {{"messages": [{}, {}], "name": "Second", "type": "private_group", "id": 2}}]"#,
+            message(1),
+            message(2),
+            message(3)
+        );
+        std::fs::write(&path, format!(r#"{{"about": "export", "chats": {{"about": "chats", "list": {chats}}}}}"#)).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let outcome = import_file(&mut store, &path).unwrap();
+        assert_eq!((outcome.counts.groups, outcome.counts.messages, outcome.counts.duplicates), (2, 3, 0));
+        let names: Vec<&str> = outcome.groups.iter().map(|group| group.name.as_str()).collect();
+        assert_eq!(names, ["First", "Second"]);
+        assert_eq!(store.load_group_data(&outcome.groups[1]).unwrap().activities.len(), 2);
+    }
+
+    #[test]
+    fn full_account_export_without_chats_says_to_tick_them() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("result.json");
+        std::fs::write(&path, r#"{"about": "export", "personal_information": {"user_id": 1}, "contacts": {"list": []}}"#).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let error = import_file(&mut store, &path).unwrap_err();
+        let ImportError::Malformed { problem, hint, .. } = &error else { panic!("{error:?}") };
+        assert!(problem.contains("holds no chats") && hint.contains("Export Telegram data"), "{error}");
+    }
+
+    #[test]
+    fn errors_in_a_full_account_export_name_the_chat_and_the_message() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("result.json");
+        let good = r#"{"id": 1, "type": "message", "date_unixtime": "1714557600", "from_id": "user1", "text": "ok"}"#;
+        let bad = r#"{"type": "message", "date_unixtime": "1714557660", "from_id": "user1", "text": "no id"}"#;
+        let chats = format!(
+            r#"[{{"name": "A", "type": "private_group", "id": 11, "messages": [{good}]}}, {{"name": "B", "type": "private_group", "id": 12, "messages": [{good}, {bad}]}}]"#
+        );
+        std::fs::write(&path, format!(r#"{{"chats": {{"list": {chats}}}}}"#)).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let error = import_file(&mut store, &path).unwrap_err();
+        let ImportError::Malformed { position, problem, .. } = &error else { panic!("{error:?}") };
+        assert!(
+            position.contains("chat 2 of `chats.list`, the one after id 11, message 2 of `messages`, the one after id 1"),
+            "{position}"
+        );
+        assert!(problem.contains("a message has no `id`"), "{problem}");
+        assert_eq!(store.group_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn local_dates_are_read_in_the_given_time_zone_and_the_outcome_says_so() {
+        let mut store = Store::open_in_memory().unwrap();
+        let options = ImportOptions { timezone: Some(chrono_tz::Europe::Berlin), ..ImportOptions::default() };
+        let outcome =
+            super::super::run(&mut store, FORMAT, &options, |tx| write(tx, &fixture("old_export.json"), &options, NOW, &mut |_| {}))
+                .unwrap();
+        assert_eq!(outcome.timezone_assumed.as_deref(), Some("Europe/Berlin"));
+        let data = only_group(&store);
+        // 2021-06-01T08:00:00 and 09:30:00 in Berlin (UTC+2 in summer).
+        let first = post_at(&data, 1_622_527_200);
+        let reply = post_at(&data, 1_622_532_600);
+        assert_eq!(reply.parent_id, Some(first.id));
+        // The reaction's local 08:45 is read with the same offset.
+        let reaction = data.activities.iter().find(|activity| activity.kind == ActivityKind::Reaction).unwrap();
+        assert_eq!(reaction.at, 1_622_529_900);
+    }
+
+    #[test]
+    fn exports_with_unix_times_assume_no_time_zone() {
+        let mut store = Store::open_in_memory().unwrap();
+        let options = ImportOptions { timezone: Some(chrono_tz::Europe::Berlin), ..ImportOptions::default() };
+        let outcome =
+            super::super::run(&mut store, FORMAT, &options, |tx| write(tx, &fixture("chat.json"), &options, NOW, &mut |_| {})).unwrap();
+        assert_eq!(outcome.timezone_assumed, None);
+        assert_eq!(post_at(&only_group(&store), BASE + 60).text.as_deref(), Some("Welcome!"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{ImportError, Outcome};
+use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
 use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store};
 
@@ -66,22 +66,34 @@ pub fn import_with(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<Outcome, ImportError> {
+    let options = ImportOptions { date_order, ..ImportOptions::default() };
+    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
+}
+
+/// Writes the chat exported at `path` into the import transaction `tx`. Its times are local
+/// times without an offset, read in the options' time zone.
+pub fn write(
+    tx: &mut ImportTx<'_>,
+    path: &Path,
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Written, ImportError> {
     let source = Source::open(path)?;
-    let date_order = match date_order {
+    let date_order = match options.date_order {
         Some(order) => order,
         None => source.read(&mut |lines| detect_date_order(path, lines))?,
     };
     let (platform_id, name) = source.chat_name();
 
-    // Every write happens in this one transaction; each `?` before `finish` drops it, which
-    // rolls it back, so a bad file leaves the store exactly as it was.
-    let mut tx = store.begin_import()?;
+    // Every write happens in the caller's transaction; an error drops it, which rolls it
+    // back, so a bad file leaves the store exactly as it was.
     let group = NewGroup { platform: Platform::Whatsapp, platform_id: &platform_id, name: &name, is_archive: true, is_demo: false };
     let group = tx.upsert_group(&group, now)?;
     let channel = tx.upsert_channel(group, &platform_id, &name)?;
     let total = source.expanded_size;
     let skipped = {
-        let mut writer = Writer { tx: &mut tx, group, channel, skipped: BTreeMap::new(), ordinals: HashMap::new(), ordinals_at: None };
+        let mut writer = Writer { tx: &mut *tx, group, channel, skipped: BTreeMap::new(), ordinals: HashMap::new(), ordinals_at: None };
         source.read(&mut |lines| {
             let mut pending: Option<Entry> = None;
             while lines.next_line()? {
@@ -95,8 +107,8 @@ pub fn import_with(
                         if let Some(entry) = pending.take() {
                             writer.write(entry)?;
                         }
-                        let at = stamp.to_unix(date_order).map_err(|(problem, hint)| lines.malformed(problem, hint))?;
-                        pending = Some(Entry { line: lines.number, at, body: rest.to_string() });
+                        let (at, wall) = stamp.to_unix(date_order, options).map_err(|(problem, hint)| lines.malformed(problem, hint))?;
+                        pending = Some(Entry { line: lines.number, at, wall, body: rest.to_string() });
                     }
                     None => match pending.as_mut() {
                         Some(entry) => {
@@ -121,9 +133,9 @@ pub fn import_with(
         })?;
         writer.skipped
     };
-    let counts = tx.finish()?;
     progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
-    Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
+    // Every message's time is a local time: the summary says which zone it was read in.
+    Ok(Written { groups: vec![group], skipped, read_local_times: true })
 }
 
 /// Whether `path` looks like a WhatsApp export: a `.txt` whose first line starts with a
@@ -417,7 +429,9 @@ impl Stamp {
     /// Unix seconds. WhatsApp writes the phone's local time without its zone; it is read as
     /// UTC for now (the import's timezone option will shift it).
     /// The error is a problem and a hint.
-    fn to_unix(self, order: DateOrder) -> Result<UnixSeconds, (String, String)> {
+    /// The instant of this local time, read in the options' time zone, and the local time
+    /// itself counted as if it were UTC.
+    fn to_unix(self, order: DateOrder, options: &ImportOptions) -> Result<(UnixSeconds, UnixSeconds), (String, String)> {
         let (day, month) = match order {
             DateOrder::DayFirst => (self.first, self.second),
             DateOrder::MonthFirst => (self.second, self.first),
@@ -440,7 +454,7 @@ impl Stamp {
             let problem = format!("{:02}:{:02}:{:02} is not a time of day", self.hour, self.minute, self.seconds);
             (problem, "the line is damaged; fix its time or export the chat again".to_string())
         })?;
-        Ok(time.and_utc().timestamp())
+        Ok((options.local_to_unix(time), time.and_utc().timestamp()))
     }
 }
 
@@ -609,6 +623,9 @@ impl<'a> Cursor<'a> {
 struct Entry {
     line: u64,
     at: UnixSeconds,
+    /// The local time as written, counted as if it were UTC: the key of the line's id, so
+    /// that importing the chat again in another time zone finds the same ids.
+    wall: UnixSeconds,
     /// What follows the date: "Name: text" or a system line.
     body: String,
 }
@@ -688,12 +705,12 @@ impl Writer<'_, '_> {
     /// A platform id for a line: a hash of what it says and of how many identical lines came
     /// before it, so that importing the chat again, or an export that overlaps it, finds the
     /// same ids. An export has no ids of its own.
-    fn platform_id(&mut self, at: UnixSeconds, author: &str, text: &str) -> String {
-        if self.ordinals_at != Some(at) {
+    fn platform_id(&mut self, wall: UnixSeconds, author: &str, text: &str) -> String {
+        if self.ordinals_at != Some(wall) {
             self.ordinals.clear();
-            self.ordinals_at = Some(at);
+            self.ordinals_at = Some(wall);
         }
-        let content = fnv128(&[at.to_string().as_bytes(), author.as_bytes(), text.as_bytes()]);
+        let content = fnv128(&[wall.to_string().as_bytes(), author.as_bytes(), text.as_bytes()]);
         let ordinal = self.ordinals.entry(content).or_insert(0);
         let id = fnv128(&[&content.to_le_bytes(), &ordinal.to_le_bytes()]);
         *ordinal += 1;
@@ -707,10 +724,10 @@ impl Writer<'_, '_> {
     fn write(&mut self, entry: Entry) -> Result<(), ImportError> {
         match entry.body.split_once(": ") {
             // iOS writes system lines as "Group name: \u{200e}text".
-            Some((_, text)) if text.starts_with(is_mark) && is_system_shaped(text) => self.system(entry.at, text)?,
+            Some((_, text)) if text.starts_with(is_mark) && is_system_shaped(text) => self.system(&entry, text)?,
             Some((author, text)) => {
                 let author = author.trim_matches(is_mark).trim();
-                let platform_id = self.platform_id(entry.at, author, text);
+                let platform_id = self.platform_id(entry.wall, author, text);
                 let member = self.member(author)?;
                 let media = is_media_placeholder(text);
                 let activity = NewActivity {
@@ -725,12 +742,13 @@ impl Writer<'_, '_> {
                 };
                 self.tx.insert_activity(self.group, &activity)?;
             }
-            None => self.system(entry.at, &entry.body)?,
+            None => self.system(&entry, &entry.body)?,
         }
         Ok(())
     }
 
-    fn system(&mut self, at: UnixSeconds, text: &str) -> Result<(), ImportError> {
+    fn system(&mut self, entry: &Entry, text: &str) -> Result<(), ImportError> {
+        let at = entry.at;
         let (kind, names) = match system_event(text) {
             Event::Skip(reason) => {
                 self.skip(reason);
@@ -744,7 +762,7 @@ impl Writer<'_, '_> {
                 self.skip(SKIP_YOU);
                 continue;
             }
-            let platform_id = self.platform_id(at, name, &format!("{}\u{0}{text}", kind.as_str()));
+            let platform_id = self.platform_id(entry.wall, name, &format!("{}\u{0}{text}", kind.as_str()));
             let member = self.member(name)?;
             let activity = NewActivity {
                 channel_id: self.channel,

@@ -123,3 +123,52 @@ fn whatsapp_date_order_is_asked_for_and_taken_from_the_command_line() {
     let summary = stdout_json(&hearth(&db, &["import", chat.to_str().unwrap(), "--date-order", "month-first", "--json"]));
     assert_eq!(summary["messages"], 11);
 }
+
+/// `hearth` with the computer's time zone set by `TZ`.
+fn hearth_in_zone(db: &Path, zone: &str, args: &[&str]) -> Output {
+    Command::new(hearth_bin()).arg("--db").arg(db).args(args).env_remove("HEARTH_DB").env("TZ", zone).output().unwrap()
+}
+
+#[test]
+fn several_paths_make_one_import_with_one_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let summary = stdout_json(&hearth(&db, &["import", &fixture("full_account.json"), &fixture("chat.json"), "--json"]));
+    assert_eq!(summary["format"], "telegram");
+    assert_eq!(summary["groups"].as_array().unwrap().len(), 5);
+    // 9 messages in the account export's chats, 9 in the chat export.
+    assert_eq!(summary["messages"], 18);
+    let groups = stdout_json(&hearth(&db, &["groups", "--json"]));
+    assert_eq!(groups.as_array().unwrap().len(), 5);
+
+    let failed = hearth(&db, &["import", &fixture("chat.json"), &fixture("truncated.json")]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("truncated.json"));
+}
+
+#[test]
+fn local_times_are_read_in_the_computers_zone_or_the_one_given_and_the_summary_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let summary = stdout_json(&hearth_in_zone(&db, "Europe/Berlin", &["import", &fixture("old_export.json"), "--json"]));
+    assert_eq!(summary["timezone_assumed"], "Europe/Berlin");
+    let groups = stdout_json(&hearth(&db, &["groups", "--json"]));
+    // 2021-06-01T08:00:00 in Berlin (UTC+2).
+    assert_eq!(groups[0]["first_activity_at"], 1_622_527_200);
+
+    let other = dir.path().join("other.sqlite");
+    let given = hearth_in_zone(&other, "Europe/Berlin", &["import", &fixture("old_export.json"), "--timezone", "America/New_York"]);
+    assert!(given.status.success(), "{}", String::from_utf8_lossy(&given.stderr));
+    let text = String::from_utf8_lossy(&given.stdout);
+    assert!(text.contains("read as America/New_York time") && text.contains("--timezone"), "{text}");
+    let groups = stdout_json(&hearth(&other, &["groups", "--json"]));
+    // 08:00 in New York (UTC-4 in summer).
+    assert_eq!(groups[0]["first_activity_at"], 1_622_548_800);
+
+    let exact = stdout_json(&hearth_in_zone(&other, "Europe/Berlin", &["import", &fixture("chat.json"), "--json"]));
+    assert!(exact["timezone_assumed"].is_null(), "an export with Unix times assumes no zone: {exact}");
+
+    let unknown = hearth(&db, &["import", &fixture("old_export.json"), "--timezone", "Mars/Olympus"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("IANA name like Europe/Berlin"));
+}

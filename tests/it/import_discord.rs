@@ -530,3 +530,67 @@ fn bad_csv_files_are_refused_naming_the_file_the_line_and_what_to_do() {
         assert_eq!(store.group_count().unwrap(), 0, "{name}");
     }
 }
+
+fn import_in_zone(store: &mut Store, path: &Path, zone: chrono_tz::Tz) -> api::ImportSummary {
+    let options = hearth::import::ImportOptions { timezone: Some(zone), ..Default::default() };
+    api::import_with(store, path, None, &options, NOW, &mut |_| {}).unwrap()
+}
+
+#[test]
+fn old_csv_local_dates_are_read_in_the_given_zone_and_keep_their_ids_across_zones() {
+    let mut db = Db::new();
+    let summary = import_in_zone(&mut db.store, &fixture(OLD_CSV), chrono_tz::Asia::Tokyo);
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("Asia/Tokyo"));
+    // "20-Oct-18 09:13 PM" in Tokyo (UTC+9, no daylight saving) is 12:13 UTC.
+    let quoted = db.activity(&format!("csv:900000000000000010:{GRACE}:{}:1", OLD_CSV_BASE + 60));
+    assert_eq!(quoted.at, OLD_CSV_BASE + 60 - 9 * 3600);
+    // The ids come from the time as written, so the same file read in another zone is
+    // recognised rather than imported twice.
+    let again = import_in_zone(&mut db.store, &fixture(OLD_CSV), chrono_tz::Europe::Berlin);
+    assert_eq!((again.messages, again.duplicates), (0, 4));
+}
+
+#[test]
+fn current_csv_dates_carry_their_offset_and_assume_no_zone() {
+    let mut db = Db::new();
+    let summary = import_in_zone(&mut db.store, &fixture(CURRENT_CSV), chrono_tz::Asia::Tokyo);
+    assert_eq!(summary.timezone_assumed, None);
+    assert_eq!(db.activity(&format!("csv:900000000000000030:{ADA}:{BASE}:1")).at, BASE);
+}
+
+#[test]
+fn a_message_of_100_mb_is_refused_naming_it_and_the_store_is_unchanged() {
+    let mut db = Db::new();
+    import(&mut db.store, &fixture("group_dm.json")).unwrap();
+    let before = api::groups(&db.store).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("huge.json");
+    let before_text = r#"{"guild": {"id": "0", "name": "Direct Messages"}, "channel": {"id": "900000000000000099", "name": "huge"},
+"messages": [{"id": "900000000000000100", "type": "Default", "timestamp": "2024-05-01T10:00:00+00:00", "author": {"id": "1", "name": "ada"}, "content": "ok"},
+{"id": "900000000000000101", "type": "Default", "timestamp": "2024-05-01T10:01:00+00:00", "author": {"id": "1", "name": "ada"}, "content": ""#;
+    crate::support::write_with_long_text(&path, before_text, crate::support::HUNDRED_MB, r#""}]}"#);
+    let error = import(&mut db.store, &path).unwrap_err();
+    let ImportError::Malformed { path: named, position, problem, hint } = &error else { panic!("{error:?}") };
+    assert_eq!(named, &path);
+    assert!(
+        position.starts_with("line 3") && position.contains("message 2 of `messages`, the one after id 900000000000000100"),
+        "{position}"
+    );
+    assert!(problem.contains("longer than 16 MiB"), "{problem}");
+    assert!(hint.contains("export the channel again"), "{hint}");
+    assert_eq!(api::groups(&db.store).unwrap(), before);
+}
+
+#[test]
+fn a_csv_record_of_100_mb_is_refused_naming_its_line() {
+    let mut db = Db::new();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("Hearth Test Server - Text Channels - huge [900000000000000011].csv");
+    let before_text = "AuthorID;Author;Date;Content;Attachments;Reactions;\n100000000000000001;ada#1234;20-Oct-18 09:12 PM;\"hi\";;;\n100000000000000001;ada#1234;20-Oct-18 09:13 PM;\"";
+    crate::support::write_with_long_text(&path, before_text, crate::support::HUNDRED_MB, "\";;;\n");
+    let error = import(&mut db.store, &path).unwrap_err();
+    let ImportError::Malformed { position, problem, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(position, "line 3");
+    assert!(problem.contains("record is longer than 16 MiB"), "{problem}");
+    assert_eq!(db.store.group_count().unwrap(), 0);
+}

@@ -407,3 +407,23 @@ fn slackdump_export_without_conversations_imports_channels_and_members() {
     // One bot, and Slackbot, which users.json lists as a person.
     assert_eq!(data.members.iter().filter(|member| member.is_bot).count(), 2);
 }
+
+#[test]
+fn a_message_of_100_mb_is_refused_naming_it_and_the_store_is_unchanged() {
+    let mut store = Store::open_in_memory().unwrap();
+    import(&mut store, &fixture("workspace")).unwrap();
+    let before = api::groups(&store).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let workspace = folder.path().join("workspace");
+    copy_folder(&fixture("workspace"), &workspace);
+    let day = workspace.join("general/2024-01-09.json");
+    let before_text = r#"[{"type": "message", "user": "U01", "text": "fine", "ts": "1704790800.000100"},
+{"type": "message", "user": "U01", "ts": "1704790860.000100", "text": ""#;
+    crate::support::write_with_long_text(&day, before_text, crate::support::HUNDRED_MB, r#""}]"#);
+    let error = import(&mut store, &workspace).unwrap_err();
+    assert_eq!(error.code, ErrorCode::BadArchive);
+    for expected in ["2024-01-09.json", "line 2", "message 2 of the day file", "longer than 16 MiB", "export the workspace again"] {
+        assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
+    }
+    assert_eq!(api::groups(&store).unwrap(), before);
+}

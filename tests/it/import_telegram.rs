@@ -1,6 +1,9 @@
 //! The Telegram importer through `hearth::api::import` on real exports written by other
 //! projects (the shared datasets named by `HEARTH_DATASETS`): exact counts counted by hand
-//! from the files, and the refusal of a file of another Telegram format.
+//! from the files, and the refusal of a file of another Telegram format. The datasets hold
+//! no full-account export ("Export Telegram data"); that form is tested on the hand-written
+//! `tests/fixtures/telegram/full_account.json`, here and in the importer's unit tests. Also:
+//! a 100 MB message, and several exports as one import.
 
 use std::path::PathBuf;
 
@@ -54,6 +57,8 @@ fn telegram_desktop_test_group_2022_is_imported_exactly() {
     assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 4, 8, 0));
     assert_eq!((summary.joins, summary.leaves, summary.duplicates, summary.updated), (4, 1, 0, 0));
     assert_eq!(summary.skipped, vec![]);
+    // Its dates are local times (no date_unixtime), read in the zone given: none, so UTC.
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("UTC"));
     let group = &summary.groups[0];
     assert_eq!((group.platform, group.platform_id.as_str(), group.name.as_str()), (Platform::Telegram, "123456789", "Test 2022"));
     assert!(group.is_archive && !group.is_demo);
@@ -94,6 +99,7 @@ fn chat_analytics_dm_sample_is_imported_exactly() {
         ])
     );
     assert_eq!((summary.groups[0].platform_id.as_str(), summary.groups[0].name.as_str()), ("700000000", "Bob"));
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("UTC"), "its first post has only a local date");
     let listed = api::groups(&store).unwrap();
     // The first post has only `date` (2019-07-12T16:55:32, read as UTC); the last only
     // `date_unixtime`.
@@ -127,5 +133,83 @@ fn bot_api_updates_are_refused_with_a_clear_error() {
     for expected in ["telegram_messages.json", "Bot API", "line 2", "Export chat history"] {
         assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
     }
+    assert!(store.groups().unwrap().is_empty());
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+#[test]
+fn a_message_of_100_mb_is_refused_naming_it_and_the_store_is_unchanged() {
+    let mut store = Store::open_in_memory().unwrap();
+    import(&mut store, &fixture("telegram/chat.json")).unwrap();
+    let before = api::groups(&store).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("result.json");
+    // A later export of the same chat, whose third message is 100 MB long.
+    let message = |id: u64| {
+        format!(
+            r#"{{"id": {id}, "type": "message", "date_unixtime": "{}", "from": "Ada", "from_id": "user1", "text": "m{id}"}}"#,
+            1_714_557_600 + id
+        )
+    };
+    let before_text = format!(
+        r#"{{"name": "Hearth Test Group", "type": "private_supergroup", "id": 1234567890, "messages": [{}, {}, {{"id": 3, "type": "message", "date_unixtime": "1714557603", "from_id": "user1", "text": ""#,
+        message(1001),
+        message(1002)
+    );
+    crate::support::write_with_long_text(&path, &before_text, crate::support::HUNDRED_MB, r#""}]}"#);
+    let error = import(&mut store, &path).unwrap_err();
+    assert_eq!(error.code, ErrorCode::BadArchive);
+    for expected in
+        ["result.json", "line 1", "message 3 of `messages`, the one after id 1002", "longer than 16 MiB", "export the chat again"]
+    {
+        assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
+    }
+    assert_eq!(api::groups(&store).unwrap(), before);
+}
+
+#[test]
+fn several_exports_of_several_formats_are_one_import() {
+    let mut store = Store::open_in_memory().unwrap();
+    let paths = [
+        fixture("telegram/full_account.json"),
+        fixture("telegram/chat.json"),
+        fixture("discord/group_dm.json"),
+        fixture("whatsapp/ios.txt"),
+    ];
+    let options = hearth::import::ImportOptions { timezone: Some(chrono_tz::Europe::Berlin), ..Default::default() };
+    let summary = api::import_paths(&mut store, &paths, None, &options, NOW, &mut |_| {}).unwrap();
+    assert_eq!(summary.format, "mixed");
+    // Four chats of the account export, the chat export, the group DM, the WhatsApp chat.
+    assert_eq!(summary.groups.len(), 7);
+    let one_by_one: u64 = paths
+        .iter()
+        .map(|path| {
+            let mut alone = Store::open_in_memory().unwrap();
+            api::import_paths(&mut alone, std::slice::from_ref(path), None, &options, NOW, &mut |_| {}).unwrap().messages
+        })
+        .sum();
+    assert_eq!(summary.messages, one_by_one);
+    // WhatsApp's times are local: the summary names the zone they were read in.
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("Europe/Berlin"));
+
+    let again = api::import_paths(&mut store, &paths, None, &options, NOW, &mut |_| {}).unwrap();
+    assert_eq!((again.messages, again.members, again.channels), (0, 0, 0));
+}
+
+#[test]
+fn several_exports_land_together_or_not_at_all() {
+    let mut store = Store::open_in_memory().unwrap();
+    let paths = [fixture("telegram/full_account.json"), fixture("telegram/truncated.json")];
+    let error = api::import_paths(&mut store, &paths, None, &Default::default(), NOW, &mut |_| {}).unwrap_err();
+    assert!(error.message.contains("truncated.json") && error.message.contains("truncated"), "{}", error.message);
+    assert!(store.groups().unwrap().is_empty());
+    // A path that is no export at all stops the import before anything is read.
+    let empty = tempfile::tempdir().unwrap();
+    let paths = [fixture("telegram/chat.json"), empty.path().to_path_buf()];
+    let error = api::import_paths(&mut store, &paths, None, &Default::default(), NOW, &mut |_| {}).unwrap_err();
+    assert!(error.message.contains("no export"), "{}", error.message);
     assert!(store.groups().unwrap().is_empty());
 }

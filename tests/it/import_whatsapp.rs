@@ -228,3 +228,24 @@ fn chat_analytics_group_sample_needs_the_date_order_and_matches_its_zip() {
     assert_eq!(results[0], results[1], "the .txt and the .zip differ");
     assert_eq!(results[0].iter().filter(|(_, _, text)| text.as_deref() == Some("\u{1f469}\u{1f3fb}\u{200d}\u{2696}\u{fe0f}")).count(), 1);
 }
+
+#[test]
+fn times_are_read_in_the_given_zone_the_summary_says_so_and_ids_survive_another_zone() {
+    let mut store = Store::open_in_memory().unwrap();
+    let in_zone = |zone| hearth::import::ImportOptions { timezone: Some(zone), ..Default::default() };
+    let path = fixture("android_12h.txt");
+    let summary = api::import_with(&mut store, &path, None, &in_zone(chrono_tz::America::New_York), NOW, &mut |_| {}).unwrap();
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("America/New_York"));
+    // 12/31/20, 9:41 PM in New York (UTC-5) is 02:41 UTC the next day.
+    assert_eq!(member(&only_group(&store), "Ann").joined_at, Some(1_609_450_860 + 5 * 3600));
+    let again = api::import_with(&mut store, &path, None, &in_zone(chrono_tz::Asia::Kolkata), NOW, &mut |_| {}).unwrap();
+    assert_eq!((again.messages, again.joins, again.leaves), (0, 0, 0));
+    assert_eq!(again.duplicates, summary.messages + summary.joins + summary.leaves);
+}
+
+#[test]
+fn without_a_zone_the_summary_says_utc() {
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = import(&mut store, &fixture("android_12h.txt")).unwrap();
+    assert_eq!(summary.timezone_assumed.as_deref(), Some("UTC"));
+}

@@ -38,3 +38,25 @@ pub fn sample(test: &str, relative: &str) -> Option<PathBuf> {
 pub fn hearth_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_hearth"))
 }
+
+/// The size of the oversized message the bad-input tests write: 100 MB.
+#[allow(dead_code)]
+pub const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+
+/// Writes `before`, then `length` bytes of text, then `after` to `path`, a megabyte at a
+/// time, so that the test itself never holds the oversized file in memory.
+#[allow(dead_code)]
+pub fn write_with_long_text(path: &std::path::Path, before: &str, length: u64, after: &str) {
+    use std::io::Write as _;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    file.write_all(before.as_bytes()).unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    let mut left = length;
+    while left > 0 {
+        let now = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..now]).unwrap();
+        left -= now as u64;
+    }
+    file.write_all(after.as_bytes()).unwrap();
+    file.flush().unwrap();
+}

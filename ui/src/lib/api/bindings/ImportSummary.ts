@@ -17,4 +17,9 @@ updated: number,
 /**
  * Items not imported, with the reason, counted per reason.
  */
-skipped: Array<Skipped>, };
+skipped: Array<Skipped>, 
+/**
+ * The IANA time zone (e.g. "Europe/Berlin") the export's local times without an offset
+ * were read in; `null` when it had none.
+ */
+timezone_assumed: string | null, };
