@@ -85,7 +85,7 @@ impl Throttle {
     }
 
     fn admits(&mut self, progress: &Progress, now: Instant) -> bool {
-        let finished = progress.total.is_some_and(|total| progress.done >= total);
+        let finished = progress.finished();
         let due = self.last.is_none_or(|last| now.duration_since(last) >= self.interval);
         if finished || due {
             self.last = Some(now);
@@ -99,7 +99,7 @@ mod tests {
     use super::*;
 
     fn progress(done: u64, total: Option<u64>) -> Progress {
-        Progress { step: "Writing messages".to_string(), done, total }
+        Progress::items("Writing messages", done, total)
     }
 
     #[test]

@@ -114,15 +114,15 @@ pub fn import_files(store: &mut Store, files: &[PathBuf], now: UnixSeconds, prog
     // Every write below happens in this one transaction. Each `?` before `finish` drops it,
     // which rolls it back, so a bad file leaves the store exactly as it was.
     let mut tx = store.begin_import()?;
-    let (groups, skipped) = {
+    let (groups, skipped, items) = {
         let mut session = Session::new(&mut tx, now, total, &mut *progress);
         for file in files {
             session.read_file(file)?;
         }
-        (session.groups, session.skipped)
+        (session.groups, session.skipped, session.messages_read_in_total)
     };
     let counts = tx.finish()?;
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     let mut imported = Vec::with_capacity(groups.len());
     for group in groups {
         imported.extend(store.group(group)?);
@@ -373,7 +373,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     fn report_progress(&mut self) {
         let done = (self.bytes_before + self.bytes_read.get().min(self.file_bytes)).min(self.total_bytes);
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
+        (self.progress)(&Progress::bytes(PROGRESS_STEP, self.messages_read_in_total, done, self.total_bytes));
     }
 
     /// Writes the group and the channel, once the header is known.

@@ -122,7 +122,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         })?;
         write_commit(&mut tx, group, channel, &commit, &mut skipped)?;
         if read % 1000 == 0 {
-            progress(&Progress { step: "Reading commits".into(), done: read, total: Some(total) });
+            progress(&Progress::items("Reading commits", read, Some(total)));
         }
     }
     let mut stderr = String::new();
@@ -137,7 +137,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             hint: "check that the repository is readable and not corrupt (`git fsck`)".into(),
         });
     }
-    progress(&Progress { step: "Indexing".into(), done: read, total: Some(total) });
+    progress(&Progress::items("Indexing", read, Some(total)));
     let counts = tx.finish()?;
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }

@@ -60,7 +60,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         writer.write(&message)?;
         count += 1;
         if count % PROGRESS_EVERY == 0 {
-            progress(&Progress { step: PROGRESS_STEP.into(), done: messages.bytes_read, total: Some(total) });
+            progress(&Progress::bytes(PROGRESS_STEP, count, messages.bytes_read, total));
         }
     }
     if count == 0 {
@@ -73,7 +73,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     }
     let skipped = writer.skipped;
     let counts = tx.finish()?;
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, count, total, total));
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }
 

@@ -12,7 +12,7 @@ pub mod whatsapp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Group, ProgressSink, UnixSeconds};
+use crate::model::{CancelFlag, Group, ProgressSink, UnixSeconds};
 use crate::store::{StoreError, WriteCounts};
 
 /// What an importer did.
@@ -34,6 +34,13 @@ pub enum ImportError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}: {problem}; {hint}", path.display())]
     Unsupported { path: PathBuf, problem: String, hint: String },
+    /// A WhatsApp chat whose dates read the same day first and month first: importing
+    /// again with [`ImportOptions::date_order`] will work.
+    #[error("{}: {problem} (at {position}); {hint}", path.display())]
+    NeedsDateOrder { path: PathBuf, position: String, problem: String, hint: String },
+    /// [`ImportOptions::cancel`] was raised: the import stopped and wrote nothing.
+    #[error("the import of {} was cancelled; the store is unchanged", path.display())]
+    Cancelled { path: PathBuf },
     #[error("the store refused the import: {0}")]
     Store(#[from] StoreError),
 }
@@ -57,6 +64,9 @@ pub fn import_path(
 pub struct ImportOptions {
     /// WhatsApp: whether dates are day first or month first, when the chat cannot tell.
     pub date_order: Option<whatsapp::DateOrder>,
+    /// Raised by someone else (a Cancel button) to stop the import; it then returns
+    /// [`ImportError::Cancelled`] and the store is exactly as it was before.
+    pub cancel: CancelFlag,
 }
 
 /// [`import_path`] with the user's answers to what the file does not say.
@@ -72,7 +82,26 @@ pub fn import_path_with(
         Some(format) => format.to_ascii_lowercase(),
         None => detect(path)?.to_string(),
     };
-    match format.as_str() {
+    // Every write of the import checks the flag, so it stops within one message of the
+    // request; a flag raised after the commit is too late and the import stands.
+    store.set_import_cancel(options.cancel.clone());
+    let result = dispatch(store, path, &format, options, now, progress);
+    store.set_import_cancel(CancelFlag::default());
+    match result {
+        Err(ImportError::Store(StoreError::Cancelled)) => Err(ImportError::Cancelled { path: path.to_path_buf() }),
+        other => other,
+    }
+}
+
+fn dispatch(
+    store: &mut crate::store::Store,
+    path: &Path,
+    format: &str,
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<Outcome, ImportError> {
+    match format {
         "telegram" => telegram::import(store, path, now, progress),
         "mbox" => mbox::import(store, path, now, progress),
         "slack" => slack::import(store, path, now, progress),

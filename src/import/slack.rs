@@ -98,6 +98,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     )?;
     let skipped = {
         let mut session = Session::new(&mut tx, group, &mut *progress);
+        session.files_total = day_files.len() as u64;
         session.skip(SKIP_OTHER_FILES, other_files);
         session.write_users(&users)?;
         session.write_channels(&channels, ChannelKind::Named)?;
@@ -109,6 +110,8 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             let shown_path = export.shown_path(&day_file.entry);
             let reader = export.open_entry(&day_file.entry)?;
             session.read_day(reader, &shown_path, channel)?;
+            session.files_done += 1;
+            session.report_progress();
         }
         session.report_progress();
         session.skipped
@@ -493,6 +496,10 @@ struct Session<'a, 'conn> {
     folders: HashMap<String, (String, i64)>,
     skipped: BTreeMap<String, u64>,
     messages_read: u64,
+    /// Day files read, of all day files: the export's progress (its messages are not
+    /// counted in advance).
+    files_done: u64,
+    files_total: u64,
     failure: Option<Failure>,
 }
 
@@ -507,6 +514,8 @@ impl<'a, 'conn> Session<'a, 'conn> {
             folders: HashMap::new(),
             skipped: BTreeMap::new(),
             messages_read: 0,
+            files_done: 0,
+            files_total: 0,
             failure: None,
         }
     }
@@ -518,7 +527,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     fn report_progress(&mut self) {
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done: self.messages_read, total: None });
+        (self.progress)(&Progress::files(PROGRESS_STEP, self.messages_read, self.files_done, self.files_total));
     }
 
     fn write_users(&mut self, users: &[RawUser]) -> Result<(), StoreError> {

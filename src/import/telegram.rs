@@ -79,7 +79,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
     // Every write below happens in this one transaction. Each `?` before `finish` drops it,
     // which rolls it back, so a bad file leaves the store exactly as it was.
     let mut tx = store.begin_import()?;
-    let (group, skipped) = {
+    let (group, skipped, items) = {
         let mut session = Session::new(&mut tx, now, total, &mut *progress);
         session.read(&file, Pass::Whole)?;
         if session.messages_deferred {
@@ -88,10 +88,12 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             // known, rather than holding the messages in memory.
             session.read(&file, Pass::MessagesOnly)?;
         }
-        session.finish_chat(&file)?
+        let items = session.messages_read;
+        let (group, skipped) = session.finish_chat(&file)?;
+        (group, skipped, items)
     };
     let counts = tx.finish()?;
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }
 
@@ -340,7 +342,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     fn report_progress(&mut self) {
         let done = self.bytes_read.get().min(self.total_bytes);
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
+        (self.progress)(&Progress::bytes(PROGRESS_STEP, self.messages_read, done, self.total_bytes));
     }
 
     /// Writes the group and its one channel, once the header is known.

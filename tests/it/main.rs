@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod import_cancel;
 mod import_discord;
 mod import_git;
 mod import_mbox;
