@@ -39,8 +39,18 @@ fn main() -> ExitCode {
     let store = hearth::api::open_store(&store_path).map(Mutex::new);
 
     let outcome = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(commands::StoreState::new(store))
-        .invoke_handler(tauri::generate_handler![commands::list_groups, commands::dashboard, commands::ensure_demo])
+        .manage(commands::ImportState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::list_groups,
+            commands::dashboard,
+            commands::ensure_demo,
+            commands::import_formats,
+            commands::detect_format,
+            commands::import_archive,
+            commands::cancel_import
+        ])
         .run(tauri::generate_context!());
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
