@@ -121,6 +121,7 @@ pub fn import_files(store: &mut Store, files: &[PathBuf], now: UnixSeconds, prog
         }
         (session.groups, session.skipped, session.messages_read_in_total)
     };
+    progress(&Progress::indexing(items));
     let counts = tx.finish()?;
     progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     let mut imported = Vec::with_capacity(groups.len());

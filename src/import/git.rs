@@ -137,7 +137,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             hint: "check that the repository is readable and not corrupt (`git fsck`)".into(),
         });
     }
-    progress(&Progress::items("Indexing", read, Some(total)));
+    progress(&Progress::indexing(read));
     let counts = tx.finish()?;
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }

@@ -72,6 +72,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         });
     }
     let skipped = writer.skipped;
+    progress(&Progress::indexing(count));
     let counts = tx.finish()?;
     progress(&Progress::bytes(PROGRESS_STEP, count, total, total));
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })

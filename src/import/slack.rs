@@ -96,7 +96,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         &NewGroup { platform: Platform::Slack, platform_id: &platform_id, name: &export.name, is_archive: true, is_demo: false },
         now,
     )?;
-    let skipped = {
+    let (skipped, items) = {
         let mut session = Session::new(&mut tx, group, &mut *progress);
         session.files_total = day_files.len() as u64;
         session.skip(SKIP_OTHER_FILES, other_files);
@@ -114,8 +114,9 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
             session.report_progress();
         }
         session.report_progress();
-        session.skipped
+        (session.skipped, session.messages_read)
     };
+    progress(&Progress::indexing(items));
     let counts = tx.finish()?;
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
 }

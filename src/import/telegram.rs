@@ -92,6 +92,7 @@ pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: Progre
         let (group, skipped) = session.finish_chat(&file)?;
         (group, skipped, items)
     };
+    progress(&Progress::indexing(items));
     let counts = tx.finish()?;
     progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })
@@ -1239,9 +1240,13 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let outcome = import(&mut store, &path, NOW, &mut |progress| reports.push(progress.clone())).unwrap();
         assert_eq!(outcome.counts.messages, 2500);
-        assert_eq!(reports.len(), 3, "{reports:?}");
-        assert!(reports.iter().all(|report| report.step == PROGRESS_STEP && report.total == Some(size) && report.done <= size));
+        // Two while reading, the indexing step, and the end of the file.
+        assert_eq!(reports.len(), 4, "{reports:?}");
+        assert_eq!(reports[2], Progress::indexing(2500));
+        let reading = [&reports[0], &reports[1], &reports[3]];
+        assert!(reading.iter().all(|report| report.step == PROGRESS_STEP && report.total == Some(size) && report.done <= size));
+        assert_eq!((reports[0].items, reports[1].items, reports[3].items), (1000, 2000, 2500), "{reports:?}");
         assert!(reports[0].done > 0 && reports[0].done <= reports[1].done, "{reports:?}");
-        assert_eq!(reports[2].done, size);
+        assert_eq!(reports[3].done, size);
     }
 }

@@ -125,6 +125,7 @@ pub fn import_with(
         })?;
         writer.skipped
     };
+    progress(&Progress::indexing(lines_read));
     let counts = tx.finish()?;
     progress(&Progress::bytes(PROGRESS_STEP, lines_read, total, total));
     Ok(Outcome { format: FORMAT, groups: store.group(group)?.into_iter().collect(), counts, skipped })

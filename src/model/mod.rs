@@ -251,6 +251,12 @@ impl Progress {
         Progress { step: step.into(), items: done, done, total, unit: ProgressUnit::Items }
     }
 
+    /// The last step of an import, after every item was read: the search index and the
+    /// members' dates are brought up to date. How long it takes is not known in advance.
+    pub fn indexing(items: u64) -> Progress {
+        Progress { step: "Indexing for search".into(), items, done: items, total: None, unit: ProgressUnit::Items }
+    }
+
     /// Whether the work has reached its known end.
     pub fn finished(&self) -> bool {
         self.total.is_some_and(|total| self.done >= total)
