@@ -77,5 +77,6 @@ export const progressText = {
   of: (done: string, total: string) => `${done} of ${total}`,
   files: (amount: string) => `${amount} files`,
   perSecond: (amount: string) => `${amount}/s`,
+  filesPerSecond: (amount: string) => `${amount} files/s`,
   itemsPerSecond: (amount: string) => `${amount} items/s`,
 } as const;
