@@ -157,6 +157,7 @@ e2e: app
 	@command -v xvfb-run >/dev/null || { echo "e2e: xvfb-run is missing (apt package xvfb); run make setup"; exit 1; }
 	@command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver is missing (apt package webkit2gtk-driver); run make setup"; exit 1; }
 	@[ -x "$(TAURI_DRIVER)" ] || { echo "e2e: tauri-driver is missing at $(TAURI_DRIVER); run make setup"; exit 1; }
+	cargo build -p hearth --example generate_export
 	$(XVFB_RUN) node --test --test-concurrency=1 tests/e2e/app.test.mjs
 
 # Timings, not checks: not part of `make test`.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use hearth::analytics::health::{HealthReport, MetricExplanation, Unit};
 use hearth::api::{self, archive};
-use hearth::model::{ActivityKind, Progress, Stage};
+use hearth::model::{ActivityKind, Progress, ProgressUnit, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -202,6 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     DateOrderArg::MonthFirst => hearth::import::whatsapp::DateOrder::MonthFirst,
                 }),
                 timezone: Some(timezone.unwrap_or_else(computer_timezone)),
+                ..Default::default()
             };
             let summary = with_progress(|progress| api::import_paths(&mut store, &paths, format.as_deref(), &options, now(), progress))?;
             if json {
@@ -348,24 +349,44 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Runs long work with a progress bar on a terminal (nothing when stderr is redirected).
+/// Runs long work with a progress bar on a terminal (nothing when stderr is redirected):
+/// bytes and their rate for file imports, items otherwise, the items read and their rate in
+/// the message, and the time left only when a total is known (never a guess without one).
 fn with_progress<T>(work: impl FnOnce(&mut dyn FnMut(&Progress)) -> api::Result<T>) -> api::Result<T> {
     let bar = if std::io::stderr().is_terminal() { ProgressBar::new(0) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{msg:24} [{bar:32}] {percent:>3}%  {elapsed} (about {eta} left)")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
+    let mut shape: Option<(ProgressUnit, bool)> = None;
     let mut report = |progress: &Progress| {
-        if let Some(total) = progress.total {
-            bar.set_length(total);
+        let this_shape = (progress.unit, progress.total.is_some());
+        if shape != Some(this_shape) {
+            bar.set_style(progress_style(this_shape.0, this_shape.1));
+            shape = Some(this_shape);
+        }
+        match progress.total {
+            Some(total) => bar.set_length(total),
+            None => bar.unset_length(),
         }
         bar.set_position(progress.done);
-        bar.set_message(progress.step.clone());
+        let seconds = bar.elapsed().as_secs_f64();
+        let rate = if seconds > 0.5 { format!(" ({:.0}/s)", progress.items as f64 / seconds) } else { String::new() };
+        bar.set_message(format!("{}: {} items{rate}", progress.step, progress.items));
     };
     let result = work(&mut report);
     bar.finish_and_clear();
     result
+}
+
+fn progress_style(unit: ProgressUnit, total_known: bool) -> ProgressStyle {
+    let template = match (unit, total_known) {
+        (ProgressUnit::Bytes, true) => {
+            "{msg}\n[{bar:32}] {percent:>3}%  {binary_bytes}/{binary_total_bytes} at {binary_bytes_per_sec}, about {eta} left"
+        }
+        (ProgressUnit::Files, true) => "{msg}\n[{bar:32}] {percent:>3}%  {human_pos}/{human_len} files at {per_sec}, about {eta} left",
+        (ProgressUnit::Items, true) => "{msg}\n[{bar:32}] {percent:>3}%  {human_pos}/{human_len} at {per_sec}, about {eta} left",
+        // Without a total there is no honest time left: show what was done and how fast.
+        (ProgressUnit::Bytes, false) => "{spinner} {msg}  {binary_bytes} at {binary_bytes_per_sec}",
+        (_, false) => "{spinner} {msg}  {human_pos} at {per_sec}",
+    };
+    ProgressStyle::with_template(template).expect("the templates are valid").progress_chars("=> ")
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

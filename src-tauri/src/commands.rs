@@ -2,17 +2,21 @@
 //! `hearth::api` call off the main thread and returns its result; errors cross IPC as
 //! `hearth::api::Error { code, message }`. No SQL, no loops and no analytics here.
 
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
-use hearth::api::{self, Dashboard, DemoSummary, Error, ErrorCode, GroupSummary};
+use hearth::api::{self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, ImportOptions, ImportSummary};
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
 use tauri::{AppHandle, Emitter, Manager};
 
 /// The event that carries `hearth::model::Progress` while the demo community is created.
 pub const DEMO_PROGRESS_EVENT: &str = "demo-progress";
+
+/// The event that carries `hearth::model::Progress` while an import runs.
+pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 
 /// At most this many progress events per second reach the window; more only costs IPC.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
@@ -28,6 +32,38 @@ impl StoreState {
     fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
         let store = self.0.as_ref().map_err(Clone::clone)?;
         store.lock().map_err(|_| Error::new(ErrorCode::Store, "an earlier request failed while it held the store; restart Hearth"))
+    }
+}
+
+/// The cancel flag of the import that is running, if one is.
+#[derive(Default)]
+pub struct ImportState(Mutex<Option<CancelFlag>>);
+
+impl ImportState {
+    fn running(&self) -> MutexGuard<'_, Option<CancelFlag>> {
+        // The guarded value is a plain flag: a panic elsewhere cannot leave it half-written.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a new import, or refuses when one is already running (the store takes
+    /// one import at a time, and a second would only wait behind the first).
+    fn start(&self) -> Result<CancelFlag, Error> {
+        let mut running = self.running();
+        if running.is_some() {
+            return Err(Error::new(ErrorCode::InvalidInput, "an import is already running; wait for it to finish or cancel it first"));
+        }
+        let flag = CancelFlag::new();
+        *running = Some(flag.clone());
+        Ok(flag)
+    }
+
+    fn finish(&self) {
+        *self.running() = None;
+    }
+
+    /// Raises the running import's flag; `false` when no import was running.
+    fn cancel(&self) -> bool {
+        self.running().as_ref().map(CancelFlag::cancel).is_some()
     }
 }
 
@@ -84,6 +120,56 @@ pub async fn ensure_demo(app: AppHandle) -> Result<Option<DemoSummary>, Error> {
     .await
 }
 
+/// The import formats, by the name the core knows them.
+#[tauri::command]
+pub fn import_formats() -> Vec<String> {
+    api::import_formats()
+}
+
+/// The format an import of `path` would read, or why none fits (shown before importing).
+#[tauri::command]
+pub async fn detect_format(path: PathBuf) -> Result<String, Error> {
+    tauri::async_runtime::spawn_blocking(move || api::detect_format(&path))
+        .await
+        .map_err(|error| Error::new(ErrorCode::Store, format!("format detection stopped unexpectedly ({error}); try again")))?
+}
+
+/// Imports the export at `path` (format detected unless given), reporting progress to the
+/// window as [`IMPORT_PROGRESS_EVENT`] events. [`cancel_import`] stops it; the store is then
+/// exactly as before and the error's code is `cancelled`.
+#[tauri::command]
+pub async fn import_archive(
+    app: AppHandle,
+    path: PathBuf,
+    format: Option<String>,
+    date_order: Option<DateOrder>,
+) -> Result<ImportSummary, Error> {
+    let cancel = app.state::<ImportState>().start()?;
+    let events = app.clone();
+    let result = off_main_thread(app.clone(), move |state| {
+        // Local times without an offset (old Telegram exports, WhatsApp, old Discord CSV)
+        // are read in this computer's zone, as the CLI does; the summary names it.
+        let timezone = api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref());
+        let options = ImportOptions { date_order, cancel, timezone };
+        let mut throttle = Throttle::new(PROGRESS_INTERVAL);
+        let mut forward = |progress: &Progress| {
+            if throttle.admits(progress, Instant::now()) {
+                let _ = events.emit(IMPORT_PROGRESS_EVENT, progress);
+            }
+        };
+        api::import_with(&mut *state.lock()?, &path, format.as_deref(), &options, unix_now(), &mut forward)
+    })
+    .await;
+    app.state::<ImportState>().finish();
+    result
+}
+
+/// Asks the running import to stop. Returns whether one was running.
+#[tauri::command]
+pub fn cancel_import(app: AppHandle) -> bool {
+    app.state::<ImportState>().cancel()
+}
+
 /// Runs store work on a blocking thread so the window keeps painting meanwhile.
 async fn off_main_thread<T: Send + 'static>(
     app: AppHandle,
@@ -111,7 +197,7 @@ impl Throttle {
     }
 
     fn admits(&mut self, progress: &Progress, now: Instant) -> bool {
-        let finished = progress.total.is_some_and(|total| progress.done >= total);
+        let finished = progress.finished();
         let due = self.last.is_none_or(|last| now.duration_since(last) >= self.interval);
         if finished || due {
             self.last = Some(now);
@@ -125,7 +211,7 @@ mod tests {
     use super::*;
 
     fn progress(done: u64, total: Option<u64>) -> Progress {
-        Progress { step: "Writing messages".to_string(), done, total }
+        Progress::items("Writing messages", done, total)
     }
 
     #[test]
@@ -137,6 +223,20 @@ mod tests {
         assert!(throttle.admits(&progress(3, Some(10)), start + Duration::from_millis(120)));
         assert!(!throttle.admits(&progress(4, None), start + Duration::from_millis(130)));
         assert!(throttle.admits(&progress(10, Some(10)), start + Duration::from_millis(140)));
+    }
+
+    #[test]
+    fn one_import_runs_at_a_time_and_cancel_reaches_its_flag() {
+        let state = ImportState::default();
+        assert!(!state.cancel(), "nothing to cancel yet");
+        let flag = state.start().unwrap();
+        let refused = state.start().expect_err("a second import is refused");
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(state.cancel());
+        assert!(flag.is_cancelled());
+        state.finish();
+        assert!(!state.cancel());
+        assert!(!state.start().unwrap().is_cancelled(), "a new import gets a fresh flag");
     }
 
     #[test]

@@ -39,7 +39,9 @@ fn main() -> ExitCode {
     let store = hearth::api::open_store(&store_path).map(Mutex::new);
 
     let outcome = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(commands::StoreState::new(store))
+        .manage(commands::ImportState::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_groups,
             commands::dashboard,
@@ -49,6 +51,10 @@ fn main() -> ExitCode {
             commands::archive_page_at_message,
             commands::archive_thread,
             commands::search_messages,
+            commands::import_formats,
+            commands::detect_format,
+            commands::import_archive,
+            commands::cancel_import,
         ])
         .run(tauri::generate_context!());
     match outcome {

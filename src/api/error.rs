@@ -21,6 +21,11 @@ pub enum ErrorCode {
     StoreTooNew,
     /// The store could not be opened, read or written.
     Store,
+    /// A WhatsApp chat's dates do not tell day from month: ask the user and import again
+    /// with the order they give.
+    NeedsDateOrder,
+    /// The work was cancelled on request; nothing was written.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
@@ -41,6 +46,7 @@ impl From<StoreError> for Error {
     fn from(error: StoreError) -> Error {
         let code = match error {
             StoreError::NewerSchema { .. } => ErrorCode::StoreTooNew,
+            StoreError::Cancelled => ErrorCode::Cancelled,
             _ => ErrorCode::Store,
         };
         Error::new(code, error.to_string())
@@ -55,6 +61,8 @@ impl From<crate::import::ImportError> for Error {
             ImportError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ErrorCode::NotFound,
             ImportError::Io { .. } => ErrorCode::BadArchive,
             ImportError::Unsupported { .. } => ErrorCode::InvalidInput,
+            ImportError::NeedsDateOrder { .. } => ErrorCode::NeedsDateOrder,
+            ImportError::Cancelled { .. } | ImportError::Store(StoreError::Cancelled) => ErrorCode::Cancelled,
             ImportError::Store(StoreError::NewerSchema { .. }) => ErrorCode::StoreTooNew,
             ImportError::Store(_) => ErrorCode::Store,
         };

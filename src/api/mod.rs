@@ -12,6 +12,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use ts_rs::TS;
 
+/// What callers pass to [`import_with`]; the shell reaches them through `api` only.
+pub use crate::import::{whatsapp::DateOrder, ImportOptions};
+pub use crate::model::CancelFlag;
 pub use error::{Error, ErrorCode};
 
 use crate::analytics::activity::{weekly_active, WeekActive};
@@ -301,6 +304,16 @@ pub struct ImportSummary {
 pub struct Skipped {
     pub reason: String,
     pub count: u64,
+}
+
+/// The import formats, by the name `hearth import --format` takes (and the UI offers).
+pub fn import_formats() -> Vec<String> {
+    crate::import::FORMATS.iter().map(|format| format.to_string()).collect()
+}
+
+/// The format the import of `path` would read it as, or why none fits.
+pub fn detect_format(path: &Path) -> Result<String> {
+    Ok(crate::import::detect(path)?.to_string())
 }
 
 /// Imports an export archive. `format` overrides detection ("telegram").

@@ -516,7 +516,7 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
     for day in 0..DAYS {
         simulation.simulate_day(day);
         if day % 7 == 0 {
-            progress(&Progress { step: "Simulating the community".into(), done: day as u64, total: Some(DAYS as u64) });
+            progress(&Progress::items("Simulating the community", day as u64, Some(DAYS as u64)));
         }
     }
     simulation.leaves();
@@ -562,7 +562,7 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
             },
         )?;
         if written % 10_000 == 0 {
-            progress(&Progress { step: "Writing the store".into(), done: written as u64, total: Some(total) });
+            progress(&Progress::items("Writing the store", written as u64, Some(total)));
         }
     }
     let mut churned_members = 0;
@@ -571,9 +571,9 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
         churned_members += u64::from(churned_at.is_some());
         tx.record_demo_truth(*id, member.persona.name(), churned_at)?;
     }
-    progress(&Progress { step: "Indexing for search".into(), done: total, total: Some(total) });
+    progress(&Progress::items("Indexing for search", total, Some(total)));
     let counts = tx.finish()?;
-    progress(&Progress { step: "Done".into(), done: total, total: Some(total) });
+    progress(&Progress::items("Done", total, Some(total)));
     let group = store.group(group)?.expect("the demo group was just written");
     Ok(DemoSummary {
         group,

@@ -111,7 +111,7 @@ fn has_extension(file: &Path, wanted: &str) -> bool {
 /// (read in the order of their names, so that the same folder always imports the same way).
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
     let options = ImportOptions::default();
-    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &options, now, progress)
 }
 
 /// Writes the export at `path` (a file or a folder of them) into the import transaction `tx`.
@@ -134,9 +134,11 @@ pub fn write(
         for file in &files {
             session.read_file(file)?;
         }
-        Written { groups: session.groups, skipped: session.skipped, read_local_times: session.read_local_times }
+        let items = session.messages_read_in_total;
+        (Written { groups: session.groups, skipped: session.skipped, read_local_times: session.read_local_times }, items)
     };
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    let (written, items) = written;
+    progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     Ok(written)
 }
 
@@ -296,7 +298,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     fn report_progress(&mut self) {
         let done = (self.bytes_before + self.json.meter.bytes_read().min(self.json.size)).min(self.total_bytes);
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.total_bytes) });
+        (self.progress)(&Progress::bytes(PROGRESS_STEP, self.messages_read_in_total, done, self.total_bytes));
     }
 
     /// Writes the group and the channel, once the header is known.

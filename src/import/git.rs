@@ -60,7 +60,7 @@ struct Commit {
 }
 
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
-    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &ImportOptions::default(), now, progress)
 }
 
 /// Writes the history of the repository at `path` into the import transaction `tx`.
@@ -126,7 +126,7 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
         })?;
         write_commit(tx, group, channel, &commit, &mut skipped)?;
         if read % 1000 == 0 {
-            progress(&Progress { step: "Reading commits".into(), done: read, total: Some(total) });
+            progress(&Progress::items("Reading commits", read, Some(total)));
         }
     }
     let mut stderr = String::new();
@@ -141,7 +141,7 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
             hint: "check that the repository is readable and not corrupt (`git fsck`)".into(),
         });
     }
-    progress(&Progress { step: "Indexing".into(), done: read, total: Some(total) });
+    progress(&Progress::items("Reading commits", read, Some(total)));
     Ok(Written { groups: vec![group], skipped, read_local_times: false })
 }
 

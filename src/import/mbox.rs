@@ -35,7 +35,7 @@ const SKIP_NO_FROM: &str = "message without a From address";
 
 /// Imports the mailing-list archive at `path`.
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
-    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &ImportOptions::default(), now, progress)
 }
 
 /// Writes the archive at `path` into the import transaction `tx`.
@@ -64,7 +64,7 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
         writer.write(&message)?;
         count += 1;
         if count % PROGRESS_EVERY == 0 {
-            progress(&Progress { step: PROGRESS_STEP.into(), done: messages.bytes_read, total: Some(total) });
+            progress(&Progress::bytes(PROGRESS_STEP, count, messages.bytes_read, total));
         }
     }
     if count == 0 {
@@ -76,7 +76,7 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
         });
     }
     let skipped = writer.skipped;
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, count, total, total));
     Ok(Written { groups: vec![group], skipped, read_local_times: false })
 }
 

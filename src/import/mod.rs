@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
-use crate::model::{Group, GroupId, ProgressSink, UnixSeconds};
+use crate::model::{CancelFlag, Group, GroupId, Progress, ProgressSink, UnixSeconds};
 use crate::store::{ImportTx, Store, StoreError, WriteCounts};
 
 /// What an importer did.
@@ -58,6 +58,7 @@ impl Written {
 
 /// Runs `write` in one import transaction of `store` and describes what it did. `write`
 /// returning an error drops the transaction, so the store is as it was.
+#[cfg(test)]
 pub(crate) fn run(
     store: &mut Store,
     format: &'static str,
@@ -94,6 +95,13 @@ pub enum ImportError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{}: {problem}; {hint}", path.display())]
     Unsupported { path: PathBuf, problem: String, hint: String },
+    /// A WhatsApp chat whose dates read the same day first and month first: importing
+    /// again with [`ImportOptions::date_order`] will work.
+    #[error("{}: {problem} (at {position}); {hint}", path.display())]
+    NeedsDateOrder { path: PathBuf, position: String, problem: String, hint: String },
+    /// [`ImportOptions::cancel`] was raised: the import stopped and wrote nothing.
+    #[error("the import of {} was cancelled; the store is unchanged", path.display())]
+    Cancelled { path: PathBuf },
     #[error("the store refused the import: {0}")]
     Store(#[from] StoreError),
 }
@@ -121,6 +129,9 @@ pub struct ImportOptions {
     /// exports, WhatsApp chats, the old DiscordChatExporter CSV): the exporting computer's.
     /// `None` reads them as UTC; the CLI passes the computer's own zone.
     pub timezone: Option<Tz>,
+    /// Raised by someone else (a Cancel button) to stop the import; it then returns
+    /// [`ImportError::Cancelled`] and the store is exactly as it was before.
+    pub cancel: CancelFlag,
 }
 
 impl ImportOptions {
@@ -190,14 +201,49 @@ pub fn import_paths(
     for path in paths {
         formats.push(resolve_format(path, format)?);
     }
-    let mut tx = store.begin_import()?;
-    let mut written = Written::default();
-    for (path, format) in paths.iter().zip(&formats) {
-        written.merge(write(&mut tx, path, format, options, now, &mut *progress)?);
+    // Every write of the import checks the flag, so it stops within one message of the
+    // request; a flag raised after the commit is too late and the import stands.
+    store.set_import_cancel(options.cancel.clone());
+    let result = write_all(store, paths, &formats, options, now, progress);
+    store.set_import_cancel(CancelFlag::default());
+    let counts;
+    let written;
+    match result {
+        Err(ImportError::Store(StoreError::Cancelled)) => return Err(ImportError::Cancelled { path: paths[0].clone() }),
+        Err(other) => return Err(other),
+        Ok((done, wrote)) => {
+            counts = done;
+            written = wrote;
+        }
     }
-    let counts = tx.finish()?;
     let format = if formats.iter().all(|other| other == &formats[0]) { formats[0] } else { "mixed" };
     outcome(store, format, options, counts, written)
+}
+
+/// Writes every path into one import transaction and commits it.
+fn write_all(
+    store: &mut Store,
+    paths: &[PathBuf],
+    formats: &[&'static str],
+    options: &ImportOptions,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<(WriteCounts, Written), ImportError> {
+    let mut tx = store.begin_import()?;
+    let mut written = Written::default();
+    // Items read by the paths before this one, and so far in this one, for the last step.
+    let mut items_before = 0;
+    for (path, format) in paths.iter().zip(formats) {
+        let mut items = 0;
+        let mut forward = |report: &Progress| {
+            items = report.items;
+            progress(report);
+        };
+        written.merge(write(&mut tx, path, format, options, now, &mut forward)?);
+        items_before += items;
+    }
+    progress(&Progress::indexing(items_before));
+    Ok((tx.finish()?, written))
 }
 
 /// The format `path` is read in: `format` when given and known, else the detected one.

@@ -77,7 +77,7 @@ const SKIP_OTHER_FILES: &str = "file in a conversation folder that is not a day 
 
 /// Imports the Slack export at `path`: a `.zip` or the folder it unpacks to.
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
-    super::run(store, FORMAT, &ImportOptions::default(), |tx| write(tx, path, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &ImportOptions::default(), now, progress)
 }
 
 /// Writes the Slack export at `path` into the import transaction `tx`.
@@ -103,6 +103,7 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
     )?;
     let skipped = {
         let mut session = Session::new(&mut *tx, group, &mut *progress);
+        session.files_total = day_files.len() as u64;
         session.skip(SKIP_OTHER_FILES, other_files);
         session.write_users(&users)?;
         session.write_channels(&channels, ChannelKind::Named)?;
@@ -114,6 +115,8 @@ pub fn write(tx: &mut ImportTx<'_>, path: &Path, now: UnixSeconds, progress: Pro
             let shown_path = export.shown_path(&day_file.entry);
             let reader = export.open_entry(&day_file.entry)?;
             session.read_day(reader, &shown_path, channel)?;
+            session.files_done += 1;
+            session.report_progress();
         }
         session.report_progress();
         session.skipped
@@ -501,6 +504,10 @@ struct Session<'a, 'conn> {
     folders: HashMap<String, (String, i64)>,
     skipped: BTreeMap<String, u64>,
     messages_read: u64,
+    /// Day files read, of all day files: the export's progress (its messages are not
+    /// counted in advance).
+    files_done: u64,
+    files_total: u64,
     failure: Option<Failure>,
 }
 
@@ -515,6 +522,8 @@ impl<'a, 'conn> Session<'a, 'conn> {
             folders: HashMap::new(),
             skipped: BTreeMap::new(),
             messages_read: 0,
+            files_done: 0,
+            files_total: 0,
             failure: None,
         }
     }
@@ -526,7 +535,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
     }
 
     fn report_progress(&mut self) {
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done: self.messages_read, total: None });
+        (self.progress)(&Progress::files(PROGRESS_STEP, self.messages_read, self.files_done, self.files_total));
     }
 
     fn write_users(&mut self, users: &[RawUser]) -> Result<(), StoreError> {

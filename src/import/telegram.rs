@@ -90,7 +90,7 @@ const CHAT_LISTS: &[&str] = &["chats", "left_chats"];
 /// folder holding one.
 pub fn import(store: &mut Store, path: &Path, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Outcome, ImportError> {
     let options = ImportOptions::default();
-    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &options, now, progress)
 }
 
 /// Writes the export at `path` into the import transaction `tx`, each chat as a group.
@@ -113,8 +113,9 @@ pub fn write(
         session.read(&file, Pass::Deferred)?;
     }
     let total = session.json.size;
+    let items = session.messages_read;
     let written = Written { groups: session.groups, skipped: session.skipped, read_local_times: session.read_local_times };
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, items, total, total));
     Ok(written)
 }
 
@@ -318,7 +319,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
 
     fn report_progress(&mut self) {
         let done = self.json.meter.bytes_read().min(self.json.size);
-        (self.progress)(&Progress { step: PROGRESS_STEP.into(), done, total: Some(self.json.size) });
+        (self.progress)(&Progress::bytes(PROGRESS_STEP, self.messages_read, done, self.json.size));
     }
 
     /// Reads a chat's `messages`: streamed into the store when the chat is known, skipped
@@ -1511,8 +1512,12 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let outcome = import(&mut store, &path, NOW, &mut |progress| reports.push(progress.clone())).unwrap();
         assert_eq!(outcome.counts.messages, 2500);
-        assert_eq!(reports.len(), 3, "{reports:?}");
-        assert!(reports.iter().all(|report| report.step == PROGRESS_STEP && report.total == Some(size) && report.done <= size));
+        // Two while reading, the end of the file, then the indexing step.
+        assert_eq!(reports.len(), 4, "{reports:?}");
+        assert_eq!(reports[3], Progress::indexing(2500));
+        let reading = [&reports[0], &reports[1], &reports[2]];
+        assert!(reading.iter().all(|report| report.step == PROGRESS_STEP && report.total == Some(size) && report.done <= size));
+        assert_eq!((reports[0].items, reports[1].items, reports[2].items), (1000, 2000, 2500), "{reports:?}");
         assert!(reports[0].done > 0 && reports[0].done <= reports[1].done, "{reports:?}");
         assert_eq!(reports[2].done, size);
     }

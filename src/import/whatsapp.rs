@@ -19,7 +19,7 @@ const FORMAT: &str = "whatsapp";
 /// How many lines are read between two progress reports.
 const PROGRESS_EVERY: u64 = 1000;
 
-const PROGRESS_STEP: &str = "Reading messages";
+const PROGRESS_STEP: &str = "Reading chat lines";
 
 /// WhatsApp limits a message to 65,536 characters; a line or message far longer than that is
 /// not a chat export, and reading it would only fill memory.
@@ -44,7 +44,9 @@ const SKIP_SYSTEM: &str = "system line without member activity";
 
 /// Which of the first two numbers of a date is the day. WhatsApp writes dates in the phone's
 /// locale and says nothing about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
 pub enum DateOrder {
     /// `31/12/2020`
     DayFirst,
@@ -67,7 +69,7 @@ pub fn import_with(
     progress: ProgressSink<'_>,
 ) -> Result<Outcome, ImportError> {
     let options = ImportOptions { date_order, ..ImportOptions::default() };
-    super::run(store, FORMAT, &options, |tx| write(tx, path, &options, now, progress))
+    super::import_paths(store, &[path.to_path_buf()], Some(FORMAT), &options, now, progress)
 }
 
 /// Writes the chat exported at `path` into the import transaction `tx`. Its times are local
@@ -92,14 +94,16 @@ pub fn write(
     let group = tx.upsert_group(&group, now)?;
     let channel = tx.upsert_channel(group, &platform_id, &name)?;
     let total = source.expanded_size;
+    let mut lines_read = 0;
     let skipped = {
         let mut writer = Writer { tx: &mut *tx, group, channel, skipped: BTreeMap::new(), ordinals: HashMap::new(), ordinals_at: None };
         source.read(&mut |lines| {
             let mut pending: Option<Entry> = None;
             while lines.next_line()? {
+                lines_read = lines.number;
                 let line = lines.text.as_str();
                 if lines.number % PROGRESS_EVERY == 0 {
-                    progress(&Progress { step: PROGRESS_STEP.into(), done: lines.bytes_read(), total: Some(total) });
+                    progress(&Progress::bytes(PROGRESS_STEP, lines.number, lines.bytes_read(), total));
                 }
                 let line = line.strip_prefix('\u{feff}').unwrap_or(line);
                 match parse_header(line) {
@@ -133,7 +137,7 @@ pub fn write(
         })?;
         writer.skipped
     };
-    progress(&Progress { step: PROGRESS_STEP.into(), done: total, total: Some(total) });
+    progress(&Progress::bytes(PROGRESS_STEP, lines_read, total, total));
     // Every message's time is a local time: the summary says which zone it was read in.
     Ok(Written { groups: vec![group], skipped, read_local_times: true })
 }
@@ -487,7 +491,7 @@ fn detect_date_order(path: &Path, lines: &mut Lines<'_>) -> Result<DateOrder, Im
         // Every date reads the same either way (1/1, 2/2, …), or there is none (which the
         // import itself reports).
         None => Ok(DateOrder::DayFirst),
-        Some((line, stamp)) => Err(ImportError::Malformed {
+        Some((line, stamp)) => Err(ImportError::NeedsDateOrder {
             path: path.to_path_buf(),
             position: format!("line {line}{}", lines.where_),
             problem: format!(

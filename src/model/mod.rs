@@ -206,15 +206,91 @@ pub struct GroupData {
 }
 
 /// Progress of a long piece of work (an import, the demo generation), for progress bars.
+/// `done` and `total` are in `unit`s: the bytes of the input where the input is files, so
+/// that a rate and the time left can be estimated honestly; `items` counts what was read
+/// (messages, commits) for people to see.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export, export_to = "bindings/")]
 pub struct Progress {
-    /// What is being done, for a person ("Writing messages").
+    /// What is being done, for a person ("Reading messages").
     pub step: String,
+    /// Items read so far: messages, lines, commits, rows (what `step` names).
+    pub items: u64,
     pub done: u64,
-    /// `None` when the total is not known in advance.
+    /// `None` when the total is not known in advance; then no time left can be estimated.
     pub total: Option<u64>,
+    pub unit: ProgressUnit,
+}
+
+/// What `Progress::done` and `Progress::total` count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum ProgressUnit {
+    /// Bytes of the input files.
+    Bytes,
+    /// Files of an export made of many small files.
+    Files,
+    /// The items themselves (`done == items`).
+    Items,
+}
+
+impl Progress {
+    /// Progress through input files: `done` of `total` bytes read, `items` found so far.
+    pub fn bytes(step: impl Into<String>, items: u64, done: u64, total: u64) -> Progress {
+        Progress { step: step.into(), items, done: done.min(total), total: Some(total), unit: ProgressUnit::Bytes }
+    }
+
+    /// Progress through an export of many files: `done` of `total` files read.
+    pub fn files(step: impl Into<String>, items: u64, done: u64, total: u64) -> Progress {
+        Progress { step: step.into(), items, done: done.min(total), total: Some(total), unit: ProgressUnit::Files }
+    }
+
+    /// Progress counted in items, with their total when it is known in advance.
+    pub fn items(step: impl Into<String>, done: u64, total: Option<u64>) -> Progress {
+        Progress { step: step.into(), items: done, done, total, unit: ProgressUnit::Items }
+    }
+
+    /// The last step of an import, after every item was read: the search index and the
+    /// members' dates are brought up to date. How long it takes is not known in advance.
+    pub fn indexing(items: u64) -> Progress {
+        Progress { step: "Indexing for search".into(), items, done: items, total: None, unit: ProgressUnit::Items }
+    }
+
+    /// Whether the work has reached its known end.
+    pub fn finished(&self) -> bool {
+        self.total.is_some_and(|total| self.done >= total)
+    }
 }
 
 /// Where long work reports its progress. Called often; implementations throttle.
 pub type ProgressSink<'a> = &'a mut dyn FnMut(&Progress);
+
+/// A request to stop long work, shared between whoever may ask (a Cancel button) and the
+/// work itself. The default is a flag nobody else holds, so the work never stops early.
+/// Clones share one flag; two flags are equal when they are the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct CancelFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CancelFlag {
+    pub fn new() -> CancelFlag {
+        CancelFlag::default()
+    }
+
+    /// Asks the work to stop; it stops at its next check and undoes what it did.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for CancelFlag {
+    fn eq(&self, other: &CancelFlag) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for CancelFlag {}

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+use crate::model::CancelFlag;
+
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
@@ -39,6 +41,9 @@ pub enum StoreError {
     Migration { name: &'static str, source: rusqlite::Error },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The import was asked to stop; its transaction was dropped, so nothing was written.
+    #[error("the import was cancelled before it finished; the store is unchanged")]
+    Cancelled,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -46,6 +51,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// Checked by every write of an import: once raised, the import stops at its next
+    /// write and its transaction is dropped. See [`Store::set_import_cancel`].
+    cancel: CancelFlag,
 }
 
 impl Store {
@@ -56,7 +64,7 @@ impl Store {
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default() };
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -65,10 +73,16 @@ impl Store {
     /// A private store in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        let mut store = Store { conn, path: None };
+        let mut store = Store { conn, path: None, cancel: CancelFlag::default() };
         store.configure()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The flag the next imports watch: raising it stops the running import at its next
+    /// write, before anything is committed. Reset it with `CancelFlag::default()`.
+    pub fn set_import_cancel(&mut self, cancel: CancelFlag) {
+        self.cancel = cancel;
     }
 
     pub fn path(&self) -> Option<&Path> {

@@ -18,6 +18,12 @@ const artifacts = join(here, 'artifacts');
 const targetDir = process.env.CARGO_TARGET_DIR;
 const appBinary = process.env.HEARTH_APP ?? (targetDir && join(targetDir, 'debug', 'hearth-desktop'));
 const cliBinary = process.env.HEARTH_CLI ?? (targetDir && join(targetDir, 'debug', 'hearth'));
+const generator = targetDir && join(targetDir, 'debug', 'examples', 'generate_export');
+const datasets = process.env.HEARTH_DATASETS;
+/** A real Telegram Desktop export written by another project (see the datasets' PROVENANCE.md). */
+const TELEGRAM_SAMPLE = 'telegram-json-ui/frontend/sveltekit/static/example/telegram-test-json/result.json';
+/** Messages of the generated export the Cancel test stops: far more than it can import before the click. */
+const LARGE_EXPORT_MESSAGES = '600000';
 const tauriDriver = process.env.TAURI_DRIVER ?? join(homedir(), '.cache', 'hearth', 'tools', 'bin', 'tauri-driver');
 const driverPort = 4444;
 const driverUrl = `http://127.0.0.1:${driverPort}`;
@@ -40,6 +46,8 @@ function missingPrerequisites() {
   if (!targetDir) missing.push('CARGO_TARGET_DIR is not set (the Makefile sets it)');
   if (!appBinary || !executable(appBinary)) missing.push(`the app binary ${appBinary} (make e2e builds it)`);
   if (!cliBinary || !executable(cliBinary)) missing.push(`the CLI binary ${cliBinary} (make e2e builds it)`);
+  if (!generator || !executable(generator)) missing.push(`the export generator ${generator} (make e2e builds it)`);
+  if (!datasets || !existsSync(join(datasets, TELEGRAM_SAMPLE))) missing.push(`the Telegram sample ${TELEGRAM_SAMPLE} in HEARTH_DATASETS (make e2e sets it)`);
   if (!executable(tauriDriver)) missing.push(`tauri-driver at ${tauriDriver} (make setup installs it)`);
   if (!onPath('WebKitWebDriver')) missing.push('WebKitWebDriver on PATH (apt package webkit2gtk-driver; make setup installs it)');
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) missing.push('a display (run under xvfb-run, as make e2e does)');
@@ -281,6 +289,119 @@ describe('Hearth desktop window', () => {
   });
 
   it('runs under the strict CSP without a single violation', async () => {
+    const violations = await session.execute('return window.__hearthCspViolations ?? null;');
+    assert.deepEqual(violations, []);
+  });
+
+  /** Saves a screenshot once the window has painted what the last check saw. */
+  async function snapshot(name) {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    writeFileSync(join(artifacts, name), await session.screenshot());
+  }
+
+  /** The groups the sidebar lists, as {id, name}. */
+  async function listedGroups() {
+    return session.execute(
+      `return [...document.querySelectorAll('[data-testid=group-item]')].map((item) => ({
+         id: Number(item.dataset.groupId),
+         name: item.querySelector('[data-testid=group-name]').textContent,
+       }));`,
+    );
+  }
+
+  function cliGroups() {
+    return JSON.parse(execFileSync(cliBinary, ['--db', storePath, 'groups', '--json'], { encoding: 'utf8' }));
+  }
+
+  /** Opens the Import screen and starts importing `path`, typed into the path field. */
+  async function startImport(path, screenshotName) {
+    await session.click(await session.waitForElement('[data-testid=import-action]'));
+    const again = await session.findAll('[data-testid=import-another], [data-testid=import-again]');
+    if (again.length > 0) await session.click(again[0]);
+    const input = await session.waitForElement('[data-testid=import-path]');
+    // Enter asks the core to detect the format, as leaving the field does.
+    await session.type(input, `${path}\uE007`);
+    // Detection may run twice (Enter, then the change event): read whichever is current.
+    const detected = await session.waitFor('the detected format', async () => {
+      const [element] = await session.findAll('[data-testid=detected-format]');
+      return element ? session.text(element) : null;
+    });
+    if (screenshotName) await snapshot(screenshotName);
+    await session.click(await session.waitForElement('[data-testid=import-start]'));
+    return detected;
+  }
+
+  it('imports a real Telegram export through the Import screen with the same counts as the CLI', async () => {
+    const sample = join(datasets, TELEGRAM_SAMPLE);
+    const detected = await startImport(sample, 'import-screen.png');
+    assert.equal(detected, 'Detected: Telegram Desktop');
+    const summary = await session.waitForElement('[data-testid=import-summary]', { timeoutMs: 60_000 });
+    await snapshot('import-summary.png');
+    assert.match(await session.text(summary), /Import finished/);
+
+    const shown = await session.execute(
+      `const value = (key) => Number(document.querySelector('[data-testid=count-' + key + '-value]').textContent.replace(/,/g, ''));
+       return {
+         groups: value('groups'), channels: value('channels'), members: value('members'), messages: value('messages'),
+         reactions: value('reactions'), duplicates: value('duplicates'),
+         skipped: [...document.querySelectorAll('[data-testid=skipped-item]')].map((item) => item.textContent.trim()),
+         names: [...document.querySelectorAll('[data-testid=import-group-name]')].map((item) => item.textContent),
+       };`,
+    );
+    // The same file into a fresh store through the CLI: the counts must agree exactly.
+    const freshStore = join(workDir, 'cli-fresh.sqlite');
+    const cli = JSON.parse(execFileSync(cliBinary, ['--db', freshStore, 'import', sample, '--json'], { encoding: 'utf8' }));
+    assert.ok(cli.messages > 0, `the CLI imported no message: ${JSON.stringify(cli)}`);
+    assert.deepEqual(
+      { groups: shown.groups, channels: shown.channels, members: shown.members, messages: shown.messages, reactions: shown.reactions, duplicates: shown.duplicates },
+      { groups: cli.groups.length, channels: cli.channels, members: cli.members, messages: cli.messages, reactions: cli.reactions, duplicates: cli.duplicates },
+    );
+    assert.deepEqual(shown.skipped, cli.skipped.map((skipped) => `${skipped.count.toLocaleString('en-US')} ${skipped.reason}`));
+    assert.deepEqual(shown.names, cli.groups.map((group) => group.name));
+
+    // The new group is in the store the window uses and in its sidebar, and opens.
+    const stored = cliGroups().find((entry) => entry.group.name === cli.groups[0].name);
+    assert.ok(stored, 'the imported group is not in the window’s store');
+    assert.equal(stored.messages, cli.messages);
+    await session.waitFor('the new group in the sidebar', async () => (await listedGroups()).some((group) => group.id === stored.group.id));
+    await session.click(await session.waitForElement('[data-testid=open-dashboard]'));
+    await session.waitFor('the imported group’s dashboard', async () => {
+      const [current] = await session.findAll('[data-testid=group-item][aria-current=page]');
+      return current && Number(await session.attribute(current, 'data-group-id')) === stored.group.id;
+    });
+    await session.waitForElement('[data-testid=health-score], [data-testid=dashboard-error]', { timeoutMs: 30_000 });
+  });
+
+  it('cancels the import of a large generated export and leaves the groups as they were', async () => {
+    const exportPath = join(workDir, 'large-result.json');
+    execFileSync(generator, ['telegram', LARGE_EXPORT_MESSAGES, exportPath]);
+    const groupsBefore = cliGroups();
+    const listedBefore = await listedGroups();
+
+    await startImport(exportPath);
+    // Live progress: bytes of the file, then (after a second of reports) rate and time left.
+    await session.waitFor('progress of the large import', async () => {
+      const amounts = await session.findAll('[data-testid=import-amount]');
+      return amounts.length > 0 && /MB of \d+ MB/.test(await session.text(amounts[0]));
+    });
+    const timeLeft = await session.waitFor('a rate and a time left', async () => {
+      const [rate] = await session.findAll('[data-testid=import-rate]');
+      const [left] = await session.findAll('[data-testid=import-time-left]');
+      if (!rate || !left) return null;
+      const [rateText, leftText] = [await session.text(rate), await session.text(left)];
+      return /MB\/s · [\d,]+ items\/s/.test(rateText) && /^about .+ left$/.test(leftText) ? leftText : null;
+    });
+    assert.match(timeLeft, /^about \d+(\.\d)? (s|min|h) left$/);
+    await snapshot('import-progress.png');
+    await session.click(await session.waitForElement('[data-testid=import-cancel]'));
+    const notice = await session.waitForElement('[data-testid=import-cancelled]', { timeoutMs: 60_000 });
+    assert.match(await session.text(notice), /store is exactly as it was before/);
+
+    assert.deepEqual(cliGroups(), groupsBefore);
+    assert.deepEqual(await listedGroups(), listedBefore);
+  });
+
+  it('still runs under the strict CSP after the imports', async () => {
     const violations = await session.execute('return window.__hearthCspViolations ?? null;');
     assert.deepEqual(violations, []);
   });

@@ -71,6 +71,12 @@ export class Session {
     await this.command('POST', `/element/${element}/click`, {});
   }
 
+  /** Types `text` into an input as a person would (key events, so the page sees input). */
+  async type(element, text) {
+    await this.command('POST', `/element/${element}/clear`, {});
+    await this.command('POST', `/element/${element}/value`, { text });
+  }
+
   /** Runs a function body in the page; `arguments` holds `args`. */
   async execute(script, args = []) {
     return this.command('POST', '/execute/sync', { script, args });

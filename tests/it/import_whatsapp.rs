@@ -131,7 +131,7 @@ fn reimporting_changes_nothing() {
 fn undecidable_dates_ask_for_the_order_and_take_it() {
     let mut store = Store::open_in_memory().unwrap();
     let error = import(&mut store, &fixture("ambiguous.txt")).unwrap_err();
-    assert_eq!(error.code, ErrorCode::BadArchive);
+    assert_eq!(error.code, ErrorCode::NeedsDateOrder);
     for expected in ["ambiguous.txt", "line 1", "3/4", "--date-order day-first` (31/12)", "--date-order month-first` (12/31)"] {
         assert!(error.message.contains(expected), "missing {expected:?} in: {}", error.message);
     }

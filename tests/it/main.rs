@@ -4,6 +4,7 @@
 mod archive;
 mod cli;
 mod demo;
+mod import_cancel;
 mod import_discord;
 mod import_git;
 mod import_mbox;

@@ -83,10 +83,58 @@ describe('App', () => {
     expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
   });
 
-  it('shows an empty state when the store still has no group', async () => {
-    mockCommands((command) => (command === 'list_groups' ? [] : null), { events: true });
+  it('shows an empty state that leads to the Import screen when the store still has no group', async () => {
+    mockCommands((command) => (command === 'list_groups' ? [] : command === 'import_formats' ? ['telegram'] : null), { events: true });
     render(App);
-    expect((await screen.findByTestId('empty-state')).textContent).toContain('hearth import PATH');
+    expect((await screen.findByTestId('empty-state')).textContent).toContain('Import an export');
+    await fireEvent.click(screen.getByTestId('empty-import'));
+    expect(await screen.findByTestId('import-view')).toBeTruthy();
+  });
+
+  it('opens the Import screen from the sidebar and, after an import, the new group’s dashboard', async () => {
+    let groups: GroupSummary[] = [demoGroup];
+    mockCommands(
+      (command, args) => {
+        switch (command) {
+          case 'list_groups':
+            return groups;
+          case 'import_formats':
+            return ['telegram'];
+          case 'detect_format':
+            return 'telegram';
+          case 'import_archive':
+            groups = [demoGroup, telegramGroup];
+            return {
+              format: 'telegram',
+              groups: [telegramGroup.group],
+              channels: 1,
+              members: 1,
+              messages: 3,
+              reactions: 0,
+              joins: 0,
+              leaves: 0,
+              duplicates: 0,
+              updated: 0,
+              skipped: [],
+            };
+          case 'dashboard':
+            return { ...demoDashboard, summary: { ...demoDashboard.summary, group: { ...telegramGroup.group, id: args?.groupId as number } } };
+        }
+      },
+      { events: true },
+    );
+    render(App);
+    await fireEvent.click(await screen.findByTestId('import-action'));
+    const input = (await screen.findByTestId('import-path')) as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: '/result.json' } });
+    await fireEvent.click(screen.getByTestId('import-start'));
+    await screen.findByTestId('import-summary');
+    // The sidebar lists the new group as soon as the import finished.
+    await waitFor(() => expect(screen.getAllByTestId('group-item')).toHaveLength(2));
+    await fireEvent.click(screen.getByTestId('open-dashboard'));
+    await waitFor(() => expect(screen.queryByTestId('import-view')).toBeNull());
+    const current = document.querySelector('[data-testid="group-item"][aria-current="page"]');
+    expect(current?.getAttribute('data-group-id')).toBe(String(telegramGroup.group.id));
   });
 });
 

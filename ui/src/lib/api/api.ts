@@ -4,6 +4,8 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
+import { open } from '@tauri-apps/plugin-dialog';
 
 import type { Anchor } from './bindings/Anchor';
 import type { ArchiveChannel } from './bindings/ArchiveChannel';
@@ -11,14 +13,16 @@ import type { ArchiveMessage } from './bindings/ArchiveMessage';
 import type { ArchivePage } from './bindings/ArchivePage';
 import type { Dashboard } from './bindings/Dashboard';
 import type { SearchResults } from './bindings/SearchResults';
+import type { DateOrder } from './bindings/DateOrder';
 import type { DemoSummary } from './bindings/DemoSummary';
 import type { Error as ApiError } from './bindings/Error';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { GroupId } from './bindings/GroupId';
 import type { GroupSummary } from './bindings/GroupSummary';
+import type { ImportSummary } from './bindings/ImportSummary';
 import type { Progress } from './bindings/Progress';
 
-export type { ApiError, Dashboard, DemoSummary, ErrorCode, GroupId, GroupSummary, Progress };
+export type { ApiError, Dashboard, DateOrder, DemoSummary, ErrorCode, GroupId, GroupSummary, ImportSummary, Progress };
 export type { Anchor } from './bindings/Anchor';
 export type { ArchiveChannel } from './bindings/ArchiveChannel';
 export type { ArchiveMessage } from './bindings/ArchiveMessage';
@@ -36,6 +40,8 @@ export type { MemberState } from './bindings/MemberState';
 export type { MetricExplanation } from './bindings/MetricExplanation';
 export type { MetricId } from './bindings/MetricId';
 export type { Platform } from './bindings/Platform';
+export type { ProgressUnit } from './bindings/ProgressUnit';
+export type { Skipped } from './bindings/Skipped';
 export type { Stage } from './bindings/Stage';
 export type { StageCount } from './bindings/StageCount';
 export type { StageTotal } from './bindings/StageTotal';
@@ -45,7 +51,18 @@ export type { WeekActive } from './bindings/WeekActive';
 /** The event the shell emits while it creates the demo community (see src-tauri). */
 export const DEMO_PROGRESS_EVENT = 'demo-progress';
 
-const ERROR_CODES: readonly ErrorCode[] = ['not_found', 'invalid_input', 'bad_archive', 'store_too_new', 'store'];
+/** The event the shell emits while an import runs (see src-tauri). */
+export const IMPORT_PROGRESS_EVENT = 'import-progress';
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'not_found',
+  'invalid_input',
+  'bad_archive',
+  'store_too_new',
+  'store',
+  'needs_date_order',
+  'cancelled',
+];
 
 export function isApiError(value: unknown): value is ApiError {
   if (typeof value !== 'object' || value === null) return false;
@@ -114,4 +131,63 @@ export async function ensureDemo(onProgress: (progress: Progress) => void): Prom
   } finally {
     unlisten();
   }
+}
+
+/** The import formats the core reads, by the names it knows them ("discord", "slack", …). */
+export function importFormats(): Promise<string[]> {
+  return call<string[]>('import_formats');
+}
+
+/** The format the core would read `path` as; rejects with why none fits. */
+export function detectFormat(path: string): Promise<string> {
+  return call<string>('detect_format', { path });
+}
+
+export interface ImportRequest {
+  path: string;
+  /** `null`: let the core detect it. */
+  format: string | null;
+  /** WhatsApp only, when the core asked for it (`needs_date_order`). */
+  dateOrder: DateOrder | null;
+}
+
+/**
+ * Imports an export into the store. `onProgress` receives the shell's throttled progress
+ * reports. Rejects with code `cancelled` after `cancelImport`, the store then unchanged.
+ */
+export async function importArchive(request: ImportRequest, onProgress: (progress: Progress) => void): Promise<ImportSummary> {
+  const unlisten = await listen<Progress>(IMPORT_PROGRESS_EVENT, (event) => onProgress(event.payload));
+  try {
+    return await call<ImportSummary>('import_archive', { path: request.path, format: request.format, dateOrder: request.dateOrder });
+  } finally {
+    unlisten();
+  }
+}
+
+/** Asks the running import to stop; resolves to whether one was running. */
+export function cancelImport(): Promise<boolean> {
+  return call<boolean>('cancel_import');
+}
+
+/** The system's open dialog, for one file or one folder; `null` when the person closed it. */
+export async function pickExportPath(kind: 'file' | 'folder', title: string): Promise<string | null> {
+  try {
+    const chosen = await open({ directory: kind === 'folder', multiple: false, title });
+    return typeof chosen === 'string' ? chosen : null;
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
+export type DropEvent = { kind: 'hover' } | { kind: 'leave' } | { kind: 'drop'; paths: string[] };
+
+/** Files and folders dragged onto the window (the paths come from the system, not the page). */
+export async function onPathsDropped(handler: (event: DropEvent) => void): Promise<() => void> {
+  const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === 'drop') handler({ kind: 'drop', paths: payload.paths });
+    else if (payload.type === 'leave') handler({ kind: 'leave' });
+    else handler({ kind: 'hover' });
+  });
+  return unlisten;
 }

@@ -1,0 +1,195 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { IMPORT_PROGRESS_EVENT, type ImportSummary, type Progress } from '../api/api';
+import { dropPaths, emitEvent, mockCommands, resetCommands } from '../api/testing';
+import ImportView from './ImportView.svelte';
+
+afterEach(() => {
+  cleanup();
+  resetCommands();
+});
+
+const FORMATS = ['discord', 'git', 'mbox', 'slack', 'telegram', 'whatsapp'];
+
+const summary: ImportSummary = {
+  format: 'telegram',
+  groups: [{ id: 9, platform: 'telegram', platform_id: '77', name: '<b>Rust</b> 🦀', is_archive: true, is_demo: false, last_import_at: 1 }],
+  channels: 1,
+  members: 12,
+  messages: 3456,
+  reactions: 78,
+  joins: 4,
+  leaves: 1,
+  duplicates: 0,
+  updated: 0,
+  skipped: [{ reason: 'service message without member activity (pin_message)', count: 3 }],
+  timezone_assumed: null,
+};
+
+function progress(done: number, items: number): Progress {
+  return { step: 'Reading messages', items, done, total: 10_000_000, unit: 'bytes' };
+}
+
+type Handler = (command: string, args: Record<string, unknown> | undefined) => unknown;
+
+function setup(handler: Handler, clock: { now: number } = { now: 0 }) {
+  const calls: { command: string; args: Record<string, unknown> | undefined }[] = [];
+  const opened: number[] = [];
+  let imported = 0;
+  mockCommands(
+    (command, args) => {
+      calls.push({ command, args });
+      if (command === 'import_formats') return FORMATS;
+      return handler(command, args);
+    },
+    { events: true },
+  );
+  render(ImportView, { onopen: (id: number) => opened.push(id), onimported: () => (imported += 1), now: () => clock.now });
+  return { calls, opened, imported: () => imported };
+}
+
+async function typePath(path: string): Promise<void> {
+  const input = screen.getByTestId('import-path') as HTMLInputElement;
+  await fireEvent.input(input, { target: { value: path } });
+  await fireEvent.change(input);
+}
+
+describe('ImportView', () => {
+  it('detects the format of a typed path, lists the core formats, imports with live progress and ends on the summary', async () => {
+    const clock = { now: 0 };
+    let finish: () => void = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const { calls, opened, imported } = setup(async (command) => {
+      if (command === 'detect_format') return 'telegram';
+      if (command === 'import_archive') {
+        clock.now = 1_000;
+        await emitEvent(IMPORT_PROGRESS_EVENT, progress(1_000_000, 300));
+        clock.now = 3_000;
+        await emitEvent(IMPORT_PROGRESS_EVENT, progress(3_000_000, 900));
+        await finished;
+        return summary;
+      }
+    }, clock);
+
+    await waitFor(() => expect(screen.getAllByRole('option')).toHaveLength(FORMATS.length + 1));
+    await typePath('  /exports/result.json ');
+    expect((await screen.findByTestId('detected-format')).textContent).toBe('Detected: Telegram Desktop');
+    expect(calls.find((call) => call.command === 'detect_format')?.args).toEqual({ path: '/exports/result.json' });
+
+    await fireEvent.click(screen.getByTestId('import-start'));
+    await waitFor(() => expect(screen.getByTestId('import-amount').textContent).toBe('3.0 MB of 10.0 MB'));
+    expect(screen.getByTestId('import-items').textContent).toBe('900 items read');
+    // 2 MB and 600 items in 2 s; 7 MB left at 1 MB/s.
+    expect(screen.getByTestId('import-rate').textContent).toBe('1.0 MB/s · 300 items/s');
+    expect(screen.getByTestId('import-time-left').textContent).toBe('about 7 s left');
+    expect(document.querySelector('progress')?.getAttribute('value')).toBe('3000000');
+
+    finish();
+    expect(await screen.findByTestId('import-summary')).toBeTruthy();
+    const call = calls.find((entry) => entry.command === 'import_archive');
+    expect(call?.args).toEqual({ path: '/exports/result.json', format: null, dateOrder: null });
+    expect(screen.getByTestId('count-messages-value').textContent).toBe('3,456');
+    expect(screen.getByTestId('count-members-value').textContent).toBe('12');
+    expect(screen.getByTestId('count-reactions-value').textContent).toBe('78');
+    expect(screen.getByTestId('count-groups-value').textContent).toBe('1');
+    expect(screen.getByTestId('skipped-item').textContent).toContain('3 service message without member activity (pin_message)');
+    expect(screen.getByTestId('import-group-name').textContent).toBe('<b>Rust</b> 🦀');
+    expect(document.querySelector('b')).toBeNull();
+    expect(imported()).toBe(1);
+
+    await fireEvent.click(screen.getByTestId('open-dashboard'));
+    expect(opened).toEqual([9]);
+  });
+
+  it('says time left is unknown when the total is not known', async () => {
+    const clock = { now: 0 };
+    setup(async (command) => {
+      if (command === 'detect_format') return 'git';
+      if (command === 'import_archive') {
+        await emitEvent(IMPORT_PROGRESS_EVENT, { step: 'Reading', items: 10, done: 10, total: null, unit: 'items' });
+        clock.now = 2_000;
+        await emitEvent(IMPORT_PROGRESS_EVENT, { step: 'Reading', items: 50, done: 50, total: null, unit: 'items' });
+        return new Promise(() => {});
+      }
+    }, clock);
+    await typePath('/repo');
+    await fireEvent.click(screen.getByTestId('import-start'));
+    await waitFor(() => expect(screen.getByTestId('import-rate').textContent).toBe('20 items/s'));
+    expect(screen.getByTestId('import-time-left').textContent).toBe('time left unknown');
+  });
+
+  it('cancels a running import and says the store is unchanged', async () => {
+    let rejectImport: (error: unknown) => void = () => {};
+    const { calls } = setup((command) => {
+      if (command === 'detect_format') return 'discord';
+      if (command === 'import_archive') return new Promise((_, reject) => (rejectImport = reject));
+      if (command === 'cancel_import') {
+        rejectImport({ code: 'cancelled', message: 'the import of /big.json was cancelled; the store is unchanged' });
+        return true;
+      }
+    });
+    await typePath('/big.json');
+    await fireEvent.click(screen.getByTestId('import-start'));
+    await fireEvent.click(await screen.findByTestId('import-cancel'));
+    const notice = await screen.findByTestId('import-cancelled');
+    expect(notice.textContent).toContain('the store is exactly as it was before');
+    expect(calls.some((call) => call.command === 'cancel_import')).toBe(true);
+    await fireEvent.click(screen.getByTestId('import-again'));
+    expect((screen.getByTestId('import-path') as HTMLInputElement).value).toBe('/big.json');
+  });
+
+  it('asks for the date order when the core needs it and sends the answer', async () => {
+    const requests: unknown[] = [];
+    setup((command, args) => {
+      if (command === 'detect_format') return 'whatsapp';
+      if (command === 'import_archive') {
+        requests.push(args);
+        if (args?.dateOrder === null) throw { code: 'needs_date_order', message: 'chat.txt: no date says whether 3/4 is day/month' };
+        return summary;
+      }
+    });
+    await typePath('/chat.txt');
+    expect(screen.queryByTestId('date-order')).toBeNull();
+    await fireEvent.click(screen.getByTestId('import-start'));
+    const question = await screen.findByTestId('date-order');
+    await fireEvent.click(question.querySelector('input[value="month_first"]') as HTMLInputElement);
+    await fireEvent.click(screen.getByTestId('import-start'));
+    await screen.findByTestId('import-summary');
+    expect(requests).toEqual([
+      { path: '/chat.txt', format: null, dateOrder: null },
+      { path: '/chat.txt', format: null, dateOrder: 'month_first' },
+    ]);
+  });
+
+  it('shows the core’s error message with what to do, and a chosen format is sent', async () => {
+    setup((command) => {
+      if (command === 'detect_format') throw { code: 'invalid_input', message: '/x.bin: no export this version of Hearth can read was found here' };
+      if (command === 'import_archive') throw { code: 'bad_archive', message: '/x.bin: not JSON (at line 1, column 1); export it again' };
+    });
+    await typePath('/x.bin');
+    expect((await screen.findByTestId('import-detection')).textContent).toContain('no export this version of Hearth can read');
+    await fireEvent.change(screen.getByTestId('import-format'), { target: { value: 'slack' } });
+    await fireEvent.click(screen.getByTestId('import-start'));
+    expect((await screen.findByTestId('import-error-message')).textContent).toBe('/x.bin: not JSON (at line 1, column 1); export it again');
+    expect(screen.getByTestId('import-error').textContent).toContain('export it again from the platform');
+  });
+
+  it('takes a path from the system picker and from files dropped on the window', async () => {
+    const { calls } = setup((command) => {
+      if (command === 'plugin:dialog|open') return '/picked/export.zip';
+      if (command === 'detect_format') return 'slack';
+    });
+    await fireEvent.click(screen.getByTestId('pick-folder'));
+    await waitFor(() => expect((screen.getByTestId('import-path') as HTMLInputElement).value).toBe('/picked/export.zip'));
+    const picker = calls.find((call) => call.command === 'plugin:dialog|open');
+    expect((picker?.args?.options as { directory: boolean }).directory).toBe(true);
+
+    // The drop listener is registered shortly after the view mounts: drop until it is heard.
+    await waitFor(async () => {
+      await dropPaths(['/dropped/one.json', '/dropped/two.json']);
+      expect((screen.getByTestId('import-path') as HTMLInputElement).value).toBe('/dropped/one.json');
+    });
+    expect(screen.getByTestId('import-note').textContent).toContain('2 items were dropped');
+  });
+});
