@@ -5,13 +5,17 @@
 
 pub mod activity;
 pub mod conversations;
+pub mod daily;
 pub mod health;
+pub mod heatmaps;
 pub mod noise;
 pub mod stages;
 
 use std::collections::HashMap;
 
 use crate::model::{GroupData, DAY};
+
+use conversations::{conversations, Conversation, ConversationConfig};
 
 /// The UTC day number (days since 1970-01-01) of an instant.
 pub fn day_of(at: i64) -> i64 {
@@ -42,6 +46,31 @@ impl<'a> Index<'a> {
     pub fn is_human(&self, member_id: i64) -> bool {
         self.position(member_id).is_some_and(|position| !self.is_bot[position])
     }
+}
+
+/// What several analytics share, computed once per group: the lookups and the
+/// conversations (health and stages both count responses).
+pub struct Prepared<'a> {
+    pub index: Index<'a>,
+    pub conversations: Vec<Conversation>,
+    pub conversation_config: ConversationConfig,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(data: &'a GroupData, config: &ConversationConfig) -> Prepared<'a> {
+        let index = Index::new(data);
+        let found = conversations(&index, data.group.platform.has_threads(), config);
+        Prepared { index, conversations: found, conversation_config: config.clone() }
+    }
+
+    pub fn data(&self) -> &'a GroupData {
+        self.index.data
+    }
+}
+
+/// The UTC date of a day number, as YYYY-MM-DD.
+pub fn date_of_day(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * DAY, 0).map_or_else(|| day.to_string(), |time| time.format("%Y-%m-%d").to_string())
 }
 
 /// Nearest-rank percentile (`q` in (0, 1]) of unsorted values: the smallest value with at

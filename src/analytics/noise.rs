@@ -1,7 +1,7 @@
 //! Message-level noise flags (analytics §5): low-information messages and floods. The
 //! health score's noise share counts the messages these flag.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::Index;
 
@@ -69,11 +69,20 @@ pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
 /// Ids of the human posts in [from, to) that are noise. Posts up to one flood window
 /// before `from` are looked at too, so that a flood straddling `from` is still seen.
 pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeSet<i64> {
+    noise_flag_times(index, from, to, config).into_keys().collect()
+}
+
+/// The human posts in [from, to) that are noise, each with the time it became known to be
+/// noise: its own time for a low-information text, the time of the post that completed the
+/// flood otherwise. A post is noise "as of" an instant when its flag time is before it, so
+/// a daily series can use one pass over the whole history and still see at each day only
+/// what was known then.
+pub fn noise_flag_times(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeMap<i64, i64> {
     let activities = &index.data.activities;
     let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
     let start = activities.partition_point(|activity| activity.at < look_back);
     let end = activities.partition_point(|activity| activity.at < to);
-    let mut noisy = BTreeSet::new();
+    let mut flagged: BTreeMap<i64, i64> = BTreeMap::new();
     // Per member: recent posts of each normalised text, and the posts of the last second.
     let mut recent_same_text: HashMap<(i64, String), VecDeque<(i64, i64)>> = HashMap::new();
     let mut recent_posts: HashMap<i64, VecDeque<(i64, i64)>> = HashMap::new();
@@ -83,7 +92,7 @@ pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &Noise
         }
         let text = activity.text.as_deref();
         if activity.at >= from && is_low_information(text, config) {
-            noisy.insert(activity.id);
+            flagged.entry(activity.id).or_insert(activity.at);
         }
         if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
             let window = recent_same_text.entry((activity.member_id, normalise(text))).or_default();
@@ -92,7 +101,9 @@ pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &Noise
                 window.pop_front();
             }
             if window.len() >= config.flood_repeats {
-                noisy.extend(window.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
+                for &(id, _) in window.iter().filter(|&&(_, at)| at >= from) {
+                    flagged.entry(id).or_insert(activity.at);
+                }
             }
         }
         let burst = recent_posts.entry(activity.member_id).or_default();
@@ -101,10 +112,12 @@ pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &Noise
             burst.pop_front();
         }
         if burst.len() > config.max_messages_per_second {
-            noisy.extend(burst.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
+            for &(id, _) in burst.iter().filter(|&&(_, at)| at >= from) {
+                flagged.entry(id).or_insert(activity.at);
+            }
         }
     }
-    noisy
+    flagged
 }
 
 #[cfg(test)]
