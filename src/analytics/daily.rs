@@ -564,3 +564,166 @@ pub fn history_values(basis: &DailyBasis) -> Vec<BTreeMap<MetricId, Option<f64>>
         .map(|day| basis.values_at((day + 1) * DAY).metrics)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::health::health;
+    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::Prepared;
+    use crate::model::GroupData;
+    use proptest::prelude::*;
+
+    fn at(day: i64, hour: i64, minute: i64) -> i64 {
+        day * DAY + hour * 3600 + minute * 60
+    }
+
+    /// The period is days 54–60 (as_of = start of day 61).
+    fn fixture() -> GroupData {
+        let mut bot = member(5);
+        bot.is_bot = true;
+        let mut joiner = member(4);
+        joiner.joined_at = Some(at(56, 8, 0));
+        group(
+            true,
+            vec![member(1), member(2), member(3), joiner, bot],
+            vec![
+                post(1, 1, at(20, 9, 0), "hello"),
+                post(2, 2, at(20, 9, 5), "hi"),
+                post(3, 3, at(25, 9, 0), "anyone around"),
+                post(4, 1, at(55, 10, 0), "How do I deploy?"),
+                reply(5, 2, at(55, 10, 5), 4),
+                post(6, 5, at(55, 11, 0), "digest"),
+                activity(7, 4, at(56, 8, 0), ActivityKind::Join, None, None),
+                post(8, 4, at(56, 9, 0), "Where is the FAQ?"),
+                post(9, 2, at(57, 9, 0), "What about docs?"),
+                reply(10, 1, at(57, 10, 0), 9),
+            ],
+        )
+    }
+
+    fn values(data: &GroupData, as_of: i64) -> DayValues {
+        let config = HealthConfig::default();
+        let prepared = Prepared::new(data, &config.conversations);
+        DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &config).values_at(as_of)
+    }
+
+    #[test]
+    fn additional_metrics_by_hand() {
+        let additional = values(&fixture(), 61 * DAY).additional;
+        // Active per day in 54–60: d55 {m1, m2}, d56 {m4}, d57 {m1, m2}; the bot does not
+        // count. DAU = (2 + 1 + 2) / 7.
+        assert!((additional.dau - 5.0 / 7.0).abs() < 1e-12);
+        // WAU: m1, m2, m4. MAU (days 31–60): the same three; m3 was last active on day 25.
+        assert_eq!((additional.wau, additional.mau), (3, 3));
+        // First seen in the period: m4 (joined day 56).
+        assert_eq!(additional.new_members, 1);
+        // Became churned: active in days 24–30 (m3, day 25) and not since.
+        assert_eq!(additional.churned_members, 1);
+        // Responded conversations started in the period: 300 s and 3,600 s; nearest rank
+        // ceil(0.5 × 2) = 1 -> 300 s. m4's question has no response.
+        assert_eq!(additional.first_response_p50, Some(300.0));
+        assert_eq!(additional.unanswered_questions, 1);
+        // Daily posts over days 20–60 (41 days, the baseline starts at the first day):
+        // 2 (d20), 1 (d25), 2 (d55), 1 (d56), 2 (d57). Mean 8/41 = 0.1951, σ = sqrt(14/41 −
+        // 0.1951²) = 0.5508, mean + 3σ = 1.848: days 55 and 57 (2 posts) are bursts.
+        assert_eq!(additional.bursts, 2);
+    }
+
+    #[test]
+    fn a_left_member_counts_as_churned_in_the_period_they_left() {
+        let mut data = fixture();
+        data.members[1].left_at = Some(at(58, 0, 0));
+        assert_eq!(values(&data, 61 * DAY).additional.churned_members, 2);
+        assert_eq!(values(&data, 58 * DAY).additional.churned_members, 1, "not yet left at day 58");
+    }
+
+    #[test]
+    fn the_trend_scores_every_day_exactly_as_health_does() {
+        let data = fixture();
+        let config = HealthConfig::default();
+        let prepared = Prepared::new(&data, &config.conversations);
+        let basis = DailyBasis::new(&prepared.index, &prepared.conversations, 61 * DAY, &config);
+        let points = trend(&basis, 18, 60, &config);
+        assert_eq!(points.len(), 43);
+        for point in &points {
+            let single = health(&data, point.as_of, &config);
+            assert_eq!(point.score, single.score, "{}", point.date);
+            assert_eq!(point.values, single.metrics.iter().map(|metric| (metric.metric, metric.value)).collect());
+        }
+        assert_eq!(points.last().unwrap().date, "1970-03-02");
+    }
+
+    #[test]
+    fn calibration_takes_p25_and_p75_and_swaps_them_for_lower_is_better() {
+        let targets = HealthConfig::default().targets;
+        let history: Vec<BTreeMap<MetricId, Option<f64>>> = [1.0, 2.0, 3.0, 4.0]
+            .iter()
+            .map(|&value| {
+                [
+                    (MetricId::Retention7d, Some(value / 10.0)),
+                    (MetricId::ReplyLatencyP90, Some(value * 100.0)),
+                    (MetricId::Stickiness, None),
+                ]
+                .into_iter()
+                .collect()
+            })
+            .collect();
+        let references: Vec<_> = history.iter().collect();
+        let (calibrated, kept) = calibrate(&targets, &references);
+        let find = |metric| *calibrated.iter().find(|target| target.metric == metric).unwrap();
+        // Four values: P25 = rank ceil(1) = 1st, P75 = rank ceil(3) = 3rd.
+        let retention = find(MetricId::Retention7d);
+        assert_eq!((retention.low, retention.high, retention.weight), (0.1, 0.3, 0.25));
+        // Latency: lower is better, so low (worse) = P75 = 300 s and high = P25 = 100 s.
+        let latency = find(MetricId::ReplyLatencyP90);
+        assert_eq!((latency.low, latency.high), (300.0, 100.0));
+        assert!(kept.contains(&MetricId::Stickiness) && !kept.contains(&MetricId::Retention7d));
+        assert_eq!(find(MetricId::Stickiness), targets[1]);
+    }
+
+    fn generated(seed_rows: &[(u8, u32, u8)], threaded: bool) -> GroupData {
+        let members: Vec<_> = (1..=6).map(member).collect();
+        let rows = seed_rows
+            .iter()
+            .enumerate()
+            .map(|(index, &(author, at, kind))| {
+                let id = index as i64 + 1;
+                let author = i64::from(author % 6) + 1;
+                let at = i64::from(at % (40 * DAY as u32));
+                match kind % 4 {
+                    0 if id > 1 => reply(id, author, at, (id - 1) / 2 + 1),
+                    1 if id > 1 => activity(id, author, at, ActivityKind::Reaction, Some(id - 1), None),
+                    2 => post(id, author, at, "why is this?"),
+                    _ => post(id, author, at, "status update"),
+                }
+            })
+            .collect();
+        group(threaded, members, rows)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn score_is_within_0_and_100_and_the_same_whatever_the_input_order(
+            rows in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 1..120),
+            threaded in any::<bool>(),
+            day in 1i64..45,
+        ) {
+            let data = generated(&rows, threaded);
+            let config = HealthConfig::default();
+            let report = health(&data, day * DAY, &config);
+            if let Some(score) = report.score {
+                prop_assert!((0.0..=100.0).contains(&score), "{}", score);
+            }
+            prop_assert_eq!(&health(&data, day * DAY, &config), &report, "re-running gives the same report");
+            // The store hands rows sorted by (time, id); any input order sorted that way is
+            // the same input, so shuffling (here: reversing before the sort) changes nothing.
+            let mut reversed = data.activities.clone();
+            reversed.reverse();
+            let shuffled = group(threaded, data.members.clone(), reversed);
+            prop_assert_eq!(&health(&shuffled, day * DAY, &config), &report);
+        }
+    }
+}

@@ -408,3 +408,194 @@ pub fn transitions(history: &StageHistory, config: &HeatmapConfig) -> Transition
         weekly,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::stages::{stage_history, StageConfig};
+    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::Prepared;
+    use crate::model::GroupData;
+
+    fn at(day: i64) -> i64 {
+        day * DAY + 10 * 3600
+    }
+
+    /// The stage fixture: m1 asks on days 30–33 and m2 answers each; m3 first posts on
+    /// day 35; m4 posted only on day 0; m5 joined on day 38 and never posted. Day 0 was a
+    /// Thursday, so the evaluations are on days 4, 11, 18, 25, 32, 39 and at as_of = 40.
+    fn fixture() -> GroupData {
+        let mut rows = vec![post(1, 4, at(0), "first!")];
+        for (offset, day) in (30..=33).enumerate() {
+            let question = 10 + 2 * offset as i64;
+            rows.push(post(question, 1, at(day), "How does this work?"));
+            rows.push(reply(question + 1, 2, at(day) + 300, question));
+        }
+        rows.push(post(40, 3, at(35), "hi, new here"));
+        rows.push(activity(41, 5, at(38), ActivityKind::Join, None, None));
+        let mut members: Vec<_> = (1..=5).map(member).collect();
+        members[4].joined_at = Some(at(38));
+        group(true, members, rows)
+    }
+
+    fn history(data: &GroupData) -> StageHistory {
+        let config = StageConfig::default();
+        stage_history(&Prepared::new(data, &config.conversations), 40 * DAY, &config)
+    }
+
+    #[test]
+    fn stage_heatmap_by_hand() {
+        let heatmap = stage_heatmap(&history(&fixture()));
+        // Columns: the weeks closed by the evaluations on days 4, 11, …, 39 and as_of 40.
+        // Day 4 closes the week of Monday 1969-12-29.
+        assert_eq!(heatmap.weeks.len(), 7);
+        assert_eq!(heatmap.weeks[0], "1969-12-29");
+        assert_eq!(heatmap.weeks[6], "1970-02-09");
+        // m4 is Newcomer on days 4 and 11 (first post 4 and 11 days before), Participant
+        // from day 18. m1 and m2 appear on day 32 as Newcomers (2 active days, not yet
+        // Contributor) and are Contributors on day 39 (4 active days, 4 responses). m3 is
+        // a Newcomer from day 39, m5 an Observer.
+        let column = |week: usize| -> Vec<u64> { heatmap.counts.iter().map(|row| row[week]).collect() };
+        assert_eq!(column(0), vec![0, 1, 0, 0, 0]);
+        assert_eq!(column(2), vec![0, 0, 1, 0, 0]);
+        assert_eq!(column(4), vec![0, 2, 1, 0, 0]);
+        assert_eq!(column(5), vec![1, 1, 1, 2, 0]);
+        assert_eq!(column(6), vec![1, 1, 1, 2, 0]);
+        let shares: Vec<f64> = heatmap.shares.iter().map(|row| row[5]).collect();
+        assert_eq!(shares, vec![0.2, 0.2, 0.2, 0.4, 0.0]);
+    }
+
+    #[test]
+    fn transitions_and_verdicts_by_hand() {
+        let flows = transitions(&history(&fixture()), &HeatmapConfig::default());
+        // Four transitions: 18→25, 25→32, 32→39, 39→40.
+        // new → newcomer: m1, m2 (25→32), m3 (32→39); new → observer: m5 (32→39).
+        // participant → participant: m4 four times; newcomer → contributor: m1, m2
+        // (32→39); then contributor → contributor twice, newcomer → newcomer (m3) and
+        // observer → observer (m5) in 39→40.
+        let expected = vec![
+            vec![1, 3, 0, 0, 0],
+            vec![1, 0, 0, 0, 0],
+            vec![0, 1, 0, 2, 0],
+            vec![0, 0, 4, 0, 0],
+            vec![0, 0, 0, 2, 0],
+            vec![0, 0, 0, 0, 0],
+        ];
+        assert_eq!(flows.matrix, expected);
+        // Headcounts day 18 -> 40: observer 0 -> 1, newcomer 0 -> 1, participant 1 -> 1,
+        // contributor 0 -> 2, core 0 -> 0. Growth of at least max(1, 10 % of start).
+        let verdicts: Vec<(u64, u64, Verdict)> =
+            flows.verdicts.iter().map(|verdict| (verdict.start, verdict.end, verdict.verdict)).collect();
+        assert_eq!(
+            verdicts,
+            vec![
+                (0, 1, Verdict::Climbing),
+                (0, 1, Verdict::Climbing),
+                (1, 1, Verdict::Stable),
+                (0, 2, Verdict::Climbing),
+                (0, 0, Verdict::Stable),
+            ]
+        );
+        let newcomer = &flows.verdicts[1];
+        assert_eq!((newcomer.arrived_new, newcomer.left_upward, newcomer.arrived_from_below), (3, 2, 0));
+        assert_eq!(flows.verdicts[3].arrived_from_below, 2);
+        // Weekly flows: m4 promoted Newcomer -> Participant on day 18; two arrivals on day
+        // 32; two arrivals and two promotions on day 39.
+        let weekly: Vec<(u64, u64, u64)> = flows.weekly.iter().map(|week| (week.arrived, week.promoted, week.demoted)).collect();
+        assert_eq!(weekly, vec![(0, 0, 0), (0, 1, 0), (0, 0, 0), (2, 0, 0), (2, 2, 0), (0, 0, 0)]);
+        assert_eq!((flows.from_week.as_str(), flows.to_week.as_str()), ("1970-01-19", "1970-02-09"));
+    }
+
+    #[test]
+    fn a_shrinking_stage_is_dropping() {
+        // m2 answers on days 30–33 only: Contributor on day 39, demoted to Participant after
+        // the grace period (below 90 % from day 60, demoted on day 74). Over the four
+        // transitions ending at day 80 (53→60→67→74→80) Contributor goes from 2 to 0.
+        let data = fixture();
+        let config = StageConfig::default();
+        let history = stage_history(&Prepared::new(&data, &config.conversations), 80 * DAY, &config);
+        let flows = transitions(&history, &HeatmapConfig::default());
+        let contributor = &flows.verdicts[Stage::Contributor as usize];
+        assert_eq!((contributor.start, contributor.end, contributor.left_downward), (2, 0, 2));
+        assert_eq!(contributor.verdict, Verdict::Dropping);
+        assert_eq!(contributor.change, -1.0);
+    }
+
+    #[test]
+    fn cohort_retention_by_hand() {
+        let config = HeatmapConfig { cohort_weeks: 3, ..HeatmapConfig::default() };
+        let data = fixture();
+        let heatmap = cohort_heatmap(&Index::new(&data), 40 * DAY, &config);
+        // Cohorts by first-seen week: m4 (day 0, week of Monday day −3 = 1969-12-29); m1, m2
+        // (day 30, week of day 25 = 1970-01-26); m3 (day 35) and m5 (joined day 38), week
+        // of day 32 = 1970-02-02. The last week that has started by as_of is day 39's.
+        let rows: Vec<(String, u64, Vec<Option<f64>>)> =
+            heatmap.cohorts.iter().map(|cohort| (cohort.week.clone(), cohort.members, cohort.active.clone())).collect();
+        assert_eq!(
+            rows,
+            vec![
+                // m4 active in week 0 only.
+                ("1969-12-29".to_string(), 1, vec![Some(1.0), Some(0.0), Some(0.0)]),
+                // m1 and m2 active in weeks 0 (days 30–31) and 1 (days 32–33), not in week 2.
+                ("1970-01-26".to_string(), 2, vec![Some(1.0), Some(1.0), Some(0.0)]),
+                // m3 active in week 0; m5 only joined (a join is not activity). Week 2
+                // (day 46) had not started at as_of.
+                ("1970-02-02".to_string(), 2, vec![Some(0.5), Some(0.0), None]),
+            ]
+        );
+    }
+
+    #[test]
+    fn hours_follow_the_timezone_and_its_daylight_saving_time() {
+        // Day 4 (1970-01-05) was a Monday; day 200 (1970-07-20) too.
+        let data = group(
+            true,
+            vec![member(1)],
+            vec![
+                post(1, 1, 4 * DAY + 23 * 3600 + 1800, "late"),
+                post(2, 1, 200 * DAY + 12 * 3600, "noon"),
+                post(3, 1, 200 * DAY + 12 * 3600 + 5, "again"),
+            ],
+        );
+        let index = Index::new(&data);
+        let heatmap_in = |zone: Tz| hour_heatmap(&index, 300 * DAY, &HeatmapConfig { timezone: zone, ..HeatmapConfig::default() });
+        // New York: 23:30 UTC in January (UTC−5) is Monday 18:30; 12:00 UTC in July (EDT,
+        // UTC−4) is Monday 08:00, twice.
+        let new_york = heatmap_in(Tz::America__New_York);
+        assert_eq!((new_york.counts[0][18], new_york.counts[0][8]), (1, 2));
+        assert_eq!(new_york.counts.iter().flatten().sum::<u64>(), 3);
+        // Berlin: 23:30 UTC in January (UTC+1) is already Tuesday 00:30; West Germany had
+        // no summer time in 1970 (from 1980 on), so July noon UTC is 13:00 there.
+        let berlin = heatmap_in(Tz::Europe__Berlin);
+        assert_eq!((berlin.counts[1][0], berlin.counts[0][13]), (1, 2));
+        assert_eq!(berlin.timezone, "Europe/Berlin");
+    }
+
+    #[test]
+    fn first_minutes_by_hand() {
+        let mut second = member(2);
+        second.joined_at = Some(5_000);
+        let data = group(
+            true,
+            vec![member(1), second, member(3)],
+            vec![
+                // m1 joins at 1,000 (a join event): message at +30 s (bin 0), reaction at
+                // +100 s (bin 1), message at +290 s (bin 4), message at +300 s (outside).
+                activity(1, 1, 1_000, ActivityKind::Join, None, None),
+                post(2, 1, 1_030, "hi"),
+                activity(3, 1, 1_100, ActivityKind::Reaction, Some(2), None),
+                post(4, 1, 1_290, "anyone?"),
+                post(5, 1, 1_300, "hello?"),
+                // m3's join is unknown: not counted.
+                post(6, 3, 1_001, "hey"),
+                // m2 joined at 5,000 (the export says so): two replies in bin 0 count once.
+                reply(7, 2, 5_000, 2),
+                reply(8, 2, 5_010, 2),
+            ],
+        );
+        let heatmap = first_minutes_heatmap(&Index::new(&data), 10_000, &HeatmapConfig::default());
+        assert_eq!(heatmap.joined_members, 2);
+        assert_eq!(heatmap.bins, vec!["0–60 s", "60–120 s", "120–180 s", "180–240 s", "240–300 s"]);
+        assert_eq!(heatmap.counts, vec![vec![1, 0, 0, 0, 1], vec![1, 0, 0, 0, 0], vec![0, 1, 0, 0, 0], vec![0, 0, 0, 0, 0]]);
+    }
+}

@@ -9,6 +9,7 @@ pub mod daily;
 pub mod health;
 pub mod heatmaps;
 pub mod noise;
+pub mod settings;
 pub mod stages;
 
 use std::collections::HashMap;

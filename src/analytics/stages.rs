@@ -637,4 +637,50 @@ mod tests {
         assert_eq!(status(&after, 1).stage, Stage::Contributor);
         assert_eq!(stage_counts(&after).iter().map(|count| count.members).sum::<u64>(), 2);
     }
+
+    #[test]
+    fn reasons_give_the_rule_and_its_numbers() {
+        let data = fixture();
+        let config = StageConfig::default();
+        let history = stage_history(&Prepared::new(&data, &config.conversations), 40 * DAY, &config);
+        let m2 = history.members.iter().find(|member| member.status.member_id == 2).unwrap();
+        let reasons = &m2.reasons;
+        assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Contributor));
+        assert!(reasons.summary.starts_with("Contributor: active on 4 of the last 28 days"), "{}", reasons.summary);
+        let values: Vec<(Stage, Option<f64>, bool)> = reasons.checks.iter().map(|check| (check.stage, check.value, check.met)).collect();
+        assert_eq!(
+            values,
+            vec![
+                // First message day 30 10:05, as_of day 40: 9 whole days ago, < 14.
+                (Stage::Newcomer, Some(9.0), true),
+                // Last message day 33: 6 days ago.
+                (Stage::Participant, Some(6.0), true),
+                (Stage::Contributor, Some(4.0), true),
+                (Stage::Contributor, Some(4.0), true),
+                (Stage::Contributor, Some(0.0), false),
+                // Contributor at the evaluations of day 39 and at as_of: 2 of 12 weeks.
+                (Stage::Core, Some(2.0), false),
+                // The only answerer: rank 1.
+                (Stage::Core, Some(1.0), true),
+            ]
+        );
+        assert_eq!((reasons.below_since, reasons.demotion_due), (None, None));
+        // The weekly history: absent before day 30, Newcomer at day 32, Contributor after.
+        let present: Vec<Stage> =
+            history.instants.iter().zip(&m2.stages).filter(|(&instant, _)| m2.present_at(instant)).map(|(_, &stage)| stage).collect();
+        assert_eq!(present, vec![Stage::Newcomer, Stage::Contributor, Stage::Contributor]);
+    }
+
+    #[test]
+    fn reasons_say_when_the_grace_period_holds_a_stage() {
+        // As in demotion_waits_for_the_grace_period: below 90 % of the Contributor rule
+        // from the evaluation of day 60, so at day 73 the stage is held until day 74.
+        let data = fixture();
+        let config = StageConfig::default();
+        let history = stage_history(&Prepared::new(&data, &config.conversations), 73 * DAY, &config);
+        let reasons = &history.members.iter().find(|member| member.status.member_id == 2).unwrap().reasons;
+        assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Participant));
+        assert_eq!((reasons.below_since, reasons.demotion_due), (Some(60 * DAY), Some(74 * DAY)));
+        assert!(reasons.summary.contains("grace period keeps the stage until 1970-03-16"), "{}", reasons.summary);
+    }
 }

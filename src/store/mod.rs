@@ -4,6 +4,7 @@
 
 mod groups;
 mod load;
+mod settings;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,10 @@ pub use load::{DemoTruth, GroupCounts};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0002_group_settings", include_str!("migrations/0002_group_settings.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
