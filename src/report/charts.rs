@@ -214,7 +214,8 @@ fn draw_grid<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(96)
-        .build_cartesian_2d((0..columns as i32).into_segmented(), (0..rows as i32).into_segmented())?;
+        // A segmented range of integers includes its end: 0..n − 1 gives n cells.
+        .build_cartesian_2d((0..columns as i32 - 1).into_segmented(), (0..rows as i32 - 1).into_segmented())?;
     let column_label = |value: &SegmentValue<i32>| match value {
         SegmentValue::CenterOf(index) => grid.columns.get(*index as usize).cloned().unwrap_or_default(),
         _ => String::new(),
