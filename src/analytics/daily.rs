@@ -240,12 +240,8 @@ impl DailyBasis {
             .collect();
         responses.sort_unstable();
 
-        let times: BTreeMap<i64, UnixSeconds> =
-            data.activities.iter().filter(|activity| activity.at < cutoff).map(|a| (a.id, a.at)).collect();
-        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> = noise_flag_times(index, i64::MIN, cutoff, &config.noise)
-            .into_iter()
-            .filter_map(|(id, flagged_at)| times.get(&id).map(|&at| (at, flagged_at)))
-            .collect();
+        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> =
+            noise_flag_times(index, i64::MIN, cutoff, &config.noise).into_values().map(|flag| (flag.at, flag.flagged_at)).collect();
         noisy.sort_unstable();
 
         DailyBasis {

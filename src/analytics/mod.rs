@@ -23,11 +23,40 @@ pub fn day_of(at: i64) -> i64 {
     at.div_euclid(DAY)
 }
 
+/// A cheap, fixed hasher for integer keys (ids, fingerprints). The analytics' maps are
+/// probed millions of times and never iterated where order could matter, so neither
+/// SipHash's cost nor its per-process random keys are wanted.
+#[derive(Default)]
+pub struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_i64(&mut self, value: i64) {
+        self.write_u64(value as u64);
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
+/// A hash map with [`MixHasher`].
+pub type MixMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<MixHasher>>;
+
 /// Per-group lookups the analytics share: which members are bots, and each member's
 /// position in `data.members`.
 pub struct Index<'a> {
     pub data: &'a GroupData,
-    member_position: HashMap<i64, usize>,
+    member_position: MixMap<i64, usize>,
     is_bot: Vec<bool>,
 }
 
