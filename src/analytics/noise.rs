@@ -44,6 +44,33 @@ pub fn char_entropy_bits(text: &str) -> f64 {
         .sum()
 }
 
+/// A quick test that rules most texts out before their entropy is computed: a text whose
+/// most common character makes up at most 98 % of it carries at least the binary entropy
+/// of 0.02, 0.1414 bits, so below that threshold its entropy need not be computed. The
+/// most common character, if above half, is found by a majority vote in one pass.
+fn may_be_below(text: &str, threshold_bits: f64) -> bool {
+    const BINARY_ENTROPY_OF_2_PERCENT: f64 = 0.141_4;
+    if threshold_bits > BINARY_ENTROPY_OF_2_PERCENT {
+        return true;
+    }
+    let mut candidate = '\0';
+    let mut votes = 0usize;
+    let mut total = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if votes == 0 {
+            candidate = c;
+            votes = 1;
+        } else if c == candidate {
+            votes += 1;
+        } else {
+            votes -= 1;
+        }
+    }
+    let count = text.chars().filter(|&c| c == candidate).count();
+    count * 100 > total * 98
+}
+
 /// Whether a message text is low-information: blank after trimming, or below the entropy
 /// threshold. Messages without any text (a photo, a file) are not judged.
 pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
@@ -52,7 +79,7 @@ pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
         Some("") => false,
         Some(text) => {
             let trimmed = text.trim();
-            trimmed.is_empty() || char_entropy_bits(trimmed) < config.min_entropy_bits
+            trimmed.is_empty() || (may_be_below(trimmed, config.min_entropy_bits) && char_entropy_bits(trimmed) < config.min_entropy_bits)
         }
     }
 }
@@ -231,5 +258,19 @@ mod tests {
         assert_eq!(fingerprint("  buy now "), fingerprint("buy now"));
         assert_ne!(fingerprint("buy now"), fingerprint("buynow"));
         assert_ne!(fingerprint("buy now"), fingerprint("buy now!"));
+    }
+
+    #[test]
+    fn the_quick_test_never_rules_out_a_low_information_text() {
+        // Entropy below 0.1 bits needs one character above 98 %: 99 × "a" + "b" is 0.0808
+        // bits (kept for the full computation), 49 × "a" + "b" is 0.1414 bits (ruled out).
+        let ninety_nine = format!("{}b", "a".repeat(99));
+        assert!(may_be_below(&ninety_nine, 0.1) && char_entropy_bits(&ninety_nine) < 0.1);
+        let forty_nine = format!("{}b", "a".repeat(49));
+        assert!(!may_be_below(&forty_nine, 0.1) && char_entropy_bits(&forty_nine) >= 0.1);
+        assert!(is_low_information(Some(&ninety_nine), &NoiseConfig::default()));
+        assert!(!is_low_information(Some("hello world"), &NoiseConfig::default()));
+        // A higher threshold than the quick test covers always computes the entropy.
+        assert!(may_be_below("abc", 0.5));
     }
 }

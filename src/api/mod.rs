@@ -19,8 +19,8 @@ pub use insights::{
 };
 
 use crate::analytics::activity::{weekly_active, WeekActive};
-use crate::analytics::health::{health as compute_health, HealthReport};
-use crate::analytics::stages::{member_statuses, stage_counts, StageCount};
+use crate::analytics::health::HealthReport;
+use crate::analytics::stages::{stage_counts, StageCount};
 use crate::model::{Group, GroupId, MemberState, ProgressSink, Stage, UnixSeconds, DAY};
 use crate::store::Store;
 
@@ -190,8 +190,15 @@ pub fn dashboard(store: &Store, group: GroupId, now: UnixSeconds) -> Result<Dash
     let as_of = default_as_of(store, &group, now)?;
     let data = store.load_group_data(&group)?;
     let settings = load_settings(store, group.id)?;
-    let health = compute_health(&data, as_of, &settings.health_config());
-    let statuses = member_statuses(&data, as_of, &settings.stage_config());
+    // The conversations are built once for the score and the stages.
+    let health_config = settings.health_config();
+    let prepared = crate::analytics::Prepared::new(&data, &health_config.conversations);
+    let health = crate::analytics::health::health_prepared(&prepared, as_of, &health_config);
+    let statuses: Vec<_> = crate::analytics::stages::stage_history(&prepared, as_of, &settings.stage_config())
+        .members
+        .into_iter()
+        .map(|member| member.status)
+        .collect();
     let stage_states = stage_counts(&statuses);
     let stage_totals = Stage::ALL
         .into_iter()

@@ -16,6 +16,9 @@ use crate::support::{datasets, hearth_bin, sample};
 const START: i64 = 1_704_067_200;
 const DAY: i64 = 86_400;
 
+/// One activity to write: member, platform id, time, kind, parent's platform id, text.
+type Row = (i64, String, i64, ActivityKind, Option<String>, Option<String>);
+
 /// Ten weeks of a small Slack-like community. ada asks every other day and ben answers
 /// most questions within ten minutes; cy takes notes for a month and answers some; dee
 /// joins on day 30 and asks questions that ada sometimes answers; eve posts once and
@@ -39,7 +42,7 @@ fn write_community(store: &mut Store) {
         member("U5", "Eve", false),
         member("B1", "Digest bot", true),
     ];
-    let mut rows: Vec<(i64, String, i64, ActivityKind, Option<String>, Option<String>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let at = |day: i64, hour: i64, minute: i64| START + day * DAY + hour * 3600 + minute * 60;
     for day in 0..70 {
         rows.push((bot, format!("bot-{day}"), at(day, 6, 0), ActivityKind::Message, None, Some(format!("digest {day}"))));
