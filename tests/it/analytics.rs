@@ -24,13 +24,12 @@ type Row = (i64, String, i64, ActivityKind, Option<String>, Option<String>);
 /// joins on day 30 and asks questions that ada sometimes answers; eve posts once and
 /// leaves; a bot posts a digest every day (and is left out of every metric).
 fn write_community(store: &mut Store) {
+    write_community_named(store, "T-fixture", "Fixture Club");
+}
+
+fn write_community_named(store: &mut Store, platform_id: &str, name: &str) {
     let mut tx = store.begin_import().unwrap();
-    let group = tx
-        .upsert_group(
-            &NewGroup { platform: Platform::Slack, platform_id: "T-fixture", name: "Fixture Club", is_archive: true, is_demo: false },
-            0,
-        )
-        .unwrap();
+    let group = tx.upsert_group(&NewGroup { platform: Platform::Slack, platform_id, name, is_archive: true, is_demo: false }, 0).unwrap();
     let channel = tx.upsert_channel(group, "C1", "general").unwrap();
     let mut member =
         |id: &str, name: &str, is_bot: bool| tx.upsert_member(group, &NewMember { platform_id: id, display_name: name, is_bot }).unwrap();
@@ -231,6 +230,22 @@ fn settings_change_the_analytics_and_reset_restores_them() {
     assert_eq!(api::health(&store, "Fixture Club", None, 0).unwrap(), before);
     let error = api::reset_settings(&mut store, "Fixture Club", Some("colours")).unwrap_err();
     assert!(error.message.contains("health, stages, heatmaps"), "{}", error.message);
+}
+
+#[test]
+fn calibration_on_all_groups_pools_their_daily_values() {
+    let mut store = community_store();
+    write_community_named(&mut store, "T-twin", "Twin Club");
+    let own = api::health_calibrated(&store, "Fixture Club", None, Some(ThresholdSource::CalibratedOwn), 0).unwrap();
+    let all = api::health_calibrated(&store, "Fixture Club", None, Some(ThresholdSource::CalibratedAll), 0).unwrap();
+    // The twin has the same 64 full-period days; pooled with the group's own, every
+    // percentile is the same value (the sample is each value twice), so the score is too.
+    assert_eq!((all.thresholds.groups, all.thresholds.days), (2, 128));
+    assert_eq!(all.score, own.score);
+    let low = |report: &hearth::analytics::health::HealthReport| {
+        report.metrics.iter().map(|metric| (metric.low, metric.high)).collect::<Vec<_>>()
+    };
+    assert_eq!(low(&all), low(&own));
 }
 
 fn hearth(db: &Path, args: &[&str]) -> std::process::Output {
