@@ -4,7 +4,14 @@
 
 use std::time::{Duration, Instant};
 
+use hearth::analytics::daily::{trend, DailyBasis};
+use hearth::analytics::health::score_values;
+use hearth::analytics::heatmaps::{cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions};
+use hearth::analytics::settings::Settings;
+use hearth::analytics::stages::stage_history;
+use hearth::analytics::Prepared;
 use hearth::api;
+use hearth::model::{ActivityKind, ActivityRow, Group, GroupData, GroupId, MemberRow, Platform};
 use hearth::store::Store;
 
 const NOW: i64 = 1_800_000_000;
@@ -27,7 +34,171 @@ fn measure(label: &str, runs: usize, mut work: impl FnMut()) {
     );
 }
 
+/// A generated group of `messages` posts by `members` members over `days` days: a few
+/// members write most (a squared uniform draw), 40 % of the posts reply to one of the
+/// 200 posts before them, every member's join is known, texts are short and varied.
+fn generated_group(members: usize, messages: usize, days: i64) -> GroupData {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let start = 1_700_000_000 - 1_700_000_000 % 86_400;
+    let span = days * 86_400;
+    let member_rows: Vec<MemberRow> = (0..members as i64)
+        .map(|id| MemberRow {
+            id: id + 1,
+            platform_id: format!("U{id}"),
+            display_name: format!("member {id}"),
+            is_bot: id % 500 == 499,
+            joined_at: None,
+            left_at: None,
+        })
+        .collect();
+    let words = ["how do I", "thanks", "see the docs for", "anyone tried", "release", "works now", "why does", "ping"];
+    let mut activities = Vec::with_capacity(messages + members);
+    for index in 0..messages as i64 {
+        let draw = (next() % 10_000) as f64 / 10_000.0;
+        let member = ((draw * draw) * members as f64) as i64 + 1;
+        let at = start + index * span / messages as i64;
+        let is_reply = index > 200 && next() % 10 < 4;
+        let parent = is_reply.then(|| index - 1 - (next() % 200) as i64 + 1);
+        let word = words[(next() % words.len() as u64) as usize];
+        let question = if next() % 5 == 0 { "?" } else { "" };
+        activities.push(ActivityRow {
+            id: index + 1,
+            member_id: member,
+            channel_id: (next() % 20) as i64,
+            kind: if is_reply { ActivityKind::Reply } else { ActivityKind::Message },
+            at,
+            parent_id: parent,
+            text: Some(format!("{word} {}{question}", next() % 1000)),
+        });
+    }
+    // Every member's join: just before their first post (or at the start for the silent).
+    let mut first_post = vec![i64::MAX; members + 1];
+    for activity in &activities {
+        let slot = &mut first_post[activity.member_id as usize];
+        *slot = (*slot).min(activity.at);
+    }
+    for member in 1..=members as i64 {
+        let at = if first_post[member as usize] == i64::MAX { start } else { first_post[member as usize] - 90 };
+        activities.push(ActivityRow {
+            id: messages as i64 + member,
+            member_id: member,
+            channel_id: 0,
+            kind: ActivityKind::Join,
+            at,
+            parent_id: None,
+            text: None,
+        });
+    }
+    activities.sort_by_key(|activity| (activity.at, activity.id));
+    GroupData {
+        group: Group {
+            id: GroupId(1),
+            platform: Platform::Slack,
+            platform_id: "bench".into(),
+            name: "Generated".into(),
+            is_archive: true,
+            is_demo: false,
+            last_import_at: None,
+        },
+        members: member_rows,
+        activities,
+    }
+}
+
+/// Peak resident memory of this process so far, from the kernel (Linux).
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kilobytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes / 1024.0)
+}
+
+/// The analytics of health, trend, stages and heatmaps on 1,000,000 generated messages.
+fn analytics_at_scale() {
+    let generated = std::time::Instant::now();
+    let data = generated_group(20_000, 1_000_000, 400);
+    println!();
+    println!(
+        "Generated group: {} members, {} activities over 400 days (generation {:.1} s, not timed below).",
+        data.members.len(),
+        data.activities.len(),
+        generated.elapsed().as_secs_f64()
+    );
+    println!();
+    println!("| what (1,000,000 messages, 20,000 members) | runs | median | min | max |");
+    println!("|---|---|---|---|---|");
+    let settings = Settings::default();
+    let health_config = settings.health_config();
+    let stage_config = settings.stage_config();
+    let heatmap_config = settings.heatmap_config(Some("Europe/Berlin"), None).expect("a known zone");
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    let runs = 3;
+    measure("conversations (shared by health and stages)", runs, || {
+        Prepared::new(&data, &health_config.conversations);
+    });
+    let prepared = Prepared::new(&data, &health_config.conversations);
+    measure("daily aggregates (DailyBasis, noise flags included)", runs, || {
+        DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+    });
+    let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+    measure("health score at as_of, from the aggregates", runs, || {
+        score_values(&basis.values_at(as_of), as_of, &health_config);
+    });
+    let (first_day, last_day) = basis.day_span();
+    measure("daily trend, 400 days, from the aggregates", runs, || {
+        trend(&basis, first_day, last_day, &health_config);
+    });
+    measure("weekly stage history with reasons", runs, || {
+        stage_history(&prepared, as_of, &stage_config);
+    });
+    let history = stage_history(&prepared, as_of, &stage_config);
+    measure("stage heatmap + transitions", runs, || {
+        stage_heatmap(&history);
+        transitions(&history, &heatmap_config);
+    });
+    measure("cohort, hour (Europe/Berlin) and first-minutes heatmaps", runs, || {
+        cohort_heatmap(&prepared.index, as_of, &heatmap_config);
+        hour_heatmap(&prepared.index, as_of, &heatmap_config);
+        first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
+    });
+    measure("everything above from rows (api::compute_everything)", runs, || {
+        api::compute_everything(&data, as_of, &settings).expect("computes");
+    });
+    let mut grown = data.clone();
+    let last_id = grown.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
+    let last_at = grown.activities.last().map_or(0, |activity| activity.at);
+    for index in 0..1_000 {
+        grown.activities.push(ActivityRow {
+            id: last_id + 1 + index,
+            member_id: index % 700 + 1,
+            channel_id: 1,
+            kind: ActivityKind::Message,
+            at: last_at + 1 + index * 30,
+            parent_id: None,
+            text: Some(format!("later message {index}")),
+        });
+    }
+    let grown_as_of = as_of + 86_400;
+    measure("after 1,000 new messages: everything again (no incremental path yet)", runs, || {
+        api::compute_everything(&grown, grown_as_of, &settings).expect("computes");
+    });
+    if let Some(peak) = peak_memory_mb() {
+        println!();
+        println!("Peak resident memory of the benchmark process: {peak:.0} MB (two copies of the group's rows held).");
+    }
+}
+
 fn main() {
+    if std::env::args().any(|argument| argument == "--analytics-only") {
+        analytics_at_scale();
+        return;
+    }
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("bench.sqlite");
     println!("| what | runs | median | min | max |");
@@ -64,4 +235,13 @@ fn main() {
         "demo: {} members, {} messages, {} reactions, {} channels",
         counts.members, counts.messages, counts.reactions, counts.channels
     );
+    let data = store.load_group_data(&group).expect("rows load");
+    let as_of = api::default_as_of(&store, &group, NOW).expect("as_of");
+    println!();
+    println!("| what (demo) | runs | median | min | max |");
+    println!("|---|---|---|---|---|");
+    measure("health + trend + stages + every heatmap (api::compute_everything)", 5, || {
+        api::compute_everything(&data, as_of, &Settings::default()).expect("computes");
+    });
+    analytics_at_scale();
 }

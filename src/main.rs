@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use hearth::analytics::health::{HealthReport, MetricExplanation, Unit};
 use hearth::api::{self, archive};
-use hearth::model::{ActivityKind, Progress, ProgressUnit, Stage};
+use hearth::model::{ActivityKind, MemberState, Progress, ProgressUnit, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -67,6 +67,25 @@ enum Command {
         /// with activity for archives, today for live groups.
         #[arg(long, value_name = "DATE")]
         as_of: Option<NaiveDate>,
+        /// Thresholds from P25/P75 of the group's own daily history (`own`) or of every
+        /// group in the store (`all`) instead of the fixed targets. Default: the setting.
+        #[arg(long, value_enum)]
+        calibrate: Option<CalibrateArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The health score of every day (each the trailing period ending that day).
+    Trend {
+        group: String,
+        /// First day shown (YYYY-MM-DD). Default: the first day with activity.
+        #[arg(long, value_name = "DATE")]
+        from: Option<NaiveDate>,
+        /// Last day shown. Default: the last day with activity (archives) or today.
+        #[arg(long, value_name = "DATE")]
+        to: Option<NaiveDate>,
+        /// Also write the chart to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -75,6 +94,8 @@ enum Command {
         group: String,
         #[arg(long, value_parser = parse_stage)]
         stage: Option<Stage>,
+        #[arg(long, value_parser = parse_state)]
+        state: Option<MemberState>,
         #[arg(long)]
         json: bool,
     },
@@ -107,6 +128,53 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One member: stage and state, why (the rule and its numbers), and the stage history.
+    Member {
+        group: String,
+        /// The member's id, platform id or display name.
+        member: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A heatmap: stages per week, cohort retention, weekday × hour, newcomers' first
+    /// minutes, or the weekly stage transitions with a verdict per stage.
+    Heatmap {
+        group: String,
+        #[arg(value_parser = ["stages", "cohorts", "hours", "first-minutes", "transitions"])]
+        kind: String,
+        /// IANA timezone of the hours heatmap (default: the group's setting, else this computer's).
+        #[arg(long, value_name = "TZ")]
+        timezone: Option<String>,
+        /// Also write the chart(s) to this SVG file (a second chart gets "-2" before the extension).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A group's analytics settings: show them, set one key, or reset to the defaults.
+    Settings {
+        group: String,
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Show every setting, or one key or section.
+    Get { key: Option<String> },
+    /// Set one key, e.g. `health.metrics.retention7d.weight 0.2` or `heatmaps.timezone Europe/Berlin`.
+    Set { key: String, value: String },
+    /// Back to the defaults: one section (health, stages, heatmaps) or all.
+    Reset { section: Option<String> },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CalibrateArg {
+    Own,
+    All,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -126,6 +194,13 @@ fn computer_timezone() -> chrono_tz::Tz {
     let variable = std::env::var("TZ").ok();
     let system = iana_time_zone::get_timezone().ok();
     api::computer_timezone(variable.as_deref(), system.as_deref()).unwrap_or(chrono_tz::Tz::UTC)
+}
+
+fn parse_state(text: &str) -> Result<MemberState, String> {
+    MemberState::ALL
+        .into_iter()
+        .find(|state| state.as_str() == text.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown state {text:?}; use one of active, silent, churned"))
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
@@ -157,6 +232,9 @@ macro_rules! out {
         }
     }};
 }
+
+// After `out!`, which it uses.
+mod print;
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
@@ -239,16 +317,78 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Health { group, as_of, json } => {
-            let report = api::health(&store, &group, as_of, now())?;
+        Command::Health { group, as_of, calibrate, json } => {
+            let source = calibrate.map(|source| match source {
+                CalibrateArg::Own => hearth::analytics::health::ThresholdSource::CalibratedOwn,
+                CalibrateArg::All => hearth::analytics::health::ThresholdSource::CalibratedAll,
+            });
+            let report = api::health_calibrated(&store, &group, as_of, source, now())?;
             if json {
                 print_json(&report)?;
             } else {
                 print_health(&report);
             }
         }
-        Command::Members { group, stage, json } => {
-            let members = api::members(&store, &group, stage, now())?;
+        Command::Trend { group, from, to, svg, json } => {
+            let trend = api::trend(&store, &group, from, to, now())?;
+            if let Some(path) = svg {
+                write_svg(&path, &trend.chart_svg)?;
+            }
+            if json {
+                print_json(&trend)?;
+            } else {
+                print_trend(&trend);
+            }
+        }
+        Command::Member { group, member, json } => {
+            let detail = api::member(&store, &group, &member, now())?;
+            if json {
+                print_json(&detail)?;
+            } else {
+                print_member(&detail);
+            }
+        }
+        Command::Heatmap { group, kind, timezone, svg, json } => {
+            let kind: api::HeatmapKind = kind.parse()?;
+            let computer_timezone = iana_time_zone::get_timezone().ok();
+            let view = api::heatmap(&store, &group, kind, timezone.as_deref(), computer_timezone.as_deref(), now())?;
+            if let Some(path) = svg {
+                for (number, chart) in view.charts.iter().enumerate() {
+                    write_svg(&numbered(&path, number), &chart.svg)?;
+                }
+            }
+            if json {
+                print_json(&view)?;
+            } else {
+                print_heatmap(&view);
+            }
+        }
+        Command::Settings { group, action, json } => {
+            let view = match &action {
+                None | Some(SettingsAction::Get { .. }) => api::settings(&store, &group)?,
+                Some(SettingsAction::Set { key, value }) => api::set_setting(&mut store, &group, key, value, now())?,
+                Some(SettingsAction::Reset { section }) => api::reset_settings(&mut store, &group, section.as_deref())?,
+            };
+            let only = match &action {
+                Some(SettingsAction::Get { key: Some(key) }) => Some(key.as_str()),
+                Some(SettingsAction::Set { key, .. }) => Some(key.as_str()),
+                _ => None,
+            };
+            if let Some(key) = only {
+                let value = view.settings.get(key)?;
+                if json {
+                    print_json(&value)?;
+                } else {
+                    out!("{key} = {value}");
+                }
+            } else if json {
+                print_json(&view)?;
+            } else {
+                print_settings(&view);
+            }
+        }
+        Command::Members { group, stage, state, json } => {
+            let members = api::members_filtered(&store, &group, stage, state, now())?;
             if json {
                 print_json(&members)?;
             } else {
@@ -440,6 +580,8 @@ fn format_value(metric: &MetricExplanation, value: f64) -> String {
     }
 }
 
+use print::{numbered, print_heatmap, print_member, print_settings, print_trend, write_svg};
+
 fn print_health(report: &HealthReport) {
     let period = format!("{} – {}", api::date_string(report.period_start), api::date_string(report.as_of - 1));
     match report.score {
@@ -467,8 +609,11 @@ fn print_health(report: &HealthReport) {
         );
     }
     if !report.missing.is_empty() {
-        out!("\n{} metric(s) had no data in the period and were left out; the other weights were rescaled.", report.missing.len());
+        let labels: Vec<&str> = report.metrics.iter().filter(|metric| metric.value.is_none()).map(|metric| metric.label.as_str()).collect();
+        out!("\nLeft out for lack of data in the period (the other weights were rescaled): {}.", labels.join(", "));
     }
+    print::print_thresholds(&report.thresholds);
+    print::print_additional(&report.additional);
     if let Some(lever) = &report.biggest_lever {
         out!("Biggest lever: bringing {} to its target would add {:.1} points.", lever.label, lever.gain);
     }

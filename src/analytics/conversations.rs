@@ -6,9 +6,7 @@
 //! its first message by a member other than the one who started it. Bots neither start
 //! conversations nor respond.
 
-use std::collections::HashMap;
-
-use super::Index;
+use super::{Index, MixMap};
 use crate::model::UnixSeconds;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,9 +95,9 @@ pub fn is_question(text: &str, config: &ConversationConfig) -> bool {
 pub fn conversations(index: &Index<'_>, threaded: bool, config: &ConversationConfig) -> Vec<Conversation> {
     let mut found: Vec<Conversation> = Vec::new();
     // Activity id -> conversation, for posts already placed.
-    let mut conversation_of: HashMap<i64, usize> = HashMap::new();
+    let mut conversation_of: MixMap<i64, usize> = MixMap::default();
     // Channel -> (conversation, time of its latest message), for gap chaining.
-    let mut latest_in_channel: HashMap<i64, (usize, UnixSeconds)> = HashMap::new();
+    let mut latest_in_channel: MixMap<i64, (usize, UnixSeconds)> = MixMap::default();
 
     for activity in &index.data.activities {
         if !activity.kind.is_post() || !index.is_human(activity.member_id) {

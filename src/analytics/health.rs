@@ -2,14 +2,15 @@
 //! between a low and a high threshold, weighted, with missing metrics left out and the
 //! remaining weights rescaled. Every score carries its explanation and its biggest lever.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::conversations::{conversations, ConversationConfig};
-use super::noise::{noisy_posts_between, NoiseConfig};
-use super::{day_of, percentile_nearest_rank, Index};
+use super::conversations::ConversationConfig;
+use super::daily::{AdditionalMetrics, DailyBasis, DayValues};
+use super::noise::NoiseConfig;
+use super::Prepared;
 use crate::model::{GroupData, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -177,185 +178,73 @@ pub struct HealthReport {
     /// 0–100, or `None` when no metric had data.
     pub score: Option<f64>,
     pub metrics: Vec<MetricExplanation>,
+    /// Metrics without data in the period: left out, the other weights rescaled.
     pub missing: Vec<MetricId>,
     pub biggest_lever: Option<Lever>,
+    pub thresholds: Thresholds,
+    /// The unweighted metrics shown beside the score.
+    pub additional: AdditionalMetrics,
+}
+
+/// Where a report's thresholds came from (analytics §1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
+pub enum ThresholdSource {
+    /// The fixed targets of the settings.
+    #[default]
+    Targets,
+    /// P25/P75 of the group's own daily history.
+    CalibratedOwn,
+    /// P25/P75 of the daily history of every group in the store.
+    CalibratedAll,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct Thresholds {
+    pub source: ThresholdSource,
+    /// Calibrated: how many daily values (per metric at most) and groups the percentiles
+    /// came from.
+    pub days: u64,
+    pub groups: u64,
+    /// Calibrated: metrics without any history, which kept their fixed targets.
+    pub kept_fixed: Vec<MetricId>,
 }
 
 /// The metric values for the period ending at `as_of` (exclusive); `None` = no data.
 pub fn metric_values(data: &GroupData, as_of: UnixSeconds, config: &HealthConfig) -> BTreeMap<MetricId, Option<f64>> {
-    let index = Index::new(data);
-    let period_start = as_of - config.period_days * DAY;
-    let in_period = |at: UnixSeconds| at >= period_start && at < as_of;
-
-    // Active members per UTC day (humans, any activity but join/leave) and posts per day.
-    let mut active_by_day: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-    let mut posts_by_day: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut first_active_day: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut posts_by_member: BTreeMap<i64, u64> = BTreeMap::new();
-    for activity in &data.activities {
-        if activity.at >= as_of || !index.is_human(activity.member_id) || !activity.kind.counts_as_active() {
-            continue;
-        }
-        let day = day_of(activity.at);
-        active_by_day.entry(day).or_default().insert(activity.member_id);
-        first_active_day.entry(activity.member_id).or_insert(day);
-        if activity.kind.is_post() {
-            *posts_by_day.entry(day).or_default() += 1;
-            if in_period(activity.at) {
-                *posts_by_member.entry(activity.member_id).or_default() += 1;
-            }
-        }
-    }
-    let active_between = |from_day: i64, to_day: i64| -> BTreeSet<i64> {
-        active_by_day.range(from_day..to_day).flat_map(|(_, members)| members.iter().copied()).collect()
-    };
-    let end_day = day_of(as_of);
-    let start_day = end_day - config.period_days;
-
-    let mut values = BTreeMap::new();
-
-    // Messages per active member: per day, posts ÷ active members; mean over days with any.
-    let ratios: Vec<f64> = (start_day..end_day)
-        .filter_map(|day| {
-            let active = active_by_day.get(&day).map_or(0, BTreeSet::len);
-            (active > 0).then(|| *posts_by_day.get(&day).unwrap_or(&0) as f64 / active as f64)
-        })
-        .collect();
-    values.insert(MetricId::MessagesPerActiveMember, mean(&ratios));
-
-    // Stickiness: per day, DAU ÷ MAU where MAU is the 30 days ending that day.
-    let stickiness: Vec<f64> = (start_day..end_day)
-        .filter_map(|day| {
-            let monthly = active_between(day - 29, day + 1).len();
-            (monthly > 0).then(|| active_by_day.get(&day).map_or(0, BTreeSet::len) as f64 / monthly as f64)
-        })
-        .collect();
-    values.insert(MetricId::Stickiness, mean(&stickiness));
-
-    // 7-day retention: of members active in [-14, -7), the share also active in [-7, 0).
-    let earlier = active_between(end_day - 14, end_day - 7);
-    let later = active_between(end_day - 7, end_day);
-    values.insert(MetricId::Retention7d, share(earlier.iter().filter(|member| later.contains(member)).count(), earlier.len()));
-
-    // Newcomer week-2 retention: first activity 8–14 days ago; active 7–13 days after it.
-    let newcomers: Vec<(i64, i64)> = first_active_day
-        .iter()
-        .filter(|(_, &first)| (8..=14).contains(&(end_day - first)))
-        .map(|(&member, &first)| (member, first))
-        .collect();
-    let retained = newcomers
-        .iter()
-        .filter(|(member, first)| active_by_day.range(first + 7..first + 14).any(|(_, members)| members.contains(member)))
-        .count();
-    values.insert(MetricId::NewcomerWeek2Retention, share(retained, newcomers.len()));
-
-    let threaded = data.group.platform.has_threads();
-    let found = conversations(&index, threaded, &config.conversations);
-
-    // Reply latency p90 over conversations started in the period that got a response.
-    let mut latencies: Vec<f64> = found
-        .iter()
-        .filter(|conversation| in_period(conversation.started_at))
-        .filter_map(|conversation| {
-            let response = conversation.response.filter(|response| response.at < as_of)?;
-            Some((response.at - conversation.started_at) as f64)
-        })
-        .collect();
-    values.insert(MetricId::ReplyLatencyP90, percentile_nearest_rank(&mut latencies, 0.9));
-
-    // Effective answer rate: questions asked in the period shifted back by the answer
-    // window, so that every question counted had its whole window before `as_of`.
-    let question_from = period_start - config.answer_window_seconds;
-    let question_to = as_of - config.answer_window_seconds;
-    let questions: Vec<_> = found
-        .iter()
-        .filter(|conversation| {
-            conversation.is_question && conversation.started_at >= question_from && conversation.started_at < question_to
-        })
-        .collect();
-    let answered = questions
-        .iter()
-        .filter(|question| question.response.is_some_and(|response| response.at - question.started_at <= config.answer_window_seconds))
-        .count();
-    values.insert(MetricId::EffectiveAnswerRate, share(answered, questions.len()));
-
-    // Participation evenness: Shannon entropy of message shares ÷ ln(members posting).
-    let posters = posts_by_member.len();
-    let evenness = match posters {
-        0 => None,
-        1 => Some(0.0),
-        _ => {
-            let total: u64 = posts_by_member.values().sum();
-            let entropy: f64 = posts_by_member
-                .values()
-                .map(|&count| {
-                    let p = count as f64 / total as f64;
-                    -p * p.ln()
-                })
-                .sum();
-            Some(entropy / (posters as f64).ln())
-        }
-    };
-    values.insert(MetricId::ParticipationEvenness, evenness);
-
-    // Answerer absence factor: fewest responders who give at least half of all responses.
-    let mut responses_by_member: BTreeMap<i64, u64> = BTreeMap::new();
-    for response in found.iter().filter_map(|conversation| conversation.response).filter(|response| in_period(response.at)) {
-        *responses_by_member.entry(response.responder_id).or_default() += 1;
-    }
-    let total_responses: u64 = responses_by_member.values().sum();
-    let absence = (total_responses > 0).then(|| {
-        let mut counts: Vec<u64> = responses_by_member.values().copied().collect();
-        counts.sort_unstable_by(|a, b| b.cmp(a));
-        let mut covered = 0;
-        let mut needed = 0;
-        for count in counts {
-            covered += count;
-            needed += 1;
-            if 2 * covered >= total_responses {
-                break;
-            }
-        }
-        needed as f64
-    });
-    values.insert(MetricId::AnswererAbsenceFactor, absence);
-
-    // Noise share: flagged posts ÷ posts in the period.
-    let noisy = noisy_posts_between(&index, period_start, as_of, &config.noise);
-    let period_posts: Vec<i64> = data
-        .activities
-        .iter()
-        .filter(|activity| activity.kind.is_post() && in_period(activity.at) && index.is_human(activity.member_id))
-        .map(|activity| activity.id)
-        .collect();
-    let noisy_in_period = period_posts.iter().filter(|id| noisy.contains(id)).count();
-    values.insert(MetricId::NoiseShare, share(noisy_in_period, period_posts.len()));
-
-    values
+    day_values(&Prepared::new(data, &config.conversations), as_of, config).metrics
 }
 
-fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
-fn share(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
+/// The weighted and the additional metric values at `as_of`, from shared conversations.
+pub fn day_values(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &HealthConfig) -> DayValues {
+    DailyBasis::new(&prepared.index, &prepared.conversations, as_of, config).values_at(as_of)
 }
 
 /// The health score and its explanation for the period ending at `as_of`.
 pub fn health(data: &GroupData, as_of: UnixSeconds, config: &HealthConfig) -> HealthReport {
-    score_values(&metric_values(data, as_of, config), as_of, config)
+    health_prepared(&Prepared::new(data, &config.conversations), as_of, config)
+}
+
+/// [`health`] on conversations already built (with `config.conversations`).
+pub fn health_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &HealthConfig) -> HealthReport {
+    score_values(&day_values(prepared, as_of, config), as_of, config)
 }
 
 /// Scores already computed metric values (split out so that the weighting can be tested
-/// on its own).
-pub fn score_values(values: &BTreeMap<MetricId, Option<f64>>, as_of: UnixSeconds, config: &HealthConfig) -> HealthReport {
-    let present_weight: f64 =
-        config.targets.iter().filter(|target| values.get(&target.metric).copied().flatten().is_some()).map(|target| target.weight).sum();
+/// on its own, and so that the trend scores every day the same way).
+pub fn score_values(values: &DayValues, as_of: UnixSeconds, config: &HealthConfig) -> HealthReport {
+    let present_weight: f64 = config
+        .targets
+        .iter()
+        .filter(|target| values.metrics.get(&target.metric).copied().flatten().is_some())
+        .map(|target| target.weight)
+        .sum();
     let mut metrics = Vec::new();
     let mut missing = Vec::new();
     for target in &config.targets {
-        let value = values.get(&target.metric).copied().flatten();
+        let value = values.metrics.get(&target.metric).copied().flatten();
         let normalised = value.map(|value| normalise(value, target.low, target.high));
         let effective_weight = if value.is_some() && present_weight > 0.0 { target.weight / present_weight } else { 0.0 };
         if value.is_none() {
@@ -386,7 +275,16 @@ pub fn score_values(values: &BTreeMap<MetricId, Option<f64>>, as_of: UnixSeconds
             _ => Some(candidate),
         })
         .map(|(metric, gain)| Lever { metric: metric.metric, label: metric.label.clone(), gain });
-    HealthReport { as_of, period_start: as_of - config.period_days * DAY, score, metrics, missing, biggest_lever }
+    HealthReport {
+        as_of,
+        period_start: as_of - config.period_days * DAY,
+        score,
+        metrics,
+        missing,
+        biggest_lever,
+        thresholds: Thresholds::default(),
+        additional: values.additional.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -505,7 +403,7 @@ mod tests {
             HealthConfig::default().targets.iter().map(|target| (target.metric, None)).collect();
         values.insert(MetricId::Retention7d, Some(0.63));
         values.insert(MetricId::ReplyLatencyP90, Some(1800.0));
-        let report = score_values(&values, 0, &HealthConfig::default());
+        let report = score_values(&DayValues { metrics: values, additional: AdditionalMetrics::default() }, 0, &HealthConfig::default());
         close(report.score.unwrap(), 62.5);
         assert_eq!(report.missing.len(), 7);
         let retention = report.metrics.iter().find(|metric| metric.metric == MetricId::Retention7d).unwrap();

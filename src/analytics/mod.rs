@@ -5,24 +5,58 @@
 
 pub mod activity;
 pub mod conversations;
+pub mod daily;
 pub mod health;
+pub mod heatmaps;
 pub mod noise;
+pub mod settings;
 pub mod stages;
 
 use std::collections::HashMap;
 
 use crate::model::{GroupData, DAY};
 
+use conversations::{conversations, Conversation, ConversationConfig};
+
 /// The UTC day number (days since 1970-01-01) of an instant.
 pub fn day_of(at: i64) -> i64 {
     at.div_euclid(DAY)
 }
 
+/// A cheap, fixed hasher for integer keys (ids, fingerprints). The analytics' maps are
+/// probed millions of times and never iterated where order could matter, so neither
+/// SipHash's cost nor its per-process random keys are wanted.
+#[derive(Default)]
+pub struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_i64(&mut self, value: i64) {
+        self.write_u64(value as u64);
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
+/// A hash map with [`MixHasher`].
+pub type MixMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<MixHasher>>;
+
 /// Per-group lookups the analytics share: which members are bots, and each member's
 /// position in `data.members`.
 pub struct Index<'a> {
     pub data: &'a GroupData,
-    member_position: HashMap<i64, usize>,
+    member_position: MixMap<i64, usize>,
     is_bot: Vec<bool>,
 }
 
@@ -42,6 +76,31 @@ impl<'a> Index<'a> {
     pub fn is_human(&self, member_id: i64) -> bool {
         self.position(member_id).is_some_and(|position| !self.is_bot[position])
     }
+}
+
+/// What several analytics share, computed once per group: the lookups and the
+/// conversations (health and stages both count responses).
+pub struct Prepared<'a> {
+    pub index: Index<'a>,
+    pub conversations: Vec<Conversation>,
+    pub conversation_config: ConversationConfig,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(data: &'a GroupData, config: &ConversationConfig) -> Prepared<'a> {
+        let index = Index::new(data);
+        let found = conversations(&index, data.group.platform.has_threads(), config);
+        Prepared { index, conversations: found, conversation_config: config.clone() }
+    }
+
+    pub fn data(&self) -> &'a GroupData {
+        self.index.data
+    }
+}
+
+/// The UTC date of a day number, as YYYY-MM-DD.
+pub fn date_of_day(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * DAY, 0).map_or_else(|| day.to_string(), |time| time.format("%Y-%m-%d").to_string())
 }
 
 /// Nearest-rank percentile (`q` in (0, 1]) of unsorted values: the smallest value with at

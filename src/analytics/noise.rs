@@ -1,9 +1,9 @@
 //! Message-level noise flags (analytics §5): low-information messages and floods. The
 //! health score's noise share counts the messages these flag.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::Index;
+use super::{Index, MixMap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoiseConfig {
@@ -44,6 +44,33 @@ pub fn char_entropy_bits(text: &str) -> f64 {
         .sum()
 }
 
+/// A quick test that rules most texts out before their entropy is computed: a text whose
+/// most common character makes up at most 98 % of it carries at least the binary entropy
+/// of 0.02, 0.1414 bits, so below that threshold its entropy need not be computed. The
+/// most common character, if above half, is found by a majority vote in one pass.
+fn may_be_below(text: &str, threshold_bits: f64) -> bool {
+    const BINARY_ENTROPY_OF_2_PERCENT: f64 = 0.141_4;
+    if threshold_bits > BINARY_ENTROPY_OF_2_PERCENT {
+        return true;
+    }
+    let mut candidate = '\0';
+    let mut votes = 0usize;
+    let mut total = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if votes == 0 {
+            candidate = c;
+            votes = 1;
+        } else if c == candidate {
+            votes += 1;
+        } else {
+            votes -= 1;
+        }
+    }
+    let count = text.chars().filter(|&c| c == candidate).count();
+    count * 100 > total * 98
+}
+
 /// Whether a message text is low-information: blank after trimming, or below the entropy
 /// threshold. Messages without any text (a photo, a file) are not judged.
 pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
@@ -52,13 +79,39 @@ pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
         Some("") => false,
         Some(text) => {
             let trimmed = text.trim();
-            trimmed.is_empty() || char_entropy_bits(trimmed) < config.min_entropy_bits
+            trimmed.is_empty() || (may_be_below(trimmed, config.min_entropy_bits) && char_entropy_bits(trimmed) < config.min_entropy_bits)
         }
     }
 }
 
-fn normalise(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+/// A 64-bit fingerprint (FNV-1a) of a text with whitespace runs collapsed, ends trimmed
+/// and letters lowercased: texts that differ only in spacing or case match. Computed
+/// without allocating, because flood detection looks at every post.
+fn fingerprint(text: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |c: char| {
+        let mut buffer = [0u8; 4];
+        for byte in c.encode_utf8(&mut buffer).bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
+        }
+    };
+    let mut pending_space = false;
+    let mut started = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = started;
+            continue;
+        }
+        if pending_space {
+            feed(' ');
+            pending_space = false;
+        }
+        started = true;
+        c.to_lowercase().for_each(&mut feed);
+    }
+    hash
 }
 
 /// Ids of the human posts that are noise, in ascending order.
@@ -69,30 +122,57 @@ pub fn noisy_posts(index: &Index<'_>, config: &NoiseConfig) -> BTreeSet<i64> {
 /// Ids of the human posts in [from, to) that are noise. Posts up to one flood window
 /// before `from` are looked at too, so that a flood straddling `from` is still seen.
 pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeSet<i64> {
+    noise_flag_times(index, from, to, config).into_keys().collect()
+}
+
+/// When a noise post was written and when it became known to be noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoiseFlag {
+    pub at: i64,
+    pub flagged_at: i64,
+}
+
+/// The human posts in [from, to) that are noise, each with the time it became known to be
+/// noise: its own time for a low-information text, the time of the post that completed the
+/// flood otherwise. A post is noise "as of" an instant when its flag time is before it, so
+/// a daily series can use one pass over the whole history and still see at each day only
+/// what was known then.
+pub fn noise_flag_times(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeMap<i64, NoiseFlag> {
     let activities = &index.data.activities;
     let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
     let start = activities.partition_point(|activity| activity.at < look_back);
     let end = activities.partition_point(|activity| activity.at < to);
-    let mut noisy = BTreeSet::new();
+    let mut flagged: BTreeMap<i64, NoiseFlag> = BTreeMap::new();
     // Per member: recent posts of each normalised text, and the posts of the last second.
-    let mut recent_same_text: HashMap<(i64, String), VecDeque<(i64, i64)>> = HashMap::new();
-    let mut recent_posts: HashMap<i64, VecDeque<(i64, i64)>> = HashMap::new();
+    let mut recent_same_text: MixMap<(i64, u64), VecDeque<(i64, i64)>> = MixMap::default();
+    let mut recent_posts: MixMap<i64, VecDeque<(i64, i64)>> = MixMap::default();
+    let mut sweep_at = 4096;
     for activity in &activities[start..end] {
         if !activity.kind.is_post() || !index.is_human(activity.member_id) {
             continue;
         }
         let text = activity.text.as_deref();
         if activity.at >= from && is_low_information(text, config) {
-            noisy.insert(activity.id);
+            flagged.entry(activity.id).or_insert(NoiseFlag { at: activity.at, flagged_at: activity.at });
+        }
+        // Forget texts and members whose posts are all older than the windows, so that the
+        // maps hold only the recent past however long the history.
+        if recent_same_text.len() + recent_posts.len() > sweep_at {
+            let now = activity.at;
+            recent_same_text.retain(|_, window| window.back().is_some_and(|&(_, at)| now - at < config.flood_window_seconds));
+            recent_posts.retain(|_, burst| burst.back().is_some_and(|&(_, at)| now - at < 1));
+            sweep_at = 2 * (recent_same_text.len() + recent_posts.len()) + 4096;
         }
         if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
-            let window = recent_same_text.entry((activity.member_id, normalise(text))).or_default();
+            let window = recent_same_text.entry((activity.member_id, fingerprint(text))).or_default();
             window.push_back((activity.id, activity.at));
             while window.front().is_some_and(|&(_, at)| activity.at - at >= config.flood_window_seconds) {
                 window.pop_front();
             }
             if window.len() >= config.flood_repeats {
-                noisy.extend(window.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
+                for &(id, at) in window.iter().filter(|&&(_, at)| at >= from) {
+                    flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
+                }
             }
         }
         let burst = recent_posts.entry(activity.member_id).or_default();
@@ -101,10 +181,12 @@ pub fn noisy_posts_between(index: &Index<'_>, from: i64, to: i64, config: &Noise
             burst.pop_front();
         }
         if burst.len() > config.max_messages_per_second {
-            noisy.extend(burst.iter().filter(|&&(_, at)| at >= from).map(|&(id, _)| id));
+            for &(id, at) in burst.iter().filter(|&&(_, at)| at >= from) {
+                flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
+            }
         }
     }
-    noisy
+    flagged
 }
 
 #[cfg(test)]
@@ -168,5 +250,27 @@ mod tests {
         let data = group(true, vec![member(1)], vec![post(1, 1, 100, "spam"), post(2, 1, 200, "spam"), post(3, 1, 300, "spam")]);
         let noisy = noisy_posts_between(&Index::new(&data), 250, 1_000, &NoiseConfig::default());
         assert_eq!(noisy.into_iter().collect::<Vec<_>>(), vec![3]);
+    }
+
+    #[test]
+    fn fingerprints_ignore_spacing_and_case_only() {
+        assert_eq!(fingerprint("Buy  NOW"), fingerprint("buy now"));
+        assert_eq!(fingerprint("  buy now "), fingerprint("buy now"));
+        assert_ne!(fingerprint("buy now"), fingerprint("buynow"));
+        assert_ne!(fingerprint("buy now"), fingerprint("buy now!"));
+    }
+
+    #[test]
+    fn the_quick_test_never_rules_out_a_low_information_text() {
+        // Entropy below 0.1 bits needs one character above 98 %: 99 × "a" + "b" is 0.0808
+        // bits (kept for the full computation), 49 × "a" + "b" is 0.1414 bits (ruled out).
+        let ninety_nine = format!("{}b", "a".repeat(99));
+        assert!(may_be_below(&ninety_nine, 0.1) && char_entropy_bits(&ninety_nine) < 0.1);
+        let forty_nine = format!("{}b", "a".repeat(49));
+        assert!(!may_be_below(&forty_nine, 0.1) && char_entropy_bits(&forty_nine) >= 0.1);
+        assert!(is_low_information(Some(&ninety_nine), &NoiseConfig::default()));
+        assert!(!is_low_information(Some("hello world"), &NoiseConfig::default()));
+        // A higher threshold than the quick test covers always computes the entropy.
+        assert!(may_be_below("abc", 0.5));
     }
 }

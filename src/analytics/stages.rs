@@ -2,13 +2,11 @@
 //! promotion as soon as a rule is met, demotion only after a member stayed below 90 % of
 //! the rule's thresholds for a whole grace period.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::conversations::{conversations, ConversationConfig};
-use super::{day_of, Index};
+use super::conversations::ConversationConfig;
+use super::{day_of, Prepared};
 use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY, WEEK};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +87,26 @@ struct Timeline {
     seen_since: Option<UnixSeconds>,
 }
 
+/// A window [lo, hi) over a sorted list whose bounds only move forward.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    lo: usize,
+    hi: usize,
+}
+
+impl Span {
+    /// How many times lie in [from, to); `from` and `to` must not decrease between calls.
+    fn count(&mut self, times: &[i64], from: i64, to: i64) -> u64 {
+        while self.hi < times.len() && times[self.hi] < to {
+            self.hi += 1;
+        }
+        while self.lo < self.hi && times[self.lo] < from {
+            self.lo += 1;
+        }
+        (self.hi - self.lo) as u64
+    }
+}
+
 fn count_between(times: &[i64], from: i64, to: i64) -> u64 {
     (times.partition_point(|&time| time < to) - times.partition_point(|&time| time < from)) as u64
 }
@@ -107,15 +125,109 @@ pub fn evaluation_instants(first_at: UnixSeconds, as_of: UnixSeconds) -> Vec<Uni
     instants
 }
 
+/// One comparison of a stage rule at `as_of`: the member's number against the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct RuleCheck {
+    /// The rule it belongs to (the stage it leads to).
+    pub stage: Stage,
+    /// What is counted, for a person ("active days in the last 28 days").
+    pub label: String,
+    /// `None` when there is nothing to count (never posted, never answered).
+    pub value: Option<f64>,
+    /// `>=`, `<` or `<=`: how the value must compare with the threshold.
+    pub comparison: String,
+    pub threshold: f64,
+    pub met: bool,
+}
+
+/// Why a member is in their stage: the rule's numbers, and the grace period if it holds
+/// the member above what the rules alone give.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct StageReasons {
+    pub stage: Stage,
+    /// What the rules alone give at `as_of`, before the grace period.
+    pub rule_stage: Stage,
+    /// One sentence for a person.
+    pub summary: String,
+    pub checks: Vec<RuleCheck>,
+    /// Kept above `rule_stage` by the grace period: below 90 % of the stage's thresholds
+    /// since this evaluation ...
+    #[ts(type = "number | null")]
+    pub below_since: Option<UnixSeconds>,
+    /// ... and demoted at the first evaluation from this instant on, unless it recovers.
+    #[ts(type = "number | null")]
+    pub demotion_due: Option<UnixSeconds>,
+}
+
+/// A member's weekly stages, their status at `as_of` and the reasons for the stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberHistory {
+    pub status: MemberStatus,
+    /// When the member was first seen (joined or first activity), if before `as_of`.
+    pub seen_since: Option<UnixSeconds>,
+    /// The stage after each evaluation of [`StageHistory::instants`].
+    pub stages: Vec<Stage>,
+    pub reasons: StageReasons,
+}
+
+impl MemberHistory {
+    /// Whether the member existed (had been seen) at an instant.
+    pub fn present_at(&self, instant: UnixSeconds) -> bool {
+        self.seen_since.is_some_and(|since| since < instant)
+    }
+}
+
+/// Every human member's stage at every weekly evaluation (analytics §2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageHistory {
+    pub as_of: UnixSeconds,
+    /// Every Monday 00:00 UTC after the first activity, then `as_of`.
+    pub instants: Vec<UnixSeconds>,
+    /// In the order of `data.members`, bots left out.
+    pub members: Vec<MemberHistory>,
+}
+
+/// What one evaluation saw for a member: the raw numbers the rules compare.
+#[derive(Debug, Clone, Copy, Default)]
+struct Observed {
+    active_days: f64,
+    given: f64,
+    received: f64,
+    contributor_weeks: usize,
+    answerer_rank: Option<usize>,
+    first_post: Option<UnixSeconds>,
+    last_post: Option<UnixSeconds>,
+    rule_stage: Option<Stage>,
+}
+
 /// Stages and states of every human member at `as_of`, in the order of `data.members`.
 pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfig) -> Vec<MemberStatus> {
-    let index = Index::new(data);
-    let mut timelines: BTreeMap<i64, Timeline> = BTreeMap::new();
-    for member in data.members.iter().filter(|member| !member.is_bot) {
-        timelines.insert(member.id, Timeline { seen_since: member.joined_at, ..Timeline::default() });
+    let prepared = Prepared::new(data, &config.conversations);
+    stage_history(&prepared, as_of, config).members.into_iter().map(|member| member.status).collect()
+}
+
+/// The weekly stage history of every human member up to `as_of`, with the status and the
+/// reasons at `as_of`. Uses the prepared conversations (built with the same conversation
+/// settings as `config.conversations`).
+pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &StageConfig) -> StageHistory {
+    let data = prepared.data();
+    let index = &prepared.index;
+    // Humans in the order of data.members; `human_of[position]` is their slot.
+    let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
+    let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
+    for (slot, &position) in humans.iter().enumerate() {
+        human_of[position] = Some(slot);
     }
+    let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
+    let mut timelines: Vec<Timeline> = humans
+        .iter()
+        .map(|&position| Timeline { seen_since: data.members[position].joined_at.filter(|&at| at < as_of), ..Timeline::default() })
+        .collect();
     for activity in data.activities.iter().filter(|activity| activity.at < as_of) {
-        let Some(timeline) = timelines.get_mut(&activity.member_id) else { continue };
+        let Some(slot) = slot_of(activity.member_id) else { continue };
+        let timeline = &mut timelines[slot];
         timeline.seen_since = Some(timeline.seen_since.map_or(activity.at, |seen| seen.min(activity.at)));
         if activity.kind.counts_as_active() {
             let day = day_of(activity.at);
@@ -128,16 +240,16 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
             timeline.posts.push(activity.at);
         }
     }
-    for conversation in conversations(&index, data.group.platform.has_threads(), &config.conversations) {
+    for conversation in &prepared.conversations {
         let Some(response) = conversation.response.filter(|response| response.at < as_of) else { continue };
-        if let Some(timeline) = timelines.get_mut(&response.responder_id) {
-            timeline.responses_given.push(response.at);
+        if let Some(slot) = slot_of(response.responder_id) {
+            timelines[slot].responses_given.push(response.at);
         }
-        if let Some(timeline) = timelines.get_mut(&conversation.author_id) {
-            timeline.responses_received.push(response.at);
+        if let Some(slot) = slot_of(conversation.author_id) {
+            timelines[slot].responses_received.push(response.at);
         }
     }
-    for timeline in timelines.values_mut() {
+    for timeline in &mut timelines {
         timeline.responses_given.sort_unstable();
         timeline.responses_received.sort_unstable();
     }
@@ -147,38 +259,56 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
     let window = config.contributor_window_days * DAY;
 
     // Hysteresis state per member: current stage, since when below, weekly history.
-    let mut current: BTreeMap<i64, Stage> = timelines.keys().map(|&id| (id, Stage::Observer)).collect();
-    let mut below_since: BTreeMap<i64, UnixSeconds> = BTreeMap::new();
-    let mut contributor_history: BTreeMap<i64, Vec<bool>> = BTreeMap::new();
+    let mut current: Vec<Stage> = vec![Stage::Observer; humans.len()];
+    let mut below_since: Vec<Option<UnixSeconds>> = vec![None; humans.len()];
+    let mut contributor_history: Vec<Vec<bool>> = vec![Vec::with_capacity(instants.len()); humans.len()];
+    let mut stages: Vec<Vec<Stage>> = vec![Vec::with_capacity(instants.len()); humans.len()];
+    let mut observed: Vec<Observed> = vec![Observed::default(); humans.len()];
+    let mut rank_of: Vec<Option<usize>> = vec![None; humans.len()];
+
+    // The windows only move forward, so per member a cursor pair over each sorted list
+    // counts in amortised constant time (binary searches per member and week were the
+    // main cost at a million messages).
+    let mut given_spans = vec![Span::default(); humans.len()];
+    let mut received_spans = vec![Span::default(); humans.len()];
+    let mut day_spans = vec![Span::default(); humans.len()];
+    let mut posts_before = vec![Span::default(); humans.len()];
+    let mut given_now = vec![0u64; humans.len()];
 
     for &instant in &instants {
         let from = instant - window;
+        for (slot, timeline) in timelines.iter().enumerate() {
+            given_now[slot] = given_spans[slot].count(&timeline.responses_given, from, instant);
+        }
         // The top answerers of the window, by responses given (ties: lower member id).
-        let mut answerers: Vec<(u64, i64)> = timelines
+        let mut answerers: Vec<(u64, i64, usize)> = given_now
             .iter()
-            .map(|(&id, timeline)| (count_between(&timeline.responses_given, from, instant), id))
-            .filter(|(given, _)| *given > 0)
+            .enumerate()
+            .map(|(slot, &given)| (given, data.members[humans[slot]].id, slot))
+            .filter(|(given, _, _)| *given > 0)
             .collect();
         answerers.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let rank_of: BTreeMap<i64, usize> = answerers.iter().enumerate().map(|(rank, &(_, id))| (id, rank + 1)).collect();
+        rank_of.iter_mut().for_each(|rank| *rank = None);
+        for (rank, &(_, _, slot)) in answerers.iter().enumerate() {
+            rank_of[slot] = Some(rank + 1);
+        }
 
-        for (&id, timeline) in &timelines {
-            let active_days = count_between(&timeline.active_days, day_of(from), day_of(instant)) as f64;
-            let given = count_between(&timeline.responses_given, from, instant) as f64;
-            let received = count_between(&timeline.responses_received, from, instant) as f64;
+        for (slot, timeline) in timelines.iter().enumerate() {
+            let active_days = day_spans[slot].count(&timeline.active_days, day_of(from), day_of(instant)) as f64;
+            let given = given_now[slot] as f64;
+            let received = received_spans[slot].count(&timeline.responses_received, from, instant) as f64;
             let contributor_at = |ratio: f64| {
                 active_days >= config.contributor_active_days * ratio
                     && (given >= config.contributor_responses * ratio || received >= config.contributor_responses * ratio)
             };
-            let history = contributor_history.entry(id).or_default();
-            let recent_weeks = |extra: bool| {
-                let earlier = history.iter().rev().take(config.core_weeks_window - 1).filter(|&&was| was).count();
-                earlier + usize::from(extra)
-            };
+            let history = &mut contributor_history[slot];
+            let earlier_weeks = history.iter().rev().take(config.core_weeks_window.saturating_sub(1)).filter(|&&was| was).count();
+            let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
             let core_at = |ratio: f64| {
-                let top = rank_of.get(&id).is_some_and(|&rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
+                let top = rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
                 contributor_at(ratio) && top && recent_weeks(true) as f64 >= config.core_weeks_needed as f64 * ratio
             };
+            let posted_before = posts_before[slot].count(&timeline.posts, i64::MIN, instant) as usize;
             let first_post = timeline.posts.first().copied().filter(|&at| at < instant);
             let raw = if first_post.is_none() {
                 Stage::Observer
@@ -193,10 +323,10 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
                 // floor is Participant; whether they are still around is their state.
                 Stage::Participant
             };
-            let stage = current.get_mut(&id).expect("every timeline has a stage");
+            let stage = &mut current[slot];
             if raw >= *stage {
                 *stage = raw;
-                below_since.remove(&id);
+                below_since[slot] = None;
             } else {
                 let holds_relaxed = match *stage {
                     Stage::Core => core_at(config.demotion_ratio),
@@ -204,30 +334,44 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
                     _ => true,
                 };
                 if holds_relaxed {
-                    below_since.remove(&id);
+                    below_since[slot] = None;
                 } else {
-                    let since = *below_since.entry(id).or_insert(instant);
+                    let since = *below_since[slot].get_or_insert(instant);
                     if instant - since >= config.grace_days * DAY {
                         *stage = raw;
-                        below_since.remove(&id);
+                        below_since[slot] = None;
                     }
                 }
             }
             history.push(*stage >= Stage::Contributor);
+            stages[slot].push(*stage);
+            if instant == as_of {
+                observed[slot] = Observed {
+                    active_days,
+                    given,
+                    received,
+                    contributor_weeks: recent_weeks(contributor_at(1.0)),
+                    answerer_rank: rank_of[slot],
+                    first_post,
+                    last_post: posted_before.checked_sub(1).map(|last| timeline.posts[last]),
+                    rule_stage: Some(raw),
+                };
+            }
         }
     }
 
-    data.members
+    let members = humans
         .iter()
-        .filter(|member| !member.is_bot)
-        .map(|member| {
-            let timeline = &timelines[&member.id];
+        .enumerate()
+        .map(|(slot, &position)| {
+            let member = &data.members[position];
+            let timeline = &timelines[slot];
             let last_active_at = timeline.active_times.iter().copied().max();
             let state = member_state(last_active_at, timeline.seen_since, member.left_at, as_of, config);
             let from = as_of - window;
-            MemberStatus {
+            let status = MemberStatus {
                 member_id: member.id,
-                stage: current[&member.id],
+                stage: current[slot],
                 state,
                 first_post_at: timeline.posts.first().copied(),
                 last_active_at,
@@ -235,9 +379,140 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
                 active_days_28: count_between(&timeline.active_days, day_of(from), day_of(as_of)),
                 responses_given_28: count_between(&timeline.responses_given, from, as_of),
                 responses_received_28: count_between(&timeline.responses_received, from, as_of),
-            }
+            };
+            let reasons = stage_reasons(current[slot], &observed[slot], below_since[slot], as_of, config);
+            MemberHistory { status, seen_since: timeline.seen_since, stages: std::mem::take(&mut stages[slot]), reasons }
         })
-        .collect()
+        .collect();
+    StageHistory { as_of, instants, members }
+}
+
+/// The reasons for a stage from the numbers of the evaluation at `as_of`.
+fn stage_reasons(
+    stage: Stage,
+    seen: &Observed,
+    below_since: Option<UnixSeconds>,
+    as_of: UnixSeconds,
+    config: &StageConfig,
+) -> StageReasons {
+    let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
+    let check = |stage: Stage, label: String, value: Option<f64>, comparison: &str, threshold: f64| {
+        let met = value.is_some_and(|value| match comparison {
+            ">=" => value >= threshold,
+            "<" => value < threshold,
+            _ => value <= threshold,
+        });
+        RuleCheck { stage, label, value, comparison: comparison.to_string(), threshold, met }
+    };
+    let window = config.contributor_window_days;
+    let checks = vec![
+        check(
+            Stage::Newcomer,
+            format!("days since the first message (Newcomer under {})", config.newcomer_days),
+            seen.first_post.map(days),
+            "<",
+            config.newcomer_days as f64,
+        ),
+        check(
+            Stage::Participant,
+            "days since the last message".to_string(),
+            seen.last_post.map(days),
+            "<=",
+            config.participant_days as f64,
+        ),
+        check(
+            Stage::Contributor,
+            format!("active days in the last {window} days"),
+            Some(seen.active_days),
+            ">=",
+            config.contributor_active_days,
+        ),
+        check(
+            Stage::Contributor,
+            format!("responses given in the last {window} days"),
+            Some(seen.given),
+            ">=",
+            config.contributor_responses,
+        ),
+        check(
+            Stage::Contributor,
+            format!("responses received in the last {window} days"),
+            Some(seen.received),
+            ">=",
+            config.contributor_responses,
+        ),
+        check(
+            Stage::Core,
+            format!("weeks as Contributor or Core of the last {}", config.core_weeks_window),
+            Some(seen.contributor_weeks as f64),
+            ">=",
+            config.core_weeks_needed as f64,
+        ),
+        check(
+            Stage::Core,
+            format!("rank among the answerers of the last {window} days"),
+            seen.answerer_rank.map(|rank| rank as f64),
+            "<=",
+            config.core_top_answerers as f64,
+        ),
+    ];
+    let rule_stage = seen.rule_stage.unwrap_or(Stage::Observer);
+    let mut summary = match stage {
+        Stage::Observer => "Observer: seen in the group, never posted.".to_string(),
+        Stage::Newcomer => format!(
+            "Newcomer: first message {} days ago (Newcomer for {} days).",
+            seen.first_post.map_or(0.0, days),
+            config.newcomer_days
+        ),
+        Stage::Participant => match seen.last_post {
+            Some(last) if days(last) <= config.participant_days as f64 => format!(
+                "Participant: last message {} days ago; not active enough for Contributor ({} of {} active days, {} given / {} received responses of {}).",
+                days(last),
+                seen.active_days,
+                config.contributor_active_days,
+                seen.given,
+                seen.received,
+                config.contributor_responses
+            ),
+            Some(last) => format!(
+                "Participant: has posted, last {} days ago (more than {}); once a member has posted they stay at least Participant, their state tells whether they are still around.",
+                days(last),
+                config.participant_days
+            ),
+            None => "Participant: has posted.".to_string(),
+        },
+        Stage::Contributor => format!(
+            "Contributor: active on {} of the last {window} days (at least {}) and gave {} / received {} responses (at least {} either way).",
+            seen.active_days, config.contributor_active_days, seen.given, seen.received, config.contributor_responses
+        ),
+        Stage::Core => format!(
+            "Core: Contributor or Core in {} of the last {} weeks (at least {}) and answerer #{} of the last {window} days (top {}).",
+            seen.contributor_weeks,
+            config.core_weeks_window,
+            config.core_weeks_needed,
+            seen.answerer_rank.map_or_else(|| "–".to_string(), |rank| rank.to_string()),
+            config.core_top_answerers
+        ),
+    };
+    let demotion_due = below_since.filter(|_| rule_stage < stage).map(|since| since + config.grace_days * DAY);
+    if let (Some(since), Some(due)) = (below_since, demotion_due) {
+        summary.push_str(&format!(
+            " The rules alone give {} now: below {:.0} % of the {} thresholds since {}, so the grace period keeps the stage until {} unless activity recovers.",
+            rule_stage.as_str(),
+            config.demotion_ratio * 100.0,
+            stage.as_str(),
+            super::date_of_day(day_of(since)),
+            super::date_of_day(day_of(due))
+        ));
+    } else if rule_stage < stage {
+        summary.push_str(&format!(
+            " The rules alone give {} now, but the member is still above {:.0} % of the {} thresholds, so the stage holds.",
+            rule_stage.as_str(),
+            config.demotion_ratio * 100.0,
+            stage.as_str()
+        ));
+    }
+    StageReasons { stage, rule_stage, summary, checks, below_since: below_since.filter(|_| demotion_due.is_some()), demotion_due }
 }
 
 /// Active: activity in the last 7 days. Churned: left, or nothing for 30 days (counted from
@@ -393,5 +668,51 @@ mod tests {
         assert_eq!(status(&after, 2).stage, Stage::Core);
         assert_eq!(status(&after, 1).stage, Stage::Contributor);
         assert_eq!(stage_counts(&after).iter().map(|count| count.members).sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn reasons_give_the_rule_and_its_numbers() {
+        let data = fixture();
+        let config = StageConfig::default();
+        let history = stage_history(&Prepared::new(&data, &config.conversations), 40 * DAY, &config);
+        let m2 = history.members.iter().find(|member| member.status.member_id == 2).unwrap();
+        let reasons = &m2.reasons;
+        assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Contributor));
+        assert!(reasons.summary.starts_with("Contributor: active on 4 of the last 28 days"), "{}", reasons.summary);
+        let values: Vec<(Stage, Option<f64>, bool)> = reasons.checks.iter().map(|check| (check.stage, check.value, check.met)).collect();
+        assert_eq!(
+            values,
+            vec![
+                // First message day 30 10:05, as_of day 40: 9 whole days ago, < 14.
+                (Stage::Newcomer, Some(9.0), true),
+                // Last message day 33: 6 days ago.
+                (Stage::Participant, Some(6.0), true),
+                (Stage::Contributor, Some(4.0), true),
+                (Stage::Contributor, Some(4.0), true),
+                (Stage::Contributor, Some(0.0), false),
+                // Contributor at the evaluations of day 39 and at as_of: 2 of 12 weeks.
+                (Stage::Core, Some(2.0), false),
+                // The only answerer: rank 1.
+                (Stage::Core, Some(1.0), true),
+            ]
+        );
+        assert_eq!((reasons.below_since, reasons.demotion_due), (None, None));
+        // The weekly history: absent before day 30, Newcomer at day 32, Contributor after.
+        let present: Vec<Stage> =
+            history.instants.iter().zip(&m2.stages).filter(|(&instant, _)| m2.present_at(instant)).map(|(_, &stage)| stage).collect();
+        assert_eq!(present, vec![Stage::Newcomer, Stage::Contributor, Stage::Contributor]);
+    }
+
+    #[test]
+    fn reasons_say_when_the_grace_period_holds_a_stage() {
+        // As in demotion_waits_for_the_grace_period: below 90 % of the Contributor rule
+        // from the evaluation of day 60, so at day 73 the stage is held until day 74.
+        let data = fixture();
+        let config = StageConfig::default();
+        let history = stage_history(&Prepared::new(&data, &config.conversations), 73 * DAY, &config);
+        let reasons = &history.members.iter().find(|member| member.status.member_id == 2).unwrap().reasons;
+        assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Participant));
+        assert_eq!((reasons.below_since, reasons.demotion_due), (Some(60 * DAY), Some(74 * DAY)));
+        assert!(reasons.summary.contains("grace period keeps the stage until 1970-03-16"), "{}", reasons.summary);
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod archive;
 mod error;
+mod insights;
 
 use std::path::{Path, PathBuf};
 
@@ -16,10 +17,14 @@ use ts_rs::TS;
 pub use crate::import::{whatsapp::DateOrder, ImportOptions};
 pub use crate::model::CancelFlag;
 pub use error::{Error, ErrorCode};
+pub use insights::{
+    compute_everything, health_calibrated, heatmap, load_settings, member, members_filtered, reset_settings, set_setting, settings, trend,
+    Chart, Everything, HeatmapData, HeatmapKind, HeatmapView, MemberDetail, SettingEntry, SettingsView, StageWeek, Trend,
+};
 
 use crate::analytics::activity::{weekly_active, WeekActive};
-use crate::analytics::health::{health as compute_health, HealthConfig, HealthReport};
-use crate::analytics::stages::{member_statuses, stage_counts, StageConfig, StageCount};
+use crate::analytics::health::HealthReport;
+use crate::analytics::stages::{stage_counts, StageCount};
 use crate::model::{Group, GroupId, MemberState, ProgressSink, Stage, UnixSeconds, DAY};
 use crate::store::Store;
 
@@ -131,10 +136,7 @@ fn resolve_as_of(store: &Store, group: &Group, as_of: Option<NaiveDate>, now: Un
 /// The health score of a group for the 7 days ending with `as_of` (default: see
 /// [`default_as_of`]).
 pub fn health(store: &Store, group: &str, as_of: Option<NaiveDate>, now: UnixSeconds) -> Result<HealthReport> {
-    let group = find_group(store, group)?;
-    let as_of = resolve_as_of(store, &group, as_of, now)?;
-    let data = store.load_group_data(&group)?;
-    Ok(compute_health(&data, as_of, &HealthConfig::default()))
+    health_calibrated(store, group, as_of, None, now)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -159,32 +161,7 @@ pub struct MemberSummary {
 /// The group's human members with their stage and state at the default `as_of`, most
 /// engaged first (stage, then posts).
 pub fn members(store: &Store, group: &str, stage: Option<Stage>, now: UnixSeconds) -> Result<Vec<MemberSummary>> {
-    let group = find_group(store, group)?;
-    let as_of = default_as_of(store, &group, now)?;
-    let data = store.load_group_data(&group)?;
-    let statuses = member_statuses(&data, as_of, &StageConfig::default());
-    let mut members: Vec<MemberSummary> = data
-        .members
-        .iter()
-        .filter(|member| !member.is_bot)
-        .zip(statuses)
-        .filter(|(_, status)| stage.is_none_or(|stage| status.stage == stage))
-        .map(|(member, status)| MemberSummary {
-            id: member.id,
-            platform_id: member.platform_id.clone(),
-            display_name: member.display_name.clone(),
-            stage: status.stage,
-            state: status.state,
-            first_post_at: status.first_post_at,
-            last_active_at: status.last_active_at,
-            posts_total: status.posts_total,
-            active_days_28: status.active_days_28,
-            responses_given_28: status.responses_given_28,
-            responses_received_28: status.responses_received_28,
-        })
-        .collect();
-    members.sort_by(|a, b| b.stage.cmp(&a.stage).then(b.posts_total.cmp(&a.posts_total)).then(a.id.cmp(&b.id)));
-    Ok(members)
+    members_filtered(store, group, stage, None, now)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -216,8 +193,16 @@ pub fn dashboard(store: &Store, group: GroupId, now: UnixSeconds) -> Result<Dash
         .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
     let as_of = default_as_of(store, &group, now)?;
     let data = store.load_group_data(&group)?;
-    let health = compute_health(&data, as_of, &HealthConfig::default());
-    let statuses = member_statuses(&data, as_of, &StageConfig::default());
+    let settings = load_settings(store, group.id)?;
+    // The conversations are built once for the score and the stages.
+    let health_config = settings.health_config();
+    let prepared = crate::analytics::Prepared::new(&data, &health_config.conversations);
+    let health = crate::analytics::health::health_prepared(&prepared, as_of, &health_config);
+    let statuses: Vec<_> = crate::analytics::stages::stage_history(&prepared, as_of, &settings.stage_config())
+        .members
+        .into_iter()
+        .map(|member| member.status)
+        .collect();
     let stage_states = stage_counts(&statuses);
     let stage_totals = Stage::ALL
         .into_iter()

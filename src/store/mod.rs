@@ -5,6 +5,7 @@
 mod archive;
 mod groups;
 mod load;
+mod settings;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0002_group_settings", include_str!("migrations/0002_group_settings.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
 ];
 

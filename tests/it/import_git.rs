@@ -127,7 +127,7 @@ fn a_folder_that_is_not_a_repository_is_refused() {
 }
 
 #[derive(serde::Deserialize)]
-struct LoggedCommit {
+pub(crate) struct LoggedCommit {
     sha: String,
     parents: Vec<String>,
     author_name: String,
@@ -148,7 +148,7 @@ fn git_time(iso: &str) -> String {
 
 /// Rebuilds the shape of a history (commits, parents, people, times, subjects and
 /// co-author trailers; no files) in a new repository with `git fast-import`.
-fn rebuild(repo: &Path, commits: &[LoggedCommit]) {
+pub(crate) fn rebuild(repo: &Path, commits: &[LoggedCommit]) {
     git(repo, &["init", "-q", "--bare"], &[]);
     let by_sha: BTreeMap<&str, &LoggedCommit> = commits.iter().map(|commit| (commit.sha.as_str(), commit)).collect();
     // Parents before children: depth-first from every commit.

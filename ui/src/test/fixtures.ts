@@ -60,6 +60,17 @@ export const demoDashboard: Dashboard = {
     ],
     missing: ['newcomer_week2_retention'],
     biggest_lever: { metric: 'retention7d', label: '7-day retention', gain: 10.9 },
+    thresholds: { source: 'targets', days: 0, groups: 0, kept_fixed: [] },
+    additional: {
+      dau: 80,
+      wau: 150,
+      mau: 300,
+      new_members: 12,
+      churned_members: 5,
+      first_response_p50: 900,
+      unanswered_questions: 3,
+      bursts: 0,
+    },
   },
   stage_totals: [
     { stage: 'observer', members: 200, active: 0 },

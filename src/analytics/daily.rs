@@ -1,0 +1,725 @@
+//! Daily aggregates of one group, computed once, and the health metrics (analytics §1)
+//! read from them for any day. The single score, the daily trend over the whole history
+//! and the calibration of thresholds all go through [`DailyBasis::values_at`], so the trend's
+//! last point is exactly the score `hearth health` shows for that day.
+//!
+//! Periods are whole UTC days: the period of an `as_of` is the `period_days` days that end
+//! with the day containing `as_of - 1` (for the usual midnight `as_of`, the 7 days before
+//! it). Rows at or after the basis's cutoff are ignored, so nothing later than `as_of` leaks
+//! into a day's numbers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::conversations::Conversation;
+use super::health::{HealthConfig, MetricId, MetricTarget};
+use super::noise::noise_flag_times;
+use super::{day_of, percentile_nearest_rank, Index};
+use crate::model::{ActivityKind, UnixSeconds, DAY};
+
+/// The metrics shown beside the score (§1, not weighted). `None` where there is no data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct AdditionalMetrics {
+    /// Mean daily active members over the period's days.
+    pub dau: f64,
+    /// Distinct active members in the period.
+    pub wau: u64,
+    /// Distinct active members in the 30 days ending with the period.
+    pub mau: u64,
+    /// Members first seen (joined or first activity) in the period.
+    pub new_members: u64,
+    /// Members who became churned in the period: their last activity was 30 days before a
+    /// day of the period (and nothing since), or they left the group in it.
+    pub churned_members: u64,
+    /// Median response time of the conversations started in the period (CHAOSS "time to
+    /// first response"), seconds.
+    pub first_response_p50: Option<f64>,
+    /// Questions asked in the period that had no response by `as_of`.
+    pub unanswered_questions: u64,
+    /// Days of the period whose posts exceed mean + 3σ of the daily posts of the 90 days
+    /// ending with the period (CHAOSS "burstiness").
+    pub bursts: u64,
+}
+
+/// One day's metric values: the nine weighted ones and the additional ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayValues {
+    pub metrics: BTreeMap<MetricId, Option<f64>>,
+    pub additional: AdditionalMetrics,
+}
+
+/// How many days back churn is counted from, and the burst baseline (analytics §1, §2).
+const CHURN_DAYS: i64 = 30;
+const MAU_DAYS: i64 = 30;
+const BURST_BASELINE_DAYS: i64 = 90;
+
+/// A conversation reduced to what the metrics need.
+#[derive(Debug, Clone, Copy)]
+struct Started {
+    at: UnixSeconds,
+    response_at: Option<UnixSeconds>,
+    is_question: bool,
+}
+
+/// Everything the health metrics need, aggregated per UTC day once.
+pub struct DailyBasis {
+    cutoff: UnixSeconds,
+    period_days: i64,
+    answer_window: i64,
+    /// Day number of slot 0; slots run to `first_day + posts.len()`.
+    first_day: i64,
+    posts: Vec<u64>,
+    /// Per day: positions (in `data.members`) of the human members active that day, ascending.
+    active: Vec<Vec<u32>>,
+    /// Per day: (position, posts) of the members who posted, ascending by position.
+    member_posts: Vec<Vec<(u32, u32)>>,
+    /// Per day: distinct active members of the 30 days ending with it.
+    mau: Vec<u32>,
+    /// Per day: members first seen that day (join or first activity).
+    first_seen: Vec<u32>,
+    /// Members by the day of their first activity (join/leave do not count).
+    newcomers_by_day: Vec<Vec<u32>>,
+    /// Per member position: the first active day at least 7 days after the first one.
+    week_two_day: Vec<Option<i64>>,
+    /// Conversations in the order they started.
+    started: Vec<Started>,
+    /// Responses (time, responder position), by time.
+    responses: Vec<(UnixSeconds, u32)>,
+    /// Noise posts (post time, flag time), by post time.
+    noisy: Vec<(UnixSeconds, UnixSeconds)>,
+    /// Leaves (time, position), by time.
+    leaves: Vec<(UnixSeconds, u32)>,
+    members: usize,
+}
+
+impl DailyBasis {
+    /// Aggregates every human activity before `cutoff`. `conversations` are the group's
+    /// conversations built with `config.conversations` (shared with the stages).
+    pub fn new(index: &Index<'_>, conversations: &[Conversation], cutoff: UnixSeconds, config: &HealthConfig) -> DailyBasis {
+        let data = index.data;
+        let members = data.members.len();
+        let human_before_cutoff = |member_id: i64, at: UnixSeconds| at < cutoff && index.is_human(member_id);
+        let first_day = data
+            .activities
+            .iter()
+            .filter(|activity| human_before_cutoff(activity.member_id, activity.at))
+            .map(|activity| day_of(activity.at))
+            .chain(
+                data.members
+                    .iter()
+                    .filter(|member| !member.is_bot)
+                    .filter_map(|member| member.joined_at)
+                    .filter(|&at| at < cutoff)
+                    .map(day_of),
+            )
+            .min()
+            .unwrap_or_else(|| day_of(cutoff - 1));
+        let last_day = day_of(cutoff - 1).max(first_day);
+        let slots = (last_day - first_day + 1) as usize;
+        let slot = |day: i64| (day - first_day) as usize;
+
+        let mut posts = vec![0u64; slots];
+        let mut active: Vec<Vec<u32>> = vec![Vec::new(); slots];
+        let mut member_posts: Vec<Vec<(u32, u32)>> = vec![Vec::new(); slots];
+        let mut first_seen_day: Vec<Option<i64>> =
+            data.members.iter().map(|member| member.joined_at.filter(|&at| at < cutoff && !member.is_bot).map(day_of)).collect();
+        let mut first_active_day: Vec<Option<i64>> = vec![None; members];
+        let mut leaves: Vec<(UnixSeconds, u32)> = Vec::new();
+        for (position, member) in data.members.iter().enumerate() {
+            if let Some(left) = member.left_at.filter(|&at| at < cutoff && !member.is_bot) {
+                leaves.push((left, position as u32));
+            }
+        }
+        for activity in &data.activities {
+            if activity.at >= cutoff {
+                break;
+            }
+            let Some(position) = index.position(activity.member_id) else { continue };
+            if !index.is_human(activity.member_id) {
+                continue;
+            }
+            let day = day_of(activity.at);
+            let seen = &mut first_seen_day[position];
+            *seen = Some(seen.map_or(day, |seen| seen.min(day)));
+            if activity.kind == ActivityKind::Leave && data.members[position].left_at.is_none() {
+                leaves.push((activity.at, position as u32));
+            }
+            if !activity.kind.counts_as_active() {
+                continue;
+            }
+            let position = position as u32;
+            let today = &mut active[slot(day)];
+            if today.last() != Some(&position) {
+                today.push(position);
+            }
+            first_active_day[position as usize].get_or_insert(day);
+            if activity.kind.is_post() {
+                posts[slot(day)] += 1;
+                member_posts[slot(day)].push((position, 1));
+            }
+        }
+        for today in &mut active {
+            today.sort_unstable();
+            today.dedup();
+        }
+        for today in &mut member_posts {
+            today.sort_unstable_by_key(|&(position, _)| position);
+            today.dedup_by(|later, earlier| {
+                if later.0 == earlier.0 {
+                    earlier.1 += later.1;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+        leaves.sort_unstable();
+
+        // Distinct active members over the 30 days ending with each day, by sliding counts.
+        let mut in_window = vec![0u32; members];
+        let mut distinct = 0u32;
+        let mut mau = vec![0u32; slots];
+        for day_slot in 0..slots {
+            for &position in &active[day_slot] {
+                if in_window[position as usize] == 0 {
+                    distinct += 1;
+                }
+                in_window[position as usize] += 1;
+            }
+            if day_slot >= MAU_DAYS as usize {
+                for &position in &active[day_slot - MAU_DAYS as usize] {
+                    in_window[position as usize] -= 1;
+                    if in_window[position as usize] == 0 {
+                        distinct -= 1;
+                    }
+                }
+            }
+            mau[day_slot] = distinct;
+        }
+
+        let mut first_seen = vec![0u32; slots];
+        for day in first_seen_day.iter().flatten() {
+            first_seen[slot(*day)] += 1;
+        }
+        let mut newcomers_by_day: Vec<Vec<u32>> = vec![Vec::new(); slots];
+        for (position, day) in first_active_day.iter().enumerate() {
+            if let Some(day) = day {
+                newcomers_by_day[slot(*day)].push(position as u32);
+            }
+        }
+        // The first active day at least 7 days after the first: days ascend, so the first
+        // match per member is the earliest.
+        let mut week_two_day: Vec<Option<i64>> = vec![None; members];
+        for (day_slot, today) in active.iter().enumerate() {
+            let day = first_day + day_slot as i64;
+            for &position in today {
+                let position = position as usize;
+                if week_two_day[position].is_none() && first_active_day[position].is_some_and(|first| day >= first + 7) {
+                    week_two_day[position] = Some(day);
+                }
+            }
+        }
+
+        let started: Vec<Started> = conversations
+            .iter()
+            .filter(|conversation| conversation.started_at < cutoff)
+            .map(|conversation| Started {
+                at: conversation.started_at,
+                response_at: conversation.response.map(|response| response.at).filter(|&at| at < cutoff),
+                is_question: conversation.is_question,
+            })
+            .collect();
+        let mut responses: Vec<(UnixSeconds, u32)> = conversations
+            .iter()
+            .filter_map(|conversation| conversation.response)
+            .filter(|response| response.at < cutoff)
+            .filter_map(|response| index.position(response.responder_id).map(|position| (response.at, position as u32)))
+            .collect();
+        responses.sort_unstable();
+
+        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> =
+            noise_flag_times(index, i64::MIN, cutoff, &config.noise).into_values().map(|flag| (flag.at, flag.flagged_at)).collect();
+        noisy.sort_unstable();
+
+        DailyBasis {
+            cutoff,
+            period_days: config.period_days,
+            answer_window: config.answer_window_seconds,
+            first_day,
+            posts,
+            active,
+            member_posts,
+            mau,
+            first_seen,
+            newcomers_by_day,
+            week_two_day,
+            started,
+            responses,
+            noisy,
+            leaves,
+            members,
+        }
+    }
+
+    /// The first and the last day with data (the last is the day of `cutoff - 1`).
+    pub fn day_span(&self) -> (i64, i64) {
+        (self.first_day, self.first_day + self.posts.len() as i64 - 1)
+    }
+
+    /// The first day whose period lies wholly inside the history.
+    pub fn first_full_period_day(&self) -> i64 {
+        self.first_day + self.period_days - 1
+    }
+
+    fn slot(&self, day: i64) -> Option<usize> {
+        (day >= self.first_day && day < self.first_day + self.posts.len() as i64).then(|| (day - self.first_day) as usize)
+    }
+
+    fn active_on(&self, day: i64) -> &[u32] {
+        self.slot(day).map_or(&[], |slot| self.active[slot].as_slice())
+    }
+
+    fn posts_on(&self, day: i64) -> u64 {
+        self.slot(day).map_or(0, |slot| self.posts[slot])
+    }
+
+    /// Marks with `stamp` every member active on days [from, to); returns how many.
+    fn mark_active(&self, marks: &mut [u32], stamp: u32, from: i64, to: i64) -> u64 {
+        let mut count = 0;
+        for day in from..to {
+            for &position in self.active_on(day) {
+                if marks[position as usize] != stamp {
+                    marks[position as usize] = stamp;
+                    count += 1;
+                }
+            }
+        }
+        count
+    }
+
+    /// Members active on days [from, to) whose mark is `stamp`, counted once each and
+    /// re-marked with `new_stamp`.
+    fn count_marked(&self, marks: &mut [u32], stamp: u32, new_stamp: u32, from: i64, to: i64) -> u64 {
+        let mut count = 0;
+        for day in from..to {
+            for &position in self.active_on(day) {
+                if marks[position as usize] == stamp {
+                    marks[position as usize] = new_stamp;
+                    count += 1;
+                }
+            }
+        }
+        count
+    }
+
+    /// The metric values of the period ending at `as_of` (at most the basis's cutoff).
+    pub fn values_at(&self, as_of: UnixSeconds) -> DayValues {
+        assert!(as_of <= self.cutoff, "a day's values cannot use rows after the basis's cutoff");
+        let end_day = day_of(as_of - 1) + 1;
+        let start_day = end_day - self.period_days;
+        let period_start = start_day * DAY;
+        let mut metrics = BTreeMap::new();
+
+        // Messages per active member: per day, posts ÷ active members; mean over days with any.
+        let ratios: Vec<f64> = (start_day..end_day)
+            .filter(|&day| !self.active_on(day).is_empty())
+            .map(|day| self.posts_on(day) as f64 / self.active_on(day).len() as f64)
+            .collect();
+        metrics.insert(MetricId::MessagesPerActiveMember, mean(&ratios));
+
+        // Stickiness: per day, DAU ÷ MAU (the 30 days ending that day); mean over days with a MAU.
+        let stickiness: Vec<f64> = (start_day..end_day)
+            .filter_map(|day| {
+                let monthly = self.slot(day).map_or(0, |slot| self.mau[slot]);
+                (monthly > 0).then(|| self.active_on(day).len() as f64 / f64::from(monthly))
+            })
+            .collect();
+        metrics.insert(MetricId::Stickiness, mean(&stickiness));
+
+        // 7-day retention: of members active in days [-14, -7), the share also active in [-7, 0).
+        let mut marks = vec![0u32; self.members];
+        let earlier = self.mark_active(&mut marks, 1, end_day - 14, end_day - 7);
+        let kept = self.count_marked(&mut marks, 1, 2, end_day - 7, end_day);
+        metrics.insert(MetricId::Retention7d, share(kept, earlier));
+
+        // Newcomer week-2 retention: first activity 8–14 days ago; active 7–13 days after it
+        // (and before as_of).
+        let mut newcomers = 0;
+        let mut retained = 0;
+        for first in end_day - 14..=end_day - 8 {
+            let Some(slot) = self.slot(first) else { continue };
+            for &position in &self.newcomers_by_day[slot] {
+                newcomers += 1;
+                let week_two = self.week_two_day[position as usize];
+                if week_two.is_some_and(|day| day < (first + 14).min(end_day)) {
+                    retained += 1;
+                }
+            }
+        }
+        metrics.insert(MetricId::NewcomerWeek2Retention, share(retained, newcomers));
+
+        // Reply latency p90 and first response p50 over conversations started in the period
+        // that got a response before as_of.
+        let from = self.started.partition_point(|started| started.at < period_start);
+        let to = self.started.partition_point(|started| started.at < as_of);
+        let in_period = &self.started[from..to];
+        let mut latencies: Vec<f64> = in_period
+            .iter()
+            .filter_map(|started| started.response_at.filter(|&at| at < as_of).map(|at| (at - started.at) as f64))
+            .collect();
+        metrics.insert(MetricId::ReplyLatencyP90, percentile_nearest_rank(&mut latencies, 0.9));
+        let first_response_p50 = percentile_nearest_rank(&mut latencies, 0.5);
+        let unanswered_questions =
+            in_period.iter().filter(|started| started.is_question && started.response_at.is_none_or(|at| at >= as_of)).count() as u64;
+
+        // Effective answer rate: questions asked in the period shifted back by the answer
+        // window, so that every question counted had its whole window before `as_of`.
+        let question_from = period_start - self.answer_window;
+        let question_to = as_of - self.answer_window;
+        let from = self.started.partition_point(|started| started.at < question_from);
+        let to = self.started.partition_point(|started| started.at < question_to).max(from);
+        let questions = self.started[from..to].iter().filter(|started| started.is_question);
+        let (asked, answered) = questions.fold((0u64, 0u64), |(asked, answered), question| {
+            let in_time = question.response_at.is_some_and(|at| at - question.at <= self.answer_window);
+            (asked + 1, answered + u64::from(in_time))
+        });
+        metrics.insert(MetricId::EffectiveAnswerRate, share(answered, asked));
+
+        // Participation evenness: Shannon entropy of the members' shares of the period's
+        // posts ÷ ln(members who posted). Summed in member order for reproducible rounding.
+        let mut counts = vec![0u64; self.members];
+        let mut posters: Vec<u32> = Vec::new();
+        for day in start_day..end_day {
+            let Some(slot) = self.slot(day) else { continue };
+            for &(position, posted) in &self.member_posts[slot] {
+                if counts[position as usize] == 0 {
+                    posters.push(position);
+                }
+                counts[position as usize] += u64::from(posted);
+            }
+        }
+        posters.sort_unstable();
+        let evenness = match posters.len() {
+            0 => None,
+            1 => Some(0.0),
+            many => {
+                let total: u64 = posters.iter().map(|&position| counts[position as usize]).sum();
+                let entropy: f64 = posters
+                    .iter()
+                    .map(|&position| {
+                        let p = counts[position as usize] as f64 / total as f64;
+                        -p * p.ln()
+                    })
+                    .sum();
+                Some(entropy / (many as f64).ln())
+            }
+        };
+        metrics.insert(MetricId::ParticipationEvenness, evenness);
+
+        // Answerer absence factor: fewest responders who give at least half of the responses.
+        let from = self.responses.partition_point(|&(at, _)| at < period_start);
+        let to = self.responses.partition_point(|&(at, _)| at < as_of);
+        let mut given = vec![0u64; self.members];
+        let mut responders: Vec<u32> = Vec::new();
+        for &(_, position) in &self.responses[from..to] {
+            if given[position as usize] == 0 {
+                responders.push(position);
+            }
+            given[position as usize] += 1;
+        }
+        let total_responses = (to - from) as u64;
+        let absence = (total_responses > 0).then(|| {
+            let mut by_count: Vec<u64> = responders.iter().map(|&position| given[position as usize]).collect();
+            by_count.sort_unstable_by(|a, b| b.cmp(a));
+            let mut covered = 0;
+            let mut needed = 0u32;
+            for count in by_count {
+                covered += count;
+                needed += 1;
+                if 2 * covered >= total_responses {
+                    break;
+                }
+            }
+            f64::from(needed)
+        });
+        metrics.insert(MetricId::AnswererAbsenceFactor, absence);
+
+        // Noise share: posts of the period flagged as noise by as_of ÷ posts of the period.
+        let period_posts: u64 = (start_day..end_day).map(|day| self.posts_on(day)).sum();
+        let from = self.noisy.partition_point(|&(at, _)| at < period_start);
+        let to = self.noisy.partition_point(|&(at, _)| at < as_of);
+        let noisy = self.noisy[from..to].iter().filter(|&&(_, flagged_at)| flagged_at < as_of).count() as u64;
+        metrics.insert(MetricId::NoiseShare, share(noisy, period_posts));
+
+        // Additional metrics.
+        let dau = (start_day..end_day).map(|day| self.active_on(day).len() as f64).sum::<f64>() / self.period_days.max(1) as f64;
+        let wau = self.mark_active(&mut marks, 3, start_day, end_day);
+        let mau = self.mark_active(&mut marks, 4, end_day - MAU_DAYS, end_day);
+        let new_members: u64 = (start_day..end_day).filter_map(|day| self.slot(day)).map(|slot| u64::from(self.first_seen[slot])).sum();
+        // Became churned: active in [start − 30, end − 30) and not since (their last active
+        // day is 30 days before a day of the period), or left the group in the period.
+        self.mark_active(&mut marks, 5, start_day - CHURN_DAYS, end_day - CHURN_DAYS);
+        self.count_marked(&mut marks, 5, 6, end_day - CHURN_DAYS, end_day);
+        let mut churned_positions: Vec<u32> = (0..self.members as u32).filter(|&position| marks[position as usize] == 5).collect();
+        let from = self.leaves.partition_point(|&(at, _)| at < period_start);
+        let to = self.leaves.partition_point(|&(at, _)| at < as_of);
+        churned_positions.extend(self.leaves[from..to].iter().map(|&(_, position)| position));
+        churned_positions.sort_unstable();
+        churned_positions.dedup();
+        let baseline: Vec<f64> =
+            (end_day - BURST_BASELINE_DAYS..end_day).filter(|&day| day >= self.first_day).map(|day| self.posts_on(day) as f64).collect();
+        let bursts = match (mean(&baseline), baseline.len()) {
+            (Some(average), days) if days > 1 => {
+                let deviation = (baseline.iter().map(|posts| (posts - average).powi(2)).sum::<f64>() / days as f64).sqrt();
+                (start_day..end_day).filter(|&day| self.posts_on(day) as f64 > average + 3.0 * deviation).count() as u64
+            }
+            _ => 0,
+        };
+        DayValues {
+            metrics,
+            additional: AdditionalMetrics {
+                dau,
+                wau,
+                mau,
+                new_members,
+                churned_members: churned_positions.len() as u64,
+                first_response_p50,
+                unanswered_questions,
+                bursts,
+            },
+        }
+    }
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Calibrated thresholds (§1): per metric, low = P25 and high = P75 of its daily values
+/// (swapped for lower-is-better metrics, whose "low" is the worse, higher value). Metrics
+/// without any value in `history` keep their fixed targets and are listed in the second
+/// return value. Weights are kept.
+pub fn calibrate(targets: &[MetricTarget], history: &[&BTreeMap<MetricId, Option<f64>>]) -> (Vec<MetricTarget>, Vec<MetricId>) {
+    let mut calibrated = Vec::with_capacity(targets.len());
+    let mut kept_fixed = Vec::new();
+    for target in targets {
+        let mut values: Vec<f64> = history.iter().filter_map(|values| values.get(&target.metric).copied().flatten()).collect();
+        let (Some(p25), Some(p75)) = (percentile_nearest_rank(&mut values, 0.25), percentile_nearest_rank(&mut values, 0.75)) else {
+            kept_fixed.push(target.metric);
+            calibrated.push(*target);
+            continue;
+        };
+        let lower_is_better = target.low > target.high;
+        let (low, high) = if lower_is_better { (p75, p25) } else { (p25, p75) };
+        calibrated.push(MetricTarget { metric: target.metric, low, high, weight: target.weight });
+    }
+    (calibrated, kept_fixed)
+}
+
+/// One day of the health trend: the score of the period ending with `date`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct TrendPoint {
+    /// The period's last day, YYYY-MM-DD (UTC).
+    pub date: String,
+    /// The period is [as_of − period, as_of).
+    #[ts(type = "number")]
+    pub as_of: UnixSeconds,
+    pub score: Option<f64>,
+    pub values: BTreeMap<MetricId, Option<f64>>,
+    pub additional: AdditionalMetrics,
+}
+
+/// The daily score for every day in [from_day, to_day] (UTC day numbers), each computed
+/// as `health` would for that day, from the aggregates built once.
+pub fn trend(basis: &DailyBasis, from_day: i64, to_day: i64, config: &HealthConfig) -> Vec<TrendPoint> {
+    (from_day..=to_day)
+        .filter(|&day| (day + 1) * DAY <= basis.cutoff)
+        .map(|day| {
+            let as_of = (day + 1) * DAY;
+            let values = basis.values_at(as_of);
+            let score = super::health::score_values(&values, as_of, config).score;
+            TrendPoint { date: super::date_of_day(day), as_of, score, values: values.metrics, additional: values.additional }
+        })
+        .collect()
+}
+
+/// The metric values of every day whose period lies wholly in the history before the
+/// basis's cutoff: the sample that calibration takes its percentiles from.
+pub fn history_values(basis: &DailyBasis) -> Vec<BTreeMap<MetricId, Option<f64>>> {
+    let (_, last_day) = basis.day_span();
+    (basis.first_full_period_day()..=last_day)
+        .filter(|&day| (day + 1) * DAY <= basis.cutoff)
+        .map(|day| basis.values_at((day + 1) * DAY).metrics)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::health::health;
+    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::Prepared;
+    use crate::model::GroupData;
+    use proptest::prelude::*;
+
+    fn at(day: i64, hour: i64, minute: i64) -> i64 {
+        day * DAY + hour * 3600 + minute * 60
+    }
+
+    /// The period is days 54–60 (as_of = start of day 61).
+    fn fixture() -> GroupData {
+        let mut bot = member(5);
+        bot.is_bot = true;
+        let mut joiner = member(4);
+        joiner.joined_at = Some(at(56, 8, 0));
+        group(
+            true,
+            vec![member(1), member(2), member(3), joiner, bot],
+            vec![
+                post(1, 1, at(20, 9, 0), "hello"),
+                post(2, 2, at(20, 9, 5), "hi"),
+                post(3, 3, at(25, 9, 0), "anyone around"),
+                post(4, 1, at(55, 10, 0), "How do I deploy?"),
+                reply(5, 2, at(55, 10, 5), 4),
+                post(6, 5, at(55, 11, 0), "digest"),
+                activity(7, 4, at(56, 8, 0), ActivityKind::Join, None, None),
+                post(8, 4, at(56, 9, 0), "Where is the FAQ?"),
+                post(9, 2, at(57, 9, 0), "What about docs?"),
+                reply(10, 1, at(57, 10, 0), 9),
+            ],
+        )
+    }
+
+    fn values(data: &GroupData, as_of: i64) -> DayValues {
+        let config = HealthConfig::default();
+        let prepared = Prepared::new(data, &config.conversations);
+        DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &config).values_at(as_of)
+    }
+
+    #[test]
+    fn additional_metrics_by_hand() {
+        let additional = values(&fixture(), 61 * DAY).additional;
+        // Active per day in 54–60: d55 {m1, m2}, d56 {m4}, d57 {m1, m2}; the bot does not
+        // count. DAU = (2 + 1 + 2) / 7.
+        assert!((additional.dau - 5.0 / 7.0).abs() < 1e-12);
+        // WAU: m1, m2, m4. MAU (days 31–60): the same three; m3 was last active on day 25.
+        assert_eq!((additional.wau, additional.mau), (3, 3));
+        // First seen in the period: m4 (joined day 56).
+        assert_eq!(additional.new_members, 1);
+        // Became churned: active in days 24–30 (m3, day 25) and not since.
+        assert_eq!(additional.churned_members, 1);
+        // Responded conversations started in the period: 300 s and 3,600 s; nearest rank
+        // ceil(0.5 × 2) = 1 -> 300 s. m4's question has no response.
+        assert_eq!(additional.first_response_p50, Some(300.0));
+        assert_eq!(additional.unanswered_questions, 1);
+        // Daily posts over days 20–60 (41 days, the baseline starts at the first day):
+        // 2 (d20), 1 (d25), 2 (d55), 1 (d56), 2 (d57). Mean 8/41 = 0.1951, σ = sqrt(14/41 −
+        // 0.1951²) = 0.5508, mean + 3σ = 1.848: days 55 and 57 (2 posts) are bursts.
+        assert_eq!(additional.bursts, 2);
+    }
+
+    #[test]
+    fn a_left_member_counts_as_churned_in_the_period_they_left() {
+        let mut data = fixture();
+        data.members[1].left_at = Some(at(58, 0, 0));
+        assert_eq!(values(&data, 61 * DAY).additional.churned_members, 2);
+        assert_eq!(values(&data, 58 * DAY).additional.churned_members, 1, "not yet left at day 58");
+    }
+
+    #[test]
+    fn the_trend_scores_every_day_exactly_as_health_does() {
+        let data = fixture();
+        let config = HealthConfig::default();
+        let prepared = Prepared::new(&data, &config.conversations);
+        let basis = DailyBasis::new(&prepared.index, &prepared.conversations, 61 * DAY, &config);
+        let points = trend(&basis, 18, 60, &config);
+        assert_eq!(points.len(), 43);
+        for point in &points {
+            let single = health(&data, point.as_of, &config);
+            assert_eq!(point.score, single.score, "{}", point.date);
+            assert_eq!(point.values, single.metrics.iter().map(|metric| (metric.metric, metric.value)).collect());
+        }
+        assert_eq!(points.last().unwrap().date, "1970-03-02");
+    }
+
+    #[test]
+    fn calibration_takes_p25_and_p75_and_swaps_them_for_lower_is_better() {
+        let targets = HealthConfig::default().targets;
+        let history: Vec<BTreeMap<MetricId, Option<f64>>> = [1.0, 2.0, 3.0, 4.0]
+            .iter()
+            .map(|&value| {
+                [
+                    (MetricId::Retention7d, Some(value / 10.0)),
+                    (MetricId::ReplyLatencyP90, Some(value * 100.0)),
+                    (MetricId::Stickiness, None),
+                ]
+                .into_iter()
+                .collect()
+            })
+            .collect();
+        let references: Vec<_> = history.iter().collect();
+        let (calibrated, kept) = calibrate(&targets, &references);
+        let find = |metric| *calibrated.iter().find(|target| target.metric == metric).unwrap();
+        // Four values: P25 = rank ceil(1) = 1st, P75 = rank ceil(3) = 3rd.
+        let retention = find(MetricId::Retention7d);
+        assert_eq!((retention.low, retention.high, retention.weight), (0.1, 0.3, 0.25));
+        // Latency: lower is better, so low (worse) = P75 = 300 s and high = P25 = 100 s.
+        let latency = find(MetricId::ReplyLatencyP90);
+        assert_eq!((latency.low, latency.high), (300.0, 100.0));
+        assert!(kept.contains(&MetricId::Stickiness) && !kept.contains(&MetricId::Retention7d));
+        assert_eq!(find(MetricId::Stickiness), targets[1]);
+    }
+
+    fn generated(seed_rows: &[(u8, u32, u8)], threaded: bool) -> GroupData {
+        let members: Vec<_> = (1..=6).map(member).collect();
+        let rows = seed_rows
+            .iter()
+            .enumerate()
+            .map(|(index, &(author, at, kind))| {
+                let id = index as i64 + 1;
+                let author = i64::from(author % 6) + 1;
+                let at = i64::from(at % (40 * DAY as u32));
+                match kind % 4 {
+                    0 if id > 1 => reply(id, author, at, (id - 1) / 2 + 1),
+                    1 if id > 1 => activity(id, author, at, ActivityKind::Reaction, Some(id - 1), None),
+                    2 => post(id, author, at, "why is this?"),
+                    _ => post(id, author, at, "status update"),
+                }
+            })
+            .collect();
+        group(threaded, members, rows)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn score_is_within_0_and_100_and_the_same_whatever_the_input_order(
+            rows in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 1..120),
+            threaded in any::<bool>(),
+            day in 1i64..45,
+        ) {
+            let data = generated(&rows, threaded);
+            let config = HealthConfig::default();
+            let report = health(&data, day * DAY, &config);
+            if let Some(score) = report.score {
+                prop_assert!((0.0..=100.0).contains(&score), "{}", score);
+            }
+            prop_assert_eq!(&health(&data, day * DAY, &config), &report, "re-running gives the same report");
+            // The store hands rows sorted by (time, id); any input order sorted that way is
+            // the same input, so shuffling (here: reversing before the sort) changes nothing.
+            let mut reversed = data.activities.clone();
+            reversed.reverse();
+            let shuffled = group(threaded, data.members.clone(), reversed);
+            prop_assert_eq!(&health(&shuffled, day * DAY, &config), &report);
+        }
+    }
+}
