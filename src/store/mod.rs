@@ -8,13 +8,18 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 pub use load::{DemoTruth, GroupCounts};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+/// The numbers are global across branches (0002 and 0003 are taken elsewhere); keep the
+/// list in number order, since the schema version is the list's length.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -32,6 +37,13 @@ pub enum StoreError {
     CreateDir { path: String, source: std::io::Error },
     #[error("migration {name} failed: {source}")]
     Migration { name: &'static str, source: rusqlite::Error },
+    #[error(
+        "migration {name} would leave rows of the table {table} referring to missing rows; the store was left as it was; \
+         keep using the older Hearth with this store and report the problem"
+    )]
+    MigrationForeignKeys { name: &'static str, table: String },
+    #[error("an import referred to a {what} that is not in the store (row id {id}); nothing was written; this is a bug in Hearth, please report it")]
+    MissingReference { what: &'static str, id: i64 },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -91,10 +103,25 @@ impl Store {
         if found == SCHEMA_VERSION {
             return Ok(());
         }
+        // Migrations that rebuild a table drop the old one while rows of other tables still
+        // refer to it: foreign keys are off while they run (SQLite ignores the pragma inside
+        // a transaction) and checked as a whole before the commit.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let migrated = self.apply_migrations(found);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrated
+    }
+
+    fn apply_migrations(&mut self, found: i64) -> Result<()> {
         // All pending migrations and the version bump commit together or not at all.
         let tx = self.conn.transaction()?;
         for (name, sql) in &MIGRATIONS[found as usize..] {
             tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
+            let dangling: Option<String> =
+                tx.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |row| row.get(0)).optional()?;
+            if let Some(table) = dangling {
+                return Err(StoreError::MigrationForeignKeys { name, table });
+            }
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
