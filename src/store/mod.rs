@@ -200,6 +200,51 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_store_keeps_its_rows_and_search_through_migration_0004() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
+                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
+                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+                     VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'harbour lights');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
+                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen them');
+                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let rows: Vec<(i64, String, Option<i64>)> = store
+            .conn
+            .prepare("SELECT id, platform_id, parent_id FROM activities ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, vec![(5, "p1".to_string(), None), (9, "p2".to_string(), Some(5))]);
+        assert!(store.fts_integrity_ok().unwrap());
+        assert_eq!(store.search_text(crate::model::GroupId(1), "harbour", 10).unwrap(), vec![5]);
+        let foreign_keys: bool = store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+        assert!(foreign_keys);
+        // The key is still unique, now through the named index.
+        let duplicate = store.conn.execute(
+            "INSERT INTO activities (group_id, channel_id, member_id, platform_id, kind, at) VALUES (1, 1, 1, 'p1', 'message', 1)",
+            [],
+        );
+        assert!(duplicate.is_err());
+        store.delete_group(crate::model::GroupId(1)).unwrap();
+        let left: i64 = store.conn.query_row("SELECT COUNT(*) FROM activities", [], |row| row.get(0)).unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
     fn reopening_does_not_migrate_again() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/store.sqlite");
