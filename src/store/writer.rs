@@ -62,7 +62,7 @@ pub struct WriteCounts {
 
 /// The activities' indexes, with the schema's own statements (migration 0004), so that
 /// the schema reads the same after a bulk import has dropped and rebuilt them.
-const ACTIVITY_INDEXES: &[(&str, &str)] = &[
+pub(super) const ACTIVITY_INDEXES: &[(&str, &str)] = &[
     ("activities_key", "CREATE UNIQUE INDEX activities_key ON activities (group_id, platform_id)"),
     ("activities_group_at", "CREATE INDEX activities_group_at ON activities (group_id, at)"),
     ("activities_member_at", "CREATE INDEX activities_member_at ON activities (member_id, at)"),

@@ -267,3 +267,18 @@ fn a_bulk_import_that_fails_leaves_the_store_and_its_indexes_as_they_were() {
     store.delete_group(first).unwrap();
     assert_eq!(store.group_counts(first).unwrap().messages, 0);
 }
+
+#[test]
+fn deleting_a_group_that_holds_most_of_the_store_keeps_the_others_searchable() {
+    let mut store = Store::open_in_memory().unwrap();
+    let small = write(&mut store, &[("1", "the deploy failed again"), ("2", "lunch?")]);
+    let (big, _) = write_events(&mut store, &bulk_events());
+    let schema = store.schema_sql().unwrap();
+    store.delete_group(big).unwrap();
+    assert_eq!(store.schema_sql().unwrap(), schema);
+    assert!(store.fts_integrity_ok().unwrap());
+    assert_eq!(store.group_counts(big).unwrap(), Default::default());
+    assert!(store.search_text(big, "common", 10).unwrap().is_empty());
+    assert_eq!(store.search_text(small, "deploy", 10).unwrap().len(), 1);
+    assert_eq!(store.group_counts(small).unwrap().messages, 2);
+}
