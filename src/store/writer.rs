@@ -85,8 +85,9 @@ const BULK_SHARE_OF_STORE: i64 = 8;
 
 /// Bounds of the in-memory key map, so that memory stays flat however large the export:
 /// past them the indexes are rebuilt and the rest of the import uses them.
-const KEY_MAP_MAX_KEYS: usize = 4_000_000;
-const KEY_MAP_MAX_BYTES: usize = 128 << 20;
+/// (3.5 million keys fill a hash table of 2^22 slots, about 70 MB, plus their text.)
+const KEY_MAP_MAX_KEYS: usize = 3_500_000;
+const KEY_MAP_MAX_BYTES: usize = 64 << 20;
 
 /// FTS5's in-memory buffer for the bulk pass of the search index (its default is 1 MiB,
 /// which flushes and merges many small segments).
@@ -119,11 +120,13 @@ impl Hasher for PrehashedKey {
     }
 }
 
+/// Where one platform id is: the row id (as an offset from the import's first row) and the
+/// id's place in the arena, where its length comes first. Sixteen bytes per key with the
+/// hash, so that a million keys take about 35 MB.
 #[derive(Clone, Copy)]
 struct KeySlot {
-    id: i64,
+    row: u32,
     start: u32,
-    len: u32,
 }
 
 /// Platform id -> row id of the activities this import wrote into one group. The ids live
@@ -133,26 +136,33 @@ struct KeySlot {
 #[derive(Default)]
 struct KeyMap {
     slots: HashMap<u64, KeySlot, BuildHasherDefault<PrehashedKey>>,
-    arena: String,
+    arena: Vec<u8>,
     collisions: HashMap<Box<str>, i64>,
 }
 
 impl KeyMap {
-    fn get(&self, key: &str) -> Option<i64> {
+    fn key_at(&self, start: u32) -> &[u8] {
+        let start = start as usize;
+        let len = u32::from_le_bytes(self.arena[start..start + 4].try_into().expect("four bytes")) as usize;
+        &self.arena[start + 4..start + 4 + len]
+    }
+
+    fn get(&self, key: &str, first_row: i64) -> Option<i64> {
         let slot = self.slots.get(&key_hash(key))?;
-        if &self.arena[slot.start as usize..(slot.start + slot.len) as usize] == key {
-            Some(slot.id)
+        if self.key_at(slot.start) == key.as_bytes() {
+            Some(first_row + i64::from(slot.row))
         } else {
             self.collisions.get(key).copied()
         }
     }
 
-    fn insert(&mut self, key: &str, id: i64) {
+    fn insert(&mut self, key: &str, id: i64, first_row: i64) {
         match self.slots.entry(key_hash(key)) {
             Entry::Vacant(entry) => {
                 let start = self.arena.len() as u32;
-                self.arena.push_str(key);
-                entry.insert(KeySlot { id, start, len: key.len() as u32 });
+                self.arena.extend_from_slice(&(key.len() as u32).to_le_bytes());
+                self.arena.extend_from_slice(key.as_bytes());
+                entry.insert(KeySlot { row: (id - first_row) as u32, start });
             }
             Entry::Occupied(_) => {
                 self.collisions.insert(key.into(), id);
@@ -438,7 +448,7 @@ impl ImportTx<'_> {
         let fresh = state.fresh;
         // Whether a platform id missing from the key map may still be in the store.
         let look_in_store = !fresh || !self.keys_complete;
-        if let Some(id) = state.keys.get(activity.platform_id) {
+        if let Some(id) = state.keys.get(activity.platform_id, self.first_new_activity) {
             self.counts.duplicates += 1;
             self.update_text(id, activity.text)?;
             return Ok(None);
@@ -446,7 +456,7 @@ impl ImportTx<'_> {
         // Parents usually come before their replies: resolve them now, and leave the rest
         // to `finish`.
         let parent_id: Option<i64> = match activity.parent_platform_id {
-            Some(parent) => match state.keys.get(parent) {
+            Some(parent) => match state.keys.get(parent, self.first_new_activity) {
                 Some(id) => Some(id),
                 None if look_in_store => self
                     .conn
@@ -609,9 +619,9 @@ impl ImportTx<'_> {
             return self.restore_indexes();
         }
         self.key_count += 1;
-        self.key_bytes += platform_id.len();
+        self.key_bytes += platform_id.len() + 4;
         if let Some(state) = self.groups.get_mut(&group) {
-            state.keys.insert(platform_id, id);
+            state.keys.insert(platform_id, id, self.first_new_activity);
         }
         let store_rows = self.first_new_activity - 1;
         if !self.indexes_dropped
@@ -674,6 +684,8 @@ impl ImportTx<'_> {
     pub fn finish(mut self) -> Result<WriteCounts> {
         self.flush()?;
         self.resolve_pending_parents()?;
+        // The key maps are done with: free them before the passes that need memory.
+        self.groups.values_mut().for_each(|state| state.keys = KeyMap::default());
         // The search index, in one pass over this import's rows. Rows without text are
         // indexed too (as empty documents) so that the index mirrors its content table
         // exactly, which FTS5's integrity check expects.
@@ -697,7 +709,7 @@ impl ImportTx<'_> {
                 .prepare_cached("SELECT group_id, parent_platform_id FROM activities WHERE id = ?1")?
                 .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
             let state = &self.groups[&group];
-            let parent_id = match state.keys.get(&parent) {
+            let parent_id = match state.keys.get(&parent, self.first_new_activity) {
                 Some(parent_id) => Some(parent_id),
                 None if !state.fresh || !self.keys_complete => self
                     .conn
