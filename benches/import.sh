@@ -3,7 +3,8 @@
 # 1,000,000) in Telegram JSON, DiscordChatExporter JSON and Slack export form with the
 # project's own generator, imports each into a new store with the release `hearth`, and
 # runs the chat-analytics CLI (npm) on the same Telegram and Discord files. Prints one
-# markdown table: wall time, peak memory (RSS), messages per second, and the ratio.
+# markdown table: wall time, CPU time (user + system, which a busy machine changes much
+# less than the wall time), peak memory (RSS), messages per second, and the ratio.
 set -euo pipefail
 
 messages=${HEARTH_BENCH_MESSAGES:-1000000}
@@ -24,30 +25,30 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Runs a command under /usr/bin/time; prints "seconds peak_megabytes".
+# Runs a command under /usr/bin/time; prints "seconds peak_megabytes cpu_seconds".
 measure() {
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-  awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$work/time"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/time"
 }
 
 formats=$("$hearth" import --help | tr -d ' ' | grep -o 'possiblevalues:[a-z,]*' | cut -d: -f2 || true)
-echo "| export ($messages messages) | tool | wall time | peak memory | messages/s | time ÷ hearth's |"
-echo "|---|---|---|---|---|---|"
+echo "| export ($messages messages) | tool | wall time | CPU (user + sys) | peak memory | messages/s | time ÷ hearth's |"
+echo "|---|---|---|---|---|---|---|"
 for format in telegram discord slack; do
-  case ",$formats," in *",$format,"*) ;; *) echo "| $format | hearth | not measured: this build has no $format importer | | | |"; continue ;; esac
+  case ",$formats," in *",$format,"*) ;; *) echo "| $format | hearth | not measured: this build has no $format importer | | | | |"; continue ;; esac
   input=$work/export-$format
   [ "$format" = slack ] || input=$input.json
   "$generate" "$format" "$messages" "$input"
-  read -r seconds megabytes < <(measure "$hearth" --db "$work/$format.sqlite" import "$input" --format "$format" --json)
+  read -r seconds megabytes cpu < <(measure "$hearth" --db "$work/$format.sqlite" import "$input" --format "$format" --json)
   imported=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"])' "$work/out")
   rate=$(python3 -c "print(round($imported / max($seconds, 0.01)))")
-  echo "| $format | hearth import | ${seconds} s | ${megabytes} MB | $rate | 1.00 |"
+  echo "| $format | hearth import | ${seconds} s | ${cpu} s | ${megabytes} MB | $rate | 1.00 |"
   if [ "$format" != slack ]; then
-    if read -r ca_seconds ca_megabytes < <(measure "$chat_analytics_dir/node_modules/.bin/chat-analytics" -p "$format" -i "$input" -o "$work/report.html"); then
+    if read -r ca_seconds ca_megabytes ca_cpu < <(measure "$chat_analytics_dir/node_modules/.bin/chat-analytics" -p "$format" -i "$input" -o "$work/report.html"); then
       ratio=$(python3 -c "print(round($ca_seconds / max($seconds, 0.01), 2))")
-      echo "| $format | chat-analytics $chat_analytics_version | ${ca_seconds} s | ${ca_megabytes} MB | $(python3 -c "print(round($imported / max($ca_seconds, 0.01)))") | $ratio |"
+      echo "| $format | chat-analytics $chat_analytics_version | ${ca_seconds} s | ${ca_cpu} s | ${ca_megabytes} MB | $(python3 -c "print(round($imported / max($ca_seconds, 0.01)))") | $ratio |"
     else
-      echo "| $format | chat-analytics $chat_analytics_version | failed (see above) | | | |"
+      echo "| $format | chat-analytics $chat_analytics_version | failed (see above) | | | | |"
     fi
   fi
   rm -rf "$input" "$work/$format.sqlite"*

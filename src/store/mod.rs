@@ -10,7 +10,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::model::CancelFlag;
 
@@ -19,9 +19,11 @@ pub use load::{DemoTruth, GroupCounts};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
+/// Keep the list in number order: the schema version is the list's length.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_group_settings", include_str!("migrations/0002_group_settings.sql")),
+    ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
 ];
 
@@ -41,6 +43,13 @@ pub enum StoreError {
     CreateDir { path: String, source: std::io::Error },
     #[error("migration {name} failed: {source}")]
     Migration { name: &'static str, source: rusqlite::Error },
+    #[error(
+        "migration {name} would leave rows of the table {table} referring to missing rows; the store was left as it was; \
+         keep using the older Hearth with this store and report the problem"
+    )]
+    MigrationForeignKeys { name: &'static str, table: String },
+    #[error("an import referred to a {what} that is not in the store (row id {id}); nothing was written; this is a bug in Hearth, please report it")]
+    MissingReference { what: &'static str, id: i64 },
     #[error("store query failed: {0}")]
     Sql(#[from] rusqlite::Error),
     /// The import was asked to stop; its transaction was dropped, so nothing was written.
@@ -112,10 +121,25 @@ impl Store {
         if found == SCHEMA_VERSION {
             return Ok(());
         }
+        // Migrations that rebuild a table drop the old one while rows of other tables still
+        // refer to it: foreign keys are off while they run (SQLite ignores the pragma inside
+        // a transaction) and checked as a whole before the commit.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let migrated = self.apply_migrations(found);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrated
+    }
+
+    fn apply_migrations(&mut self, found: i64) -> Result<()> {
         // All pending migrations and the version bump commit together or not at all.
         let tx = self.conn.transaction()?;
         for (name, sql) in &MIGRATIONS[found as usize..] {
             tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
+            let dangling: Option<String> =
+                tx.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |row| row.get(0)).optional()?;
+            if let Some(table) = dangling {
+                return Err(StoreError::MigrationForeignKeys { name, table });
+            }
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
@@ -191,6 +215,51 @@ mod tests {
         let error = Store::open(&path).err().expect("a newer schema must be refused");
         assert!(matches!(error, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
         assert!(error.to_string().contains("newer Hearth"), "{error}");
+    }
+
+    #[test]
+    fn a_version_1_store_keeps_its_rows_and_search_through_migration_0004() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
+                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
+                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+                     VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'harbour lights');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
+                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen them');
+                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let rows: Vec<(i64, String, Option<i64>)> = store
+            .conn
+            .prepare("SELECT id, platform_id, parent_id FROM activities ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, vec![(5, "p1".to_string(), None), (9, "p2".to_string(), Some(5))]);
+        assert!(store.fts_integrity_ok().unwrap());
+        assert_eq!(store.search_text(crate::model::GroupId(1), "harbour", 10).unwrap(), vec![5]);
+        let foreign_keys: bool = store.conn.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+        assert!(foreign_keys);
+        // The key is still unique, now through the named index.
+        let duplicate = store.conn.execute(
+            "INSERT INTO activities (group_id, channel_id, member_id, platform_id, kind, at) VALUES (1, 1, 1, 'p1', 'message', 1)",
+            [],
+        );
+        assert!(duplicate.is_err());
+        store.delete_group(crate::model::GroupId(1)).unwrap();
+        let left: i64 = store.conn.query_row("SELECT COUNT(*) FROM activities", [], |row| row.get(0)).unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

@@ -1,10 +1,19 @@
 //! Writes of one import (or one demo generation) in one transaction: either the whole
 //! archive lands or the store is exactly as it was. Rows are keyed by platform ids, so
 //! writing the same archive twice changes nothing but the counts of duplicates.
+//!
+//! Speed: a large import into a group that holds nothing yet runs without the activities'
+//! indexes. It finds duplicates and reply parents in an in-memory map of the platform ids it
+//! wrote, drops the indexes once it has written enough rows, and builds them again at the
+//! end in one sorted pass each — much cheaper than a million random B-tree inserts. Imports
+//! into groups that already hold rows use the indexes as before. Everything stays in the
+//! one transaction, so an error or a crash still leaves the store as it was.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -51,15 +60,244 @@ pub struct WriteCounts {
     pub updated: u64,
 }
 
+/// The activities' indexes, with the schema's own statements (migration 0004), so that
+/// the schema reads the same after a bulk import has dropped and rebuilt them.
+pub(super) const ACTIVITY_INDEXES: &[(&str, &str)] = &[
+    ("activities_key", "CREATE UNIQUE INDEX activities_key ON activities (group_id, platform_id)"),
+    ("activities_group_at", "CREATE INDEX activities_group_at ON activities (group_id, at)"),
+    ("activities_member_at", "CREATE INDEX activities_member_at ON activities (member_id, at)"),
+    ("activities_parent", "CREATE INDEX activities_parent ON activities (parent_id)"),
+    ("activities_channel_at", "CREATE INDEX activities_channel_at ON activities (channel_id, at, id)"),
+];
+
+/// Rows written by one INSERT statement (11 parameters each, far below SQLite's limit).
+const BATCH_ROWS: usize = 64;
+
+const INSERT_ACTIVITY: &str =
+    "INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)";
+
+/// Rows an import writes with the indexes in place before it considers dropping them:
+/// below this, random inserts into cached pages are cheap and a rebuild would not pay.
+const BULK_AFTER_ROWS: u64 = 20_000;
+
+/// The indexes are dropped only when the import has written at least this share of what
+/// the store held before it (1/8): rebuilding them costs a sort of every row in the store.
+const BULK_SHARE_OF_STORE: i64 = 8;
+
+/// Bounds of the in-memory key map, so that memory stays flat however large the export:
+/// past them the indexes are rebuilt and the rest of the import uses them.
+/// (3.5 million keys fill a hash table of 2^22 slots, about 70 MB, plus their text.)
+const KEY_MAP_MAX_KEYS: usize = 3_500_000;
+const KEY_MAP_MAX_BYTES: usize = 64 << 20;
+
+/// FTS5's in-memory buffer for the bulk pass of the search index (its default is 1 MiB,
+/// which flushes and merges many small segments).
+const FTS_BULK_HASHSIZE: i64 = 32 << 20;
+const FTS_DEFAULT_HASHSIZE: i64 = 1 << 20;
+
+fn key_hash(key: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(key.as_bytes());
+    hasher.finish()
+}
+
+/// The hasher of maps whose keys already are hashes.
+#[derive(Default)]
+struct PrehashedKey(u64);
+
+impl Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// Where one platform id is: the row id (as an offset from the import's first row) and the
+/// id's place in the arena, where its length comes first. Sixteen bytes per key with the
+/// hash, so that a million keys take about 35 MB.
+#[derive(Clone, Copy)]
+struct KeySlot {
+    row: u32,
+    start: u32,
+}
+
+/// Platform id -> row id of the activities this import wrote into one group. The ids live
+/// in one arena and the map holds their 64-bit hashes; two ids with the same hash (which
+/// is possible, if rare) are told apart by comparing the text, and the later one is kept
+/// by its text in `collisions`.
+#[derive(Default)]
+struct KeyMap {
+    slots: HashMap<u64, KeySlot, BuildHasherDefault<PrehashedKey>>,
+    arena: Vec<u8>,
+    collisions: HashMap<Box<str>, i64>,
+}
+
+impl KeyMap {
+    fn key_at(&self, start: u32) -> &[u8] {
+        let start = start as usize;
+        let len = u32::from_le_bytes(self.arena[start..start + 4].try_into().expect("four bytes")) as usize;
+        &self.arena[start + 4..start + 4 + len]
+    }
+
+    fn get(&self, key: &str, first_row: i64) -> Option<i64> {
+        let slot = self.slots.get(&key_hash(key))?;
+        if self.key_at(slot.start) == key.as_bytes() {
+            Some(first_row + i64::from(slot.row))
+        } else {
+            self.collisions.get(key).copied()
+        }
+    }
+
+    fn insert(&mut self, key: &str, id: i64, first_row: i64) {
+        match self.slots.entry(key_hash(key)) {
+            Entry::Vacant(entry) => {
+                let start = self.arena.len() as u32;
+                self.arena.extend_from_slice(&(key.len() as u32).to_le_bytes());
+                self.arena.extend_from_slice(key.as_bytes());
+                entry.insert(KeySlot { row: (id - first_row) as u32, start });
+            }
+            Entry::Occupied(_) => {
+                self.collisions.insert(key.into(), id);
+            }
+        }
+    }
+}
+
+/// New activities waiting for one multi-row INSERT; their texts live in one arena.
+#[derive(Default)]
+struct RowBatch {
+    rows: Vec<BatchedRow>,
+    arena: String,
+}
+
+struct BatchedRow {
+    id: i64,
+    group: i64,
+    channel: i64,
+    member: i64,
+    kind: ActivityKind,
+    at: UnixSeconds,
+    parent_id: Option<i64>,
+    platform_id: (u32, u32),
+    parent_platform_id: Option<(u32, u32)>,
+    text: Option<(u32, u32)>,
+    raw_kind: Option<(u32, u32)>,
+}
+
+impl RowBatch {
+    fn push(&mut self, id: i64, group: i64, activity: &NewActivity<'_>, parent_id: Option<i64>) {
+        let mut keep = |text: &str| {
+            let start = self.arena.len() as u32;
+            self.arena.push_str(text);
+            (start, self.arena.len() as u32)
+        };
+        let platform_id = keep(activity.platform_id);
+        let parent_platform_id = activity.parent_platform_id.map(&mut keep);
+        let text = activity.text.map(&mut keep);
+        let raw_kind = activity.raw_kind.map(&mut keep);
+        self.rows.push(BatchedRow {
+            id,
+            group,
+            channel: activity.channel_id,
+            member: activity.member_id,
+            kind: activity.kind,
+            at: activity.at,
+            parent_id,
+            platform_id,
+            parent_platform_id,
+            text,
+            raw_kind,
+        });
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Reference {
+    Channel,
+    Member,
+}
+
+struct GroupState {
+    /// The group held no activities when this import first touched it: no stored row can
+    /// match a platform id, so the key map alone finds duplicates and parents.
+    fresh: bool,
+    keys: KeyMap,
+}
+
+/// What this import's rows say about one member, for its first/last seen, join and leave.
+#[derive(Clone, Copy)]
+struct Span {
+    fresh_group: bool,
+    first: UnixSeconds,
+    last: UnixSeconds,
+    first_join: Option<UnixSeconds>,
+    last_join: Option<UnixSeconds>,
+    last_leave: Option<UnixSeconds>,
+}
+
+impl Span {
+    fn new(fresh_group: bool, at: UnixSeconds) -> Span {
+        Span { fresh_group, first: at, last: at, first_join: None, last_join: None, last_leave: None }
+    }
+
+    fn add(&mut self, kind: ActivityKind, at: UnixSeconds) {
+        self.first = self.first.min(at);
+        self.last = self.last.max(at);
+        match kind {
+            ActivityKind::Join => {
+                self.first_join = Some(self.first_join.map_or(at, |first| first.min(at)));
+                self.last_join = Some(self.last_join.map_or(at, |last| last.max(at)));
+            }
+            ActivityKind::Leave => self.last_leave = Some(self.last_leave.map_or(at, |last| last.max(at))),
+            _ => {}
+        }
+    }
+
+    /// A member has left when its latest leave is not followed by a later join.
+    fn left_at(&self) -> Option<UnixSeconds> {
+        self.last_leave.filter(|leave| self.last_join.is_none_or(|join| *leave >= join))
+    }
+}
+
 pub struct ImportTx<'conn> {
-    tx: Transaction<'conn>,
+    /// The connection, inside a transaction this import began and ends (commit in
+    /// `finish`, rollback on drop), with foreign keys off: SQLite would otherwise look up
+    /// a group, a channel, a member and a parent for every row. The import checks those
+    /// references itself (`known_*`), and the ids it writes come from this transaction.
+    conn: &'conn Connection,
+    committed: bool,
+    known_channels: HashSet<i64>,
+    known_members: HashSet<i64>,
     // Caches of platform id -> row id, per group, so that a message costs no lookup of
     // its author or channel.
     channels: HashMap<i64, HashMap<String, i64>>,
     members: HashMap<i64, HashMap<String, i64>>,
-    touched_groups: Vec<GroupId>,
+    groups: HashMap<i64, GroupState>,
     /// Row ids from this one on were written by this import (ids only grow within it).
     first_new_activity: i64,
+    written: u64,
+    /// The activities' indexes are dropped until `finish` (or until a lookup needs them).
+    indexes_dropped: bool,
+    /// Every row this import wrote is in its group's key map (false once the map is full).
+    keys_complete: bool,
+    key_count: usize,
+    key_bytes: usize,
+    /// The row id the next new activity gets (ids are given here, so that a batched row
+    /// has its id before it is written).
+    next_activity: i64,
+    batch: RowBatch,
+    /// Rows whose parent was not known when they were written.
+    pending_parents: Vec<i64>,
+    spans: HashMap<i64, Span>,
     counts: WriteCounts,
     cancel: CancelFlag,
 }
@@ -67,17 +305,50 @@ pub struct ImportTx<'conn> {
 impl Store {
     /// Starts a write of one archive. Nothing is visible to readers until `finish`.
     pub fn begin_import(&mut self) -> Result<ImportTx<'_>> {
-        let tx = self.conn.transaction()?;
-        let first_new_activity = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM activities", [], |row| row.get(0))?;
-        Ok(ImportTx {
-            tx,
-            first_new_activity,
+        // SQLite ignores this pragma inside a transaction: it is set before, and set back
+        // after the commit or the rollback (`ImportTx::drop`).
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        // Immediate: the row ids this import computes from MAX(id) stay valid until it ends.
+        if let Err(error) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            self.conn.pragma_update(None, "foreign_keys", "ON")?;
+            return Err(error.into());
+        }
+        let mut import = ImportTx {
+            conn: &self.conn,
+            committed: false,
+            known_channels: HashSet::new(),
+            known_members: HashSet::new(),
+            first_new_activity: 0,
             channels: HashMap::new(),
             members: HashMap::new(),
-            touched_groups: Vec::new(),
+            groups: HashMap::new(),
+            written: 0,
+            indexes_dropped: false,
+            keys_complete: true,
+            key_count: 0,
+            key_bytes: 0,
+            next_activity: 0,
+            batch: RowBatch::default(),
+            pending_parents: Vec::new(),
+            spans: HashMap::new(),
             counts: WriteCounts::default(),
             cancel: self.cancel.clone(),
-        })
+        };
+        // On error, dropping `import` rolls back and turns foreign keys on again.
+        import.first_new_activity = import.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM activities", [], |row| row.get(0))?;
+        import.next_activity = import.first_new_activity;
+        Ok(import)
+    }
+}
+
+impl Drop for ImportTx<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Nothing of this import stays; errors here can only mean there is no
+            // transaction left to roll back.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
     }
 }
 
@@ -94,7 +365,7 @@ impl ImportTx<'_> {
     pub fn upsert_group(&mut self, group: &NewGroup<'_>, now: UnixSeconds) -> Result<GroupId> {
         self.check_cancel()?;
         let existing: Option<i64> = self
-            .tx
+            .conn
             .query_row(
                 "SELECT id FROM groups WHERE platform = ?1 AND platform_id = ?2",
                 params![group.platform.as_str(), group.platform_id],
@@ -103,44 +374,56 @@ impl ImportTx<'_> {
             .optional()?;
         let id = match existing {
             Some(id) => {
-                self.tx.execute("UPDATE groups SET name = ?2, last_import_at = ?3 WHERE id = ?1", params![id, group.name, now])?;
+                self.conn.execute("UPDATE groups SET name = ?2, last_import_at = ?3 WHERE id = ?1", params![id, group.name, now])?;
                 id
             }
             None => {
-                self.tx.execute(
+                self.conn.execute(
                     "INSERT INTO groups (platform, platform_id, name, is_archive, is_demo, created_at, last_import_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                     params![group.platform.as_str(), group.platform_id, group.name, group.is_archive, group.is_demo, now],
                 )?;
                 self.counts.groups += 1;
-                self.tx.last_insert_rowid()
+                self.conn.last_insert_rowid()
             }
         };
-        let id = GroupId(id);
-        if !self.touched_groups.contains(&id) {
-            self.touched_groups.push(id);
+        if !self.groups.contains_key(&id) {
+            let fresh = existing.is_none() || !self.group_has_activities(id)?;
+            self.groups.insert(id, GroupState { fresh, keys: KeyMap::default() });
         }
-        Ok(id)
+        Ok(GroupId(id))
     }
 
+    /// Whether a group this import found in the store holds activities (its rows are then
+    /// looked up through the indexes, which must exist for that).
+    fn group_has_activities(&mut self, group: i64) -> Result<bool> {
+        self.flush()?;
+        self.restore_indexes()?;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM activities WHERE group_id = ?1)")?
+            .query_row([group], |row| row.get(0))?)
+    }
     pub fn upsert_channel(&mut self, group: GroupId, platform_id: &str, name: &str) -> Result<i64> {
         self.check_cancel()?;
         if let Some(&id) = self.channels.get(&group.0).and_then(|cache| cache.get(platform_id)) {
             return Ok(id);
         }
+        self.check_group(group)?;
         let inserted = self
-            .tx
+            .conn
             .prepare_cached("INSERT OR IGNORE INTO channels (group_id, platform_id, name) VALUES (?1, ?2, ?3)")?
             .execute(params![group.0, platform_id, name])?;
         self.counts.channels += inserted as u64;
         let id: i64 = self
-            .tx
+            .conn
             .prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND platform_id = ?2")?
             .query_row(params![group.0, platform_id], |row| row.get(0))?;
         if inserted == 0 {
-            self.tx.prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
+            self.conn.prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
         }
         self.channels.entry(group.0).or_default().insert(platform_id.to_string(), id);
+        self.known_channels.insert(id);
         Ok(id)
     }
 
@@ -149,22 +432,24 @@ impl ImportTx<'_> {
         if let Some(&id) = self.members.get(&group.0).and_then(|cache| cache.get(member.platform_id)) {
             return Ok(id);
         }
+        self.check_group(group)?;
         let inserted = self
-            .tx
+            .conn
             .prepare_cached("INSERT OR IGNORE INTO members (group_id, platform_id, display_name, is_bot) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![group.0, member.platform_id, member.display_name, member.is_bot])?;
         self.counts.members += inserted as u64;
         let id: i64 = self
-            .tx
+            .conn
             .prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND platform_id = ?2")?
             .query_row(params![group.0, member.platform_id], |row| row.get(0))?;
         if inserted == 0 && !member.display_name.is_empty() {
             // A later export may carry a newer display name.
-            self.tx
+            self.conn
                 .prepare_cached("UPDATE members SET display_name = ?2 WHERE id = ?1 AND display_name <> ?2")?
                 .execute(params![id, member.display_name])?;
         }
         self.members.entry(group.0).or_default().insert(member.platform_id.to_string(), id);
+        self.known_members.insert(id);
         Ok(id)
     }
 
@@ -172,113 +457,322 @@ impl ImportTx<'_> {
     /// (in which case an edited text is updated and counted as `updated`).
     pub fn insert_activity(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<Option<i64>> {
         self.check_cancel()?;
-        // Parents usually come before their replies: resolve them now with one index
-        // lookup, and leave the rest to `finish`.
-        let parent_id: Option<i64> = match activity.parent_platform_id {
-            Some(parent) => self
-                .tx
-                .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
-                .query_row(params![group.0, parent], |row| row.get(0))
-                .optional()?,
-            None => None,
-        };
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO activities
-                 (group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                group.0,
-                activity.channel_id,
-                activity.member_id,
-                activity.platform_id,
-                activity.kind.as_str(),
-                activity.at,
-                activity.parent_platform_id,
-                parent_id,
-                activity.text,
-                activity.raw_kind,
-            ])?;
-        if inserted == 0 {
+        self.check_group(group)?;
+        self.check_reference(Reference::Channel, activity.channel_id)?;
+        self.check_reference(Reference::Member, activity.member_id)?;
+        let state = &self.groups[&group.0];
+        let fresh = state.fresh;
+        // Whether a platform id missing from the key map may still be in the store.
+        let look_in_store = !fresh || !self.keys_complete;
+        if let Some(id) = state.keys.get(activity.platform_id, self.first_new_activity) {
             self.counts.duplicates += 1;
-            self.update_text(group, activity)?;
+            self.update_text(id, activity.text)?;
             return Ok(None);
         }
+        // Parents usually come before their replies: resolve them now, and leave the rest
+        // to `finish`.
+        let parent_id: Option<i64> = match activity.parent_platform_id {
+            Some(parent) => match state.keys.get(parent, self.first_new_activity) {
+                Some(id) => Some(id),
+                None if look_in_store => self
+                    .conn
+                    .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+                    .query_row(params![group.0, parent], |row| row.get(0))
+                    .optional()?,
+                None => None,
+            },
+            None => None,
+        };
+        let id = self.next_activity;
+        if look_in_store {
+            // Only the unique index can tell whether the store has the row.
+            self.flush()?;
+            let inserted = self
+                .conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO activities
+                     (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![
+                    id,
+                    group.0,
+                    activity.channel_id,
+                    activity.member_id,
+                    activity.platform_id,
+                    activity.kind.as_str(),
+                    activity.at,
+                    activity.parent_platform_id,
+                    parent_id,
+                    activity.text,
+                    activity.raw_kind,
+                ])?;
+            if inserted == 0 {
+                self.counts.duplicates += 1;
+                let id: i64 = self
+                    .conn
+                    .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+                    .query_row(params![group.0, activity.platform_id], |row| row.get(0))?;
+                self.update_text(id, activity.text)?;
+                return Ok(None);
+            }
+        } else {
+            // The key map says the row is new: it waits in the batch.
+            self.batch.push(id, group.0, activity, parent_id);
+            if self.batch.rows.len() == BATCH_ROWS {
+                self.flush()?;
+            }
+        }
+        self.next_activity += 1;
         match activity.kind {
             ActivityKind::Message | ActivityKind::Reply => self.counts.messages += 1,
             ActivityKind::Reaction => self.counts.reactions += 1,
             ActivityKind::Join => self.counts.joins += 1,
             ActivityKind::Leave => self.counts.leaves += 1,
         }
-        Ok(Some(self.tx.last_insert_rowid()))
+        if activity.parent_platform_id.is_some() && parent_id.is_none() {
+            self.pending_parents.push(id);
+        }
+        self.spans.entry(activity.member_id).or_insert_with(|| Span::new(fresh, activity.at)).add(activity.kind, activity.at);
+        self.written += 1;
+        self.remember_key(group.0, activity.platform_id, id)?;
+        Ok(Some(id))
+    }
+
+    /// Writes the batched rows: one statement for a full batch, which costs far less per
+    /// row than one statement each.
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.rows.is_empty() {
+            return Ok(());
+        }
+        let full = self.batch.rows.len() == BATCH_ROWS;
+        let mut statement = if full {
+            let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            self.conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES {}", [one; BATCH_ROWS].join(", ")))?
+        } else {
+            self.conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))?
+        };
+        let batch = &self.batch;
+        let text = |range: Option<(u32, u32)>| range.map(|(start, end)| &batch.arena[start as usize..end as usize]);
+        let mut parameter = 1;
+        for row in &batch.rows {
+            statement.raw_bind_parameter(parameter, row.id)?;
+            statement.raw_bind_parameter(parameter + 1, row.group)?;
+            statement.raw_bind_parameter(parameter + 2, row.channel)?;
+            statement.raw_bind_parameter(parameter + 3, row.member)?;
+            statement.raw_bind_parameter(parameter + 4, text(Some(row.platform_id)))?;
+            statement.raw_bind_parameter(parameter + 5, row.kind.as_str())?;
+            statement.raw_bind_parameter(parameter + 6, row.at)?;
+            statement.raw_bind_parameter(parameter + 7, text(row.parent_platform_id))?;
+            statement.raw_bind_parameter(parameter + 8, row.parent_id)?;
+            statement.raw_bind_parameter(parameter + 9, text(row.text))?;
+            statement.raw_bind_parameter(parameter + 10, text(row.raw_kind))?;
+            if full {
+                parameter += 11;
+            } else {
+                statement.raw_execute()?;
+            }
+        }
+        if full {
+            statement.raw_execute()?;
+        }
+        drop(statement);
+        self.batch.rows.clear();
+        self.batch.arena.clear();
+        Ok(())
+    }
+
+    /// Foreign keys are off during the import: a group id that did not come from
+    /// `upsert_group` is checked in the store once (and then treated as a group that holds
+    /// rows, looked up through the indexes).
+    fn check_group(&mut self, group: GroupId) -> Result<()> {
+        if self.groups.contains_key(&group.0) {
+            return Ok(());
+        }
+        let exists: bool =
+            self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)")?.query_row([group.0], |row| row.get(0))?;
+        if !exists {
+            return Err(StoreError::MissingReference { what: "group", id: group.0 });
+        }
+        self.restore_indexes()?;
+        self.groups.insert(group.0, GroupState { fresh: false, keys: KeyMap::default() });
+        Ok(())
+    }
+
+    /// Checks a channel or member id that did not come from this import's upserts.
+    fn check_reference(&mut self, reference: Reference, id: i64) -> Result<()> {
+        let known = match reference {
+            Reference::Channel => &mut self.known_channels,
+            Reference::Member => &mut self.known_members,
+        };
+        if known.contains(&id) {
+            return Ok(());
+        }
+        let sql = match reference {
+            Reference::Channel => "SELECT EXISTS (SELECT 1 FROM channels WHERE id = ?1)",
+            Reference::Member => "SELECT EXISTS (SELECT 1 FROM members WHERE id = ?1)",
+        };
+        if !self.conn.prepare_cached(sql)?.query_row([id], |row| row.get::<_, bool>(0))? {
+            let what = match reference {
+                Reference::Channel => "channel",
+                Reference::Member => "member",
+            };
+            return Err(StoreError::MissingReference { what, id });
+        }
+        known.insert(id);
+        Ok(())
+    }
+
+    /// Adds a written row to its group's key map while the map has room, and drops the
+    /// indexes once the import is large enough for a rebuild at the end to pay.
+    fn remember_key(&mut self, group: i64, platform_id: &str, id: i64) -> Result<()> {
+        if !self.keys_complete {
+            return Ok(());
+        }
+        if self.key_count >= KEY_MAP_MAX_KEYS || self.key_bytes + platform_id.len() > KEY_MAP_MAX_BYTES {
+            self.keys_complete = false;
+            self.groups.values_mut().for_each(|state| state.keys = KeyMap::default());
+            return self.restore_indexes();
+        }
+        self.key_count += 1;
+        self.key_bytes += platform_id.len() + 4;
+        if let Some(state) = self.groups.get_mut(&group) {
+            state.keys.insert(platform_id, id, self.first_new_activity);
+        }
+        let store_rows = self.first_new_activity - 1;
+        if !self.indexes_dropped
+            && self.written >= BULK_AFTER_ROWS
+            && self.written as i64 * BULK_SHARE_OF_STORE >= store_rows
+            && self.groups.values().all(|state| state.fresh)
+        {
+            for (name, _) in ACTIVITY_INDEXES {
+                self.conn.execute_batch(&format!("DROP INDEX {name}"))?;
+            }
+            self.indexes_dropped = true;
+        }
+        Ok(())
+    }
+
+    /// Builds the dropped indexes again, each in one sorted pass.
+    fn restore_indexes(&mut self) -> Result<()> {
+        self.flush()?;
+        if self.indexes_dropped {
+            for (_, create) in ACTIVITY_INDEXES {
+                self.conn.execute_batch(create)?;
+            }
+            self.indexes_dropped = false;
+        }
+        Ok(())
     }
 
     /// A stored activity seen again: a later export may carry an edited text. Rows that
     /// are already in the search index get their entry replaced; rows of this import are
     /// indexed with their final text by `finish`.
-    fn update_text(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<()> {
-        let stored: Option<(i64, Option<String>)> = self
-            .tx
-            .prepare_cached("SELECT id, text FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
-            .query_row(params![group.0, activity.platform_id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        let Some((id, old_text)) = stored else { return Ok(()) };
-        if old_text.as_deref() == activity.text {
+    fn update_text(&mut self, id: i64, text: Option<&str>) -> Result<()> {
+        self.flush()?;
+        let old_text: Option<String> =
+            self.conn.prepare_cached("SELECT text FROM activities WHERE id = ?1")?.query_row([id], |row| row.get(0))?;
+        if old_text.as_deref() == text {
             return Ok(());
         }
         if id < self.first_new_activity {
-            self.tx
+            self.conn
                 .prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
                 .execute(params![id, old_text])?;
-            self.tx.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, activity.text])?;
+            self.conn.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, text])?;
         }
-        self.tx.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, activity.text])?;
+        self.conn.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, text])?;
         self.counts.updated += 1;
         Ok(())
     }
 
     /// Records what the demo generator knows about a member (persona, when it churned).
     pub fn record_demo_truth(&mut self, member_id: i64, persona: &str, churned_at: Option<UnixSeconds>) -> Result<()> {
-        self.tx
+        self.check_reference(Reference::Member, member_id)?;
+        self.conn
             .prepare_cached("INSERT OR REPLACE INTO demo_truth (member_id, persona, churned_at) VALUES (?1, ?2, ?3)")?
             .execute(params![member_id, persona, churned_at])?;
         Ok(())
     }
 
-    /// Resolves reply and reaction parents, refreshes each member's first/last seen,
-    /// join and leave times from the activities, and commits.
-    pub fn finish(self) -> Result<WriteCounts> {
+    /// Resolves reply and reaction parents, fills the search index, builds dropped indexes,
+    /// refreshes each member's first/last seen, join and leave times, and commits.
+    pub fn finish(mut self) -> Result<WriteCounts> {
         self.check_cancel()?;
-        // Parents that came after their replies in the export.
-        self.tx.execute(
-            "UPDATE activities SET parent_id =
-                (SELECT p.id FROM activities p WHERE p.group_id = activities.group_id AND p.platform_id = activities.parent_platform_id)
-             WHERE id >= ?1 AND parent_platform_id IS NOT NULL AND parent_id IS NULL",
-            [self.first_new_activity],
-        )?;
+        self.flush()?;
+        self.resolve_pending_parents()?;
+        // The key maps are done with: free them before the passes that need memory.
+        self.groups.values_mut().for_each(|state| state.keys = KeyMap::default());
         // The search index, in one pass over this import's rows. Rows without text are
         // indexed too (as empty documents) so that the index mirrors its content table
         // exactly, which FTS5's integrity check expects.
-        self.tx
+        self.conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_BULK_HASHSIZE])?;
+        self.conn
             .execute("INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1", [self.first_new_activity])?;
-        for group in &self.touched_groups {
-            self.tx.execute(
-                "UPDATE members SET
-                    first_seen_at = (SELECT MIN(at) FROM activities a WHERE a.member_id = members.id),
-                    last_seen_at = (SELECT MAX(at) FROM activities a WHERE a.member_id = members.id),
-                    joined_at = (SELECT MIN(at) FROM activities a WHERE a.member_id = members.id AND a.kind = 'join'),
-                    left_at = (SELECT MAX(l.at) FROM activities l WHERE l.member_id = members.id AND l.kind = 'leave'
-                               AND l.at >= COALESCE((SELECT MAX(j.at) FROM activities j
-                                                     WHERE j.member_id = members.id AND j.kind = 'join'), l.at))
-                 WHERE group_id = ?1",
-                [group.0],
-            )?;
-        }
+        self.conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_DEFAULT_HASHSIZE])?;
+        self.restore_indexes()?;
+        self.update_member_spans()?;
         // The last moment a cancel can still undo everything.
         self.check_cancel()?;
-        self.tx.commit()?;
-        Ok(self.counts)
+        self.conn.execute_batch("COMMIT")?;
+        self.committed = true;
+        Ok(std::mem::take(&mut self.counts))
+    }
+
+    /// Parents that came after their replies in the export (or that are not in it).
+    fn resolve_pending_parents(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending_parents);
+        for id in pending {
+            let (group, parent): (i64, String) = self
+                .conn
+                .prepare_cached("SELECT group_id, parent_platform_id FROM activities WHERE id = ?1")?
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            let state = &self.groups[&group];
+            let parent_id = match state.keys.get(&parent, self.first_new_activity) {
+                Some(parent_id) => Some(parent_id),
+                None if !state.fresh || !self.keys_complete => self
+                    .conn
+                    .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+                    .query_row(params![group, parent], |row| row.get(0))
+                    .optional()?,
+                None => None,
+            };
+            if let Some(parent_id) = parent_id {
+                self.conn.prepare_cached("UPDATE activities SET parent_id = ?2 WHERE id = ?1")?.execute([id, parent_id])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds what this import's rows say about each member into its stored times. A member
+    /// of a group that held rows before, whose joins or leaves changed, gets its leave time
+    /// recomputed from all its rows (a later join cancels an earlier leave).
+    fn update_member_spans(&mut self) -> Result<()> {
+        let mut spans: Vec<(i64, Span)> = self.spans.drain().collect();
+        spans.sort_unstable_by_key(|(member, _)| *member);
+        for (member, span) in &spans {
+            self.conn
+                .prepare_cached(
+                    "UPDATE members SET
+                        first_seen_at = MIN(COALESCE(first_seen_at, ?2), ?2),
+                        last_seen_at = MAX(COALESCE(last_seen_at, ?3), ?3),
+                        joined_at = CASE WHEN ?4 IS NULL THEN joined_at ELSE MIN(COALESCE(joined_at, ?4), ?4) END,
+                        left_at = CASE WHEN first_seen_at IS NULL THEN ?5 ELSE left_at END
+                     WHERE id = ?1",
+                )?
+                .execute(params![member, span.first, span.last, span.first_join, span.left_at()])?;
+            if !span.fresh_group && (span.last_join.is_some() || span.last_leave.is_some()) {
+                self.conn
+                    .prepare_cached(
+                        "UPDATE members SET left_at =
+                            (SELECT MAX(l.at) FROM activities l WHERE l.member_id = members.id AND l.kind = 'leave'
+                             AND l.at >= COALESCE((SELECT MAX(j.at) FROM activities j
+                                                   WHERE j.member_id = members.id AND j.kind = 'join'), l.at))
+                         WHERE id = ?1",
+                    )?
+                    .execute([member])?;
+            }
+        }
+        Ok(())
     }
 }
