@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod conversations;
+pub mod graph;
 pub mod health;
 pub mod noise;
 pub mod stages;
