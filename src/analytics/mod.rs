@@ -4,11 +4,16 @@
 //! same input gives the same output byte for byte.
 
 pub mod activity;
+pub mod backtest;
 pub mod conversations;
+pub mod flags;
 pub mod graph;
 pub mod health;
 pub mod noise;
+pub mod risk;
+pub mod signals;
 pub mod stages;
+pub mod warnings;
 
 use std::collections::HashMap;
 

@@ -3,7 +3,9 @@
 //! importers and the analytics, and returns plain serialisable structs or an [`Error`]
 //! whose code tells the caller what kind of failure it is.
 
+pub mod churn;
 mod error;
+pub mod review;
 
 use std::path::{Path, PathBuf};
 

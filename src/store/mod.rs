@@ -4,6 +4,7 @@
 
 mod groups;
 mod load;
+mod review;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -11,10 +12,15 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use load::{DemoTruth, GroupCounts};
+pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+// 0002 (per-group settings) comes from the analytics-a branch; 0003 is the review queue.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0003_review_queue", include_str!("migrations/0003_review_queue.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -9,6 +9,7 @@ mod import_mbox;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
+mod review;
 mod store;
 mod support;
 mod tidy;
