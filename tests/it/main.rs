@@ -1,6 +1,7 @@
 //! The one integration test binary: drives `hearth::api` and the `hearth` CLI on
 //! temporary stores, and checks the architecture's invariants on the source tree.
 
+mod churn;
 mod cli;
 mod demo;
 mod import_discord;
