@@ -166,29 +166,16 @@ impl Interactions {
 
     /// The graph of the window [from, to).
     pub fn window(&self, from: UnixSeconds, to: UnixSeconds, config: &GraphConfig) -> WindowGraph {
-        #[derive(Default)]
-        struct Pair {
-            messages: u32,
-            reactions: u32,
-            response_seconds: Vec<i64>,
-            shared_threads: u32,
-        }
-        let mut pairs: HashMap<(u32, u32), Pair> = HashMap::new();
+        // Aggregation by sorting flat records rather than a map of pairs: one allocation,
+        // and it is several times faster on windows with tens of thousands of touches.
+        // A record is (from, to, kind, seconds): kind 0 = reply, 1 = reaction, 2 = shared thread.
+        let mut records: Vec<(u32, u32, u8, i64)> = Vec::new();
         let start = self.directed.partition_point(|touch| touch.at < from);
         let end = self.directed.partition_point(|touch| touch.at < to);
-        for touch in &self.directed[start..end] {
-            let pair = pairs.entry((touch.from, touch.to)).or_default();
-            match touch.touch {
-                Touch::Reply { seconds } => {
-                    pair.messages += 1;
-                    pair.response_seconds.push(seconds);
-                }
-                Touch::Reaction { seconds } => {
-                    pair.reactions += 1;
-                    pair.response_seconds.push(seconds);
-                }
-            }
-        }
+        records.extend(self.directed[start..end].iter().map(|touch| match touch.touch {
+            Touch::Reply { seconds } => (touch.from, touch.to, 0, seconds),
+            Touch::Reaction { seconds } => (touch.from, touch.to, 1, seconds),
+        }));
         let start = self.posts.partition_point(|post| post.at < from);
         let end = self.posts.partition_point(|post| post.at < to);
         let mut participation: Vec<(u32, u32)> = self.posts[start..end].iter().map(|post| (post.thread, post.member)).collect();
@@ -200,28 +187,43 @@ impl Interactions {
             }
             for (offset, &(_, a)) in thread.iter().enumerate() {
                 for &(_, b) in &thread[offset + 1..] {
-                    pairs.entry((a, b)).or_default().shared_threads += 1;
-                    pairs.entry((b, a)).or_default().shared_threads += 1;
+                    records.push((a, b, 2, 0));
+                    records.push((b, a, 2, 0));
                 }
             }
         }
-        let mut edges: Vec<Edge> = pairs
-            .into_iter()
-            .map(|((from, to), mut pair)| {
-                let median = median_seconds(&mut pair.response_seconds);
-                let weight = edge_weight(pair.messages, median, pair.shared_threads, config);
-                Edge {
-                    from,
-                    to,
-                    messages: pair.messages,
-                    reactions: pair.reactions,
-                    median_response_seconds: median,
-                    shared_threads: pair.shared_threads,
-                    weight,
+        // Sorted by pair, then kind, then seconds: each pair's response times come sorted.
+        records.sort_unstable();
+        let mut edges = Vec::new();
+        let mut seconds: Vec<i64> = Vec::new();
+        for pair in records.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            seconds.clear();
+            let (mut messages, mut reactions, mut shared_threads) = (0u32, 0u32, 0u32);
+            for &(_, _, kind, value) in pair {
+                match kind {
+                    0 => {
+                        messages += 1;
+                        seconds.push(value);
+                    }
+                    1 => {
+                        reactions += 1;
+                        seconds.push(value);
+                    }
+                    _ => shared_threads += 1,
                 }
-            })
-            .collect();
-        edges.sort_unstable_by_key(|edge| (edge.from, edge.to));
+            }
+            let median = median_seconds(&mut seconds);
+            let weight = edge_weight(messages, median, shared_threads, config);
+            edges.push(Edge {
+                from: pair[0].0,
+                to: pair[0].1,
+                messages,
+                reactions,
+                median_response_seconds: median,
+                shared_threads,
+                weight,
+            });
+        }
         WindowGraph::new(from, to, edges, config)
     }
 
@@ -503,5 +505,63 @@ mod tests {
         let top: Vec<i64> = [1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 1.0)).collect();
         assert_eq!(top.len(), 1);
         assert_eq!([1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 0.5)).count(), 2);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Random conversations among five members over ten days: (member, day, second,
+        /// reply to an earlier post by index or not, react instead of post).
+        fn community() -> impl Strategy<Value = Vec<(i64, i64, i64, Option<usize>, bool)>> {
+            proptest::collection::vec((1..=5i64, 0..10i64, 0..86_400i64, proptest::option::of(0..40usize), proptest::bool::ANY), 1..40)
+        }
+
+        fn build(rows: &[(i64, i64, i64, Option<usize>, bool)], reversed_members: bool) -> GroupData {
+            let mut activities = Vec::new();
+            for (index, &(member_id, day, second, parent, react)) in rows.iter().enumerate() {
+                let id = index as i64 + 1;
+                let parent = parent.filter(|&parent| parent < index).map(|parent| parent as i64 + 1);
+                let kind = match (react, parent) {
+                    (true, Some(_)) => ActivityKind::Reaction,
+                    (_, Some(_)) => ActivityKind::Reply,
+                    _ => ActivityKind::Message,
+                };
+                activities.push(activity(id, member_id, day * DAY + second, kind, parent, Some("some words here")));
+            }
+            let mut members: Vec<_> = (1..=5).map(member).collect();
+            if reversed_members {
+                members.reverse();
+            }
+            group(true, members, activities)
+        }
+
+        fn centrality_by_member(data: &GroupData) -> Vec<(i64, f64, f64)> {
+            let config = GraphConfig::default();
+            let interactions = Interactions::new(data, &config);
+            let graph = interactions.window(0, 10 * DAY, &config);
+            let mut by_member: Vec<(i64, f64, f64)> =
+                (0..5u32).map(|node| (interactions.member_id(node), graph.pagerank(node), graph.weighted_degree(node))).collect();
+            by_member.sort_by_key(|entry| entry.0);
+            by_member
+        }
+
+        proptest! {
+            #[test]
+            fn member_order_does_not_change_centrality(rows in community()) {
+                let forward = centrality_by_member(&build(&rows, false));
+                let backward = centrality_by_member(&build(&rows, true));
+                for (a, b) in forward.iter().zip(&backward) {
+                    prop_assert_eq!(a.0, b.0);
+                    prop_assert!((a.1 - b.1).abs() < 1e-6, "PageRank {} vs {}", a.1, b.1);
+                    prop_assert!((a.2 - b.2).abs() < 1e-9, "degree {} vs {}", a.2, b.2);
+                }
+                // PageRank is a distribution over the nodes: it sums to 1 when there are any.
+                let total: f64 = forward.iter().map(|entry| entry.1).sum();
+                prop_assert!(total == 0.0 || (total - 1.0).abs() < 1e-6);
+                // And the same input gives the same output, exactly.
+                prop_assert_eq!(centrality_by_member(&build(&rows, false)), forward);
+            }
+        }
     }
 }
