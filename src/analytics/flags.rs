@@ -91,8 +91,25 @@ pub struct DetectedFlag {
     pub evidence: FlagEvidence,
 }
 
-fn normalise(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+/// A hash of the text with whitespace runs collapsed and letters lowercased: equal for
+/// texts that differ only in spacing or case. Hashing word by word avoids building the
+/// normalised string for every message. FNV-1a, so the value is the same on every run.
+fn normalised_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |byte: u8| {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    };
+    for (index, word) in text.split_whitespace().enumerate() {
+        if index > 0 {
+            feed(b' ');
+        }
+        for c in word.chars().flat_map(char::to_lowercase) {
+            let mut buffer = [0u8; 4];
+            c.encode_utf8(&mut buffer).bytes().for_each(&mut feed);
+        }
+    }
+    hash
 }
 
 /// Whether a text is a structured payload rather than words: a JSON object or array, an
@@ -124,7 +141,7 @@ pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -
     // Flooding and payload posts per member, as (time, id) with why.
     let mut flood: BTreeMap<i64, BTreeMap<PostKey, (u32, u32)>> = BTreeMap::new();
     let mut payload: BTreeMap<i64, BTreeMap<PostKey, u32>> = BTreeMap::new();
-    let mut same_text: HashMap<(i64, String), VecDeque<(UnixSeconds, i64)>> = HashMap::new();
+    let mut same_text: HashMap<(i64, u64), VecDeque<(UnixSeconds, i64)>> = HashMap::new();
     let mut last_second: HashMap<i64, VecDeque<(UnixSeconds, i64)>> = HashMap::new();
     let mut last_minute: HashMap<i64, VecDeque<(UnixSeconds, i64)>> = HashMap::new();
     for activity in &data.activities[..end] {
@@ -140,7 +157,7 @@ pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -
             low.entry((member, week)).or_default().push((activity.id, activity.at, entropy));
         }
         if !trimmed.is_empty() {
-            let window = same_text.entry((member, normalise(trimmed))).or_default();
+            let window = same_text.entry((member, normalised_hash(trimmed))).or_default();
             window.push_back((activity.at, activity.id));
             while window.front().is_some_and(|&(at, _)| activity.at - at >= config.flood_window_seconds) {
                 window.pop_front();
@@ -165,7 +182,7 @@ pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -
                 entry.1 = entry.1.max(count);
             }
         }
-        if is_structured_payload(trimmed) {
+        if (trimmed.starts_with(['{', '[', '<']) || trimmed.contains('=')) && is_structured_payload(trimmed) {
             let minute = last_minute.entry(member).or_default();
             minute.push_back((activity.at, activity.id));
             while minute.front().is_some_and(|&(at, _)| activity.at - at >= 60) {
@@ -336,6 +353,14 @@ mod tests {
         let mut bot = member(1);
         bot.is_bot = true;
         assert!(detect_flags(&group(true, vec![bot], rows), 1_000, &FlagConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn normalised_text_ignores_spacing_and_case_only() {
+        assert_eq!(normalised_hash("Buy  NOW"), normalised_hash("buy now"));
+        assert_eq!(normalised_hash(" Ärger\tda "), normalised_hash("ärger da"));
+        assert_ne!(normalised_hash("buy now"), normalised_hash("buynow"));
+        assert_ne!(normalised_hash("buy now"), normalised_hash("buy now!"));
     }
 
     #[test]
