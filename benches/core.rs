@@ -229,6 +229,26 @@ fn main() {
     measure("whole dashboard (api::dashboard)", 10, || {
         api::dashboard(&store, group.id, NOW).expect("dashboard");
     });
+    let data = store.load_group_data(&group).expect("rows load");
+    let graph_config = hearth::analytics::graph::GraphConfig::default();
+    let as_of = api::default_as_of(&store, &group, NOW).expect("as_of");
+    let mut interactions = None;
+    measure("interaction graph: extract interactions once", 10, || {
+        interactions = Some(hearth::analytics::graph::Interactions::new(&data, &graph_config));
+    });
+    let interactions = interactions.expect("measured at least once");
+    measure("interaction graph: one 30-day window with PageRank", 10, || {
+        interactions.window(as_of - 30 * 86_400, as_of, &graph_config);
+    });
+    measure("flag detection (analytics::flags)", 10, || {
+        hearth::analytics::flags::detect_flags(&data, as_of, &hearth::analytics::flags::FlagConfig::default());
+    });
+    measure("churn warnings with the fitted risk model (api::churn::warnings)", 3, || {
+        api::churn::warnings(&store, "1", hearth::analytics::warnings::Severity::Low, false, NOW).expect("warnings");
+    });
+    measure("backtest, 13 cut-offs (api::churn::backtest)", 3, || {
+        api::churn::backtest(&store, "1", None, None, NOW).expect("backtest");
+    });
     let counts = store.group_counts(group.id).expect("counts");
     println!();
     println!(

@@ -9,6 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use hearth::analytics::health::{HealthReport, MetricExplanation, Unit};
+use hearth::analytics::warnings::Severity;
+use hearth::api::churn::MemberSort;
+use hearth::api::review::{Decision, FlagStatus};
 use hearth::api::{self, archive};
 use hearth::model::{ActivityKind, MemberState, Progress, ProgressUnit, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -96,6 +99,9 @@ enum Command {
         stage: Option<Stage>,
         #[arg(long, value_parser = parse_state)]
         state: Option<MemberState>,
+        /// Rank by churn risk, activity (90 days) or interaction PageRank.
+        #[arg(long, value_parser = parse_sort)]
+        sort: Option<MemberSort>,
         #[arg(long)]
         json: bool,
     },
@@ -128,7 +134,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// One member: stage and state, why (the rule and its numbers), and the stage history.
+    /// One member: stage and state, why (the rule and its numbers), the stage history, and the
+    /// churn risk with its reasons, warning and interaction neighbours.
     Member {
         group: String,
         /// The member's id, platform id or display name.
@@ -159,6 +166,48 @@ enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Churn warnings with reasons, evidence and the playbook that fits.
+    Warnings {
+        group: String,
+        #[arg(long, value_parser = parse_severity, default_value = "low")]
+        min_severity: Severity,
+        /// Also list warnings a reviewer snoozed or marked handled.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run flag detection and list the review queue.
+    Flags {
+        group: String,
+        #[arg(long, value_parser = parse_status)]
+        status: Option<FlagStatus>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide a flag: action, dismiss or escalate (with --note), or undo the last decision.
+    Review {
+        group: String,
+        flag: i64,
+        #[arg(value_parser = ["action", "dismiss", "escalate", "undo"])]
+        decision: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Backtest the churn warnings and risk score against the group's own history.
+    Backtest {
+        group: String,
+        /// How far ahead churn is judged: 30d, 6w.
+        #[arg(long, value_parser = parse_days, default_value = "30d")]
+        horizon: u32,
+        /// Distance between cut-offs: 4w, 28d.
+        #[arg(long, value_parser = parse_days, default_value = "4w")]
+        every: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +224,32 @@ enum SettingsAction {
 enum CalibrateArg {
     Own,
     All,
+}
+
+fn parse_sort(text: &str) -> Result<MemberSort, String> {
+    MemberSort::parse(&text.to_ascii_lowercase()).ok_or_else(|| format!("unknown sort {text:?}; use risk, activity or pagerank"))
+}
+
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    Severity::parse(&text.to_ascii_lowercase()).ok_or_else(|| format!("unknown severity {text:?}; use low, medium or high"))
+}
+
+fn parse_status(text: &str) -> Result<FlagStatus, String> {
+    FlagStatus::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown status {text:?}; use open, dismissed, actioned or escalated"))
+}
+
+/// "30d" or "4w" (a bare number is days).
+fn parse_days(text: &str) -> Result<u32, String> {
+    let text = text.trim().to_ascii_lowercase();
+    let (number, factor) = match text.strip_suffix('w') {
+        Some(weeks) => (weeks, 7),
+        None => (text.strip_suffix('d').unwrap_or(&text), 1),
+    };
+    match number.parse::<u32>() {
+        Ok(value) if value > 0 => Ok(value * factor),
+        _ => Err(format!("{text:?} is not a duration; write days or weeks like 30d or 4w")),
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -342,10 +417,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Member { group, member, json } => {
             let detail = api::member(&store, &group, &member, now())?;
+            let risk = api::churn::member_detail(&store, &group, &member, now())?;
             if json {
-                print_json(&detail)?;
+                print_json(&serde_json::json!({ "stage": detail, "churn": risk }))?;
             } else {
                 print_member(&detail);
+                print_member_risk(&risk);
             }
         }
         Command::Heatmap { group, kind, timezone, svg, json } => {
@@ -387,7 +464,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_settings(&view);
             }
         }
-        Command::Members { group, stage, state, json } => {
+        Command::Members { group, stage, state, sort: Some(sort), json } => {
+            let members = api::churn::member_risks(&store, &group, stage, state, sort, now())?;
+            if json {
+                print_json(&members)?;
+            } else {
+                out!(
+                    "{:>6}  {:<28} {:<12} {:<8} {:>5} {:>8} {:>7} {:>7}",
+                    "id",
+                    "member",
+                    "stage",
+                    "state",
+                    "risk",
+                    "pagerank",
+                    "acts/90",
+                    "silent"
+                );
+                for member in &members {
+                    let silence = member.silence_days.map_or_else(|| "–".to_string(), |days| format!("{days:.0} d"));
+                    out!(
+                        "{:>6}  {:<28} {:<12} {:<8} {:>5.2} {:>8.2} {:>7} {:>7}",
+                        member.id,
+                        truncate(&member.display_name, 28),
+                        member.stage.as_str(),
+                        member.state.as_str(),
+                        member.risk,
+                        member.pagerank,
+                        member.activities_90,
+                        silence
+                    );
+                }
+                out!("{} members", members.len());
+            }
+        }
+        Command::Members { group, stage, state, sort: None, json } => {
             let members = api::members_filtered(&store, &group, stage, state, now())?;
             if json {
                 print_json(&members)?;
@@ -461,6 +571,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out!("{} messages{more}", results.hits.len());
             }
         }
+        Command::Warnings { group, min_severity, all, json } => {
+            let list = api::churn::warnings(&store, &group, min_severity, all, now())?;
+            if json {
+                print_json(&list)?;
+            } else {
+                print_warnings(&list);
+            }
+        }
+        Command::Flags { group, status, json } => {
+            let list = api::review::flags(&mut store, &group, status, now())?;
+            if json {
+                print_json(&list)?;
+            } else {
+                print_flags(&list);
+            }
+        }
+        Command::Review { group, flag, decision, note, json } => {
+            let view = match Decision::parse(&decision) {
+                Some(decision) => api::review::review(&mut store, &group, flag, decision, note.as_deref(), now())?,
+                None => api::review::undo_review(&mut store, &group, flag, now())?,
+            };
+            if json {
+                print_json(&view)?;
+            } else {
+                out!("Flag {} ({}) is now {}.", view.id, view.code, view.status.as_str());
+            }
+        }
+        Command::Backtest { group, horizon, every, json } => {
+            let report = api::churn::backtest(&store, &group, Some(horizon), Some(every), now())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_backtest(&report);
+            }
+        }
     }
     Ok(())
 }
@@ -487,6 +632,125 @@ fn datetime_string(at: i64) -> String {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn print_member_risk(detail: &api::churn::MemberDetail) {
+    let member = &detail.member;
+    out!("{} (id {}, {})", member.display_name, member.id, detail.platform_id);
+    out!("  stage {}, state {}", member.stage.as_str(), member.state.as_str());
+    out!(
+        "  risk {:.2}; PageRank {:.2} (before {:.2}), weighted degree {:.2} (before {:.2})",
+        member.risk,
+        member.pagerank,
+        detail.pagerank_before,
+        member.weighted_degree,
+        detail.weighted_degree_before
+    );
+    out!("  why (log-odds, intercept {:.2}):", detail.explanation.intercept);
+    for term in &detail.explanation.terms {
+        out!("    {:<18} value {:>6.2} × {:>4.2} = {:>+6.2}", term.feature, term.value, term.coefficient, term.contribution);
+    }
+    if let Some(warning) = &detail.warning {
+        let codes: Vec<&str> = warning.reasons.iter().map(|reason| reason.code.as_str()).collect();
+        out!("  warning: {} ({}), playbook {:?}", warning.severity.as_str(), codes.join(", "), warning.playbook);
+    }
+    out!("  neighbours (last 30 days):");
+    for neighbour in detail.neighbours.iter().take(10) {
+        out!(
+            "    {:<28} out {:.2}  in {:.2}  messages {}/{}  shared threads {}",
+            truncate(&neighbour.display_name, 28),
+            neighbour.weight_out,
+            neighbour.weight_in,
+            neighbour.messages_out,
+            neighbour.messages_in,
+            neighbour.shared_threads
+        );
+    }
+    if detail.neighbours.len() > 10 {
+        out!("    … and {} more", detail.neighbours.len() - 10);
+    }
+}
+
+fn print_warnings(list: &api::churn::WarningList) {
+    out!("Churn warnings on {}:", list.as_of_date);
+    out!("{:>6}  {:<26} {:<7} {:<3} {:>5}  {:<20} reasons", "id", "member", "sev", "lvl", "risk", "playbook");
+    for item in &list.warnings {
+        let warning = &item.warning;
+        let codes: Vec<&str> = warning.reasons.iter().map(|reason| reason.code.as_str()).collect();
+        let level = warning.level.map_or_else(String::new, |level| format!("L{level}"));
+        let playbook = serde_json::to_value(warning.playbook).ok().and_then(|value| value.as_str().map(str::to_string)).unwrap_or_default();
+        out!(
+            "{:>6}  {:<26} {:<7} {:<3} {:>5.2}  {:<20} {}",
+            warning.member_id,
+            truncate(&item.display_name, 26),
+            warning.severity.as_str(),
+            level,
+            item.risk,
+            playbook,
+            codes.join(", ")
+        );
+    }
+    out!(
+        "{} warnings{}",
+        list.warnings.len(),
+        if list.hidden > 0 { format!(" ({} snoozed or handled, --all shows them)", list.hidden) } else { String::new() }
+    );
+}
+
+fn print_flags(list: &api::review::FlagList) {
+    out!("Detection: {} new, {} refreshed, {} unchanged.", list.detection.added, list.detection.refreshed, list.detection.unchanged);
+    out!("{:>6}  {:<16} {:<10} {:<26} {:>9}  evidence", "flag", "code", "status", "member", "messages");
+    for flag in &list.flags {
+        let numbers: Vec<String> = flag.evidence.numbers.iter().map(|number| format!("{}={}", number.name, number.value)).collect();
+        out!(
+            "{:>6}  {:<16} {:<10} {:<26} {:>9}  {} (from {})",
+            flag.id,
+            flag.code,
+            flag.status.as_str(),
+            truncate(&flag.display_name, 26),
+            flag.evidence.message_ids.len(),
+            numbers.join(" "),
+            api::date_string(flag.evidence.first_at)
+        );
+    }
+    out!("{} flags", list.flags.len());
+}
+
+fn print_backtest(report: &hearth::analytics::backtest::BacktestReport) {
+    out!(
+        "Backtest: {} cut-offs every {} days, horizon {} days; {} member-cut-offs, {} churned.",
+        report.cutoffs.len(),
+        report.every_days,
+        report.horizon_days,
+        report.examples,
+        report.churned
+    );
+    if report.too_short {
+        out!("The history is too short for the minimum number of cut-offs: read the numbers with care.");
+    }
+    let show = |value: Option<f64>| value.map_or_else(|| "–".to_string(), |value| format!("{value:.3}"));
+    out!("{:<32} {:>8} {:>9} {:>7} {:>7} {:>7}", "method", "flagged", "precision", "recall", "AUC", "top10%");
+    for method in &report.methods {
+        out!(
+            "{:<32} {:>8} {:>9} {:>7} {:>7} {:>7}",
+            method.method,
+            method.flagged,
+            show(method.precision),
+            show(method.recall),
+            show(method.auc),
+            show(method.top_precision)
+        );
+    }
+    if let Some(truth) = &report.truth {
+        out!(
+            "Ground truth: label agrees on {:.1} % of {} member-cut-offs ({} truly churned); AUC against the truth: risk {}, days since last activity {}.",
+            truth.label_agreement * 100.0,
+            truth.examples,
+            truth.truly_churned,
+            show(truth.risk_auc),
+            show(truth.days_since_auc)
+        );
+    }
 }
 
 /// Runs long work with a progress bar on a terminal (nothing when stderr is redirected):

@@ -4,13 +4,19 @@
 //! same input gives the same output byte for byte.
 
 pub mod activity;
+pub mod backtest;
 pub mod conversations;
 pub mod daily;
+pub mod flags;
+pub mod graph;
 pub mod health;
 pub mod heatmaps;
 pub mod noise;
+pub mod risk;
 pub mod settings;
+pub mod signals;
 pub mod stages;
+pub mod warnings;
 
 use std::collections::HashMap;
 

@@ -408,6 +408,9 @@ impl Settings {
             silent_min_tenure_days: stages.silent_min_tenure_days,
             churned_days: stages.churned_days,
             conversations: self.conversation_config(),
+            // Not settings yet: the interaction graph's section comes with the churn screens.
+            core_top_pagerank_share: StageConfig::default().core_top_pagerank_share,
+            graph: StageConfig::default().graph,
         }
     }
 

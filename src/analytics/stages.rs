@@ -6,6 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::conversations::ConversationConfig;
+use super::graph::{GraphConfig, PagerankRanks};
 use super::{day_of, Prepared};
 use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY, WEEK};
 
@@ -19,6 +20,9 @@ pub struct StageConfig {
     pub core_weeks_needed: usize,
     pub core_weeks_window: usize,
     pub core_top_answerers: usize,
+    /// Core also admits the top share of the trailing window's interaction graph by PageRank.
+    pub core_top_pagerank_share: f64,
+    pub graph: GraphConfig,
     /// Demotion waits until the member is below this share of the thresholds ...
     pub demotion_ratio: f64,
     /// ... for this long.
@@ -40,6 +44,8 @@ impl Default for StageConfig {
             core_weeks_needed: 8,
             core_weeks_window: 12,
             core_top_answerers: 10,
+            core_top_pagerank_share: 0.05,
+            graph: GraphConfig::default(),
             demotion_ratio: 0.9,
             grace_days: 14,
             active_days: 7,
@@ -256,6 +262,7 @@ pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &Stage
 
     let first_at = data.activities.first().map_or(as_of, |activity| activity.at);
     let instants = evaluation_instants(first_at, as_of);
+    let pagerank_ranks = PagerankRanks::new(data, &instants, &config.graph);
     let window = config.contributor_window_days * DAY;
 
     // Hysteresis state per member: current stage, since when below, weekly history.
@@ -275,7 +282,7 @@ pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &Stage
     let mut posts_before = vec![Span::default(); humans.len()];
     let mut given_now = vec![0u64; humans.len()];
 
-    for &instant in &instants {
+    for (instant_index, &instant) in instants.iter().enumerate() {
         let from = instant - window;
         for (slot, timeline) in timelines.iter().enumerate() {
             given_now[slot] = given_spans[slot].count(&timeline.responses_given, from, instant);
@@ -305,7 +312,8 @@ pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &Stage
             let earlier_weeks = history.iter().rev().take(config.core_weeks_window.saturating_sub(1)).filter(|&&was| was).count();
             let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
             let core_at = |ratio: f64| {
-                let top = rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
+                let top = rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio)
+                    || pagerank_ranks.in_top(instant_index, data.members[humans[slot]].id, config.core_top_pagerank_share, ratio);
                 contributor_at(ratio) && top && recent_weeks(true) as f64 >= config.core_weeks_needed as f64 * ratio
             };
             let posted_before = posts_before[slot].count(&timeline.posts, i64::MIN, instant) as usize;
@@ -657,14 +665,17 @@ mod tests {
             rows.push(reply(day * 2 + 1, 2, at(day) + 120, day * 2));
         }
         let data = group(true, vec![member(1), member(2)], rows);
+        // The PageRank branch is off here (see the next test): in a two-member graph
+        // either member is "the top 5 %".
+        let answerers_only = StageConfig { core_top_pagerank_share: 0.0, ..StageConfig::default() };
         // First activity day 4, so evaluations are on days 11, 18, 25, … and at as_of. m2 is
         // Contributor at every one of them (7 active days and 7 answers by day 11). With
         // as_of = day 53 the evaluations are 11, 18, 25, 32, 39, 46 and 53: seven, one short.
         // With as_of = day 54 they are 11 … 53 and 54: eight, so m2 becomes Core (the
         // partial week at as_of counts as the current week).
-        let before = member_statuses(&data, 53 * DAY, &StageConfig::default());
+        let before = member_statuses(&data, 53 * DAY, &answerers_only);
         assert_eq!(status(&before, 2).stage, Stage::Contributor);
-        let after = member_statuses(&data, 54 * DAY, &StageConfig::default());
+        let after = member_statuses(&data, 54 * DAY, &answerers_only);
         assert_eq!(status(&after, 2).stage, Stage::Core);
         assert_eq!(status(&after, 1).stage, Stage::Contributor);
         assert_eq!(stage_counts(&after).iter().map(|count| count.members).sum::<u64>(), 2);
@@ -714,5 +725,28 @@ mod tests {
         assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Participant));
         assert_eq!((reasons.below_since, reasons.demotion_due), (Some(60 * DAY), Some(74 * DAY)));
         assert!(reasons.summary.contains("grace period keeps the stage until 1970-03-16"), "{}", reasons.summary);
+    }
+
+    #[test]
+    fn core_by_pagerank_without_answering() {
+        // As above, and m3 reacts to each of m1's questions. Edges: m2 → m1 (replies and
+        // the shared thread), m1 → m2 (shared thread), m3 → m1 (reactions). m3 gets only
+        // the teleport share, m2 gets m1's whole rank, m1 gets m2's and m3's: m1 ranks
+        // first, and with 3 nodes the top 5 % is ceil(0.15) = 1 node. With the answerer
+        // branch off, m1 (Contributor by responses received) becomes Core by PageRank,
+        // m2 stays Contributor, and m3 (no responses) is a Participant.
+        let mut rows = Vec::new();
+        for day in 4..88 {
+            rows.push(post(day * 3, 1, at(day), "What about this?"));
+            rows.push(reply(day * 3 + 1, 2, at(day) + 120, day * 3));
+            rows.push(activity(day * 3 + 2, 3, at(day) + 200, ActivityKind::Reaction, Some(day * 3), Some("👍")));
+        }
+        rows.push(post(1, 3, at(4), "hello"));
+        let data = group(true, vec![member(1), member(2), member(3)], rows);
+        let pagerank_only = StageConfig { core_top_answerers: 0, ..StageConfig::default() };
+        let statuses = member_statuses(&data, 54 * DAY, &pagerank_only);
+        assert_eq!(status(&statuses, 1).stage, Stage::Core);
+        assert_eq!(status(&statuses, 2).stage, Stage::Contributor);
+        assert_eq!(status(&statuses, 3).stage, Stage::Participant);
     }
 }

@@ -4,8 +4,10 @@
 //! whose code tells the caller what kind of failure it is.
 
 pub mod archive;
+pub mod churn;
 mod error;
 mod insights;
+pub mod review;
 
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,7 @@
 mod archive;
 mod groups;
 mod load;
+mod review;
 mod settings;
 mod writer;
 
@@ -16,6 +17,7 @@ use crate::model::CancelFlag;
 
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
+pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
@@ -23,6 +25,7 @@ pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_group_settings", include_str!("migrations/0002_group_settings.sql")),
+    ("0003_review_queue", include_str!("migrations/0003_review_queue.sql")),
     ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
 ];

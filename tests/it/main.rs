@@ -3,6 +3,7 @@
 
 mod analytics;
 mod archive;
+mod churn;
 mod cli;
 mod demo;
 mod import_cancel;
@@ -12,6 +13,7 @@ mod import_mbox;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
+mod review;
 mod store;
 mod support;
 mod tidy;

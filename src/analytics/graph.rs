@@ -1,0 +1,567 @@
+//! The interaction graph (analytics §4): who talks to whom in a trailing window, how much,
+//! how fast, and in how many shared threads; each member's PageRank and weighted degree,
+//! and how they changed since the window before.
+//!
+//! The interactions are extracted once per group ([`Interactions::new`]); a window's graph
+//! is then an aggregation over a time slice with members as integer node indices, so that
+//! many windows (weekly stage evaluations, backtest cut-offs) stay cheap. PageRank comes
+//! from the `graphrs` library (weighted, damping 0.85), not from code of our own.
+//!
+//! Edges: A→B when A replies to B (an explicit reply, or on platforms without threads the
+//! next message of a conversation after B's), when A reacts to B's message, and A↔B when
+//! both post in the same thread. Mentions are not kept by the store (no importer records
+//! them), so they make no edges.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::Index;
+use crate::model::{ActivityKind, GroupData, UnixSeconds, DAY};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export, export_to = "bindings/")]
+pub struct GraphConfig {
+    /// Length of the trailing window a graph covers.
+    pub window_days: u32,
+    pub communication_weight: f64,
+    pub responsiveness_weight: f64,
+    pub coparticipation_weight: f64,
+    /// Messages A→B at which communication reaches 1.
+    pub communication_messages: f64,
+    /// Median response time at which responsiveness falls to its floor.
+    pub responsiveness_seconds: f64,
+    pub responsiveness_floor: f64,
+    /// Co-participation per shared thread, and its cap.
+    pub thread_step: f64,
+    pub thread_cap: f64,
+    pub damping: f64,
+    /// Threads with more participants than this make no co-participation edges: in a
+    /// hundred-person thread, sharing it says little about two people (and the pairs grow
+    /// with the square of the participants).
+    pub max_thread_participants: u32,
+    /// A gap that ends a conversation on platforms without threads.
+    pub conversation_gap_seconds: i64,
+}
+
+impl Default for GraphConfig {
+    fn default() -> Self {
+        GraphConfig {
+            window_days: 30,
+            communication_weight: 0.40,
+            responsiveness_weight: 0.35,
+            coparticipation_weight: 0.25,
+            communication_messages: 50.0,
+            responsiveness_seconds: 3600.0,
+            responsiveness_floor: 0.1,
+            thread_step: 0.2,
+            thread_cap: 0.8,
+            damping: 0.85,
+            max_thread_participants: 50,
+            conversation_gap_seconds: 30 * 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Touch {
+    /// A replied to B, `seconds` after B's message.
+    Reply { seconds: i64 },
+    /// A reacted to B's message, `seconds` after it.
+    Reaction { seconds: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Directed {
+    at: UnixSeconds,
+    from: u32,
+    to: u32,
+    touch: Touch,
+}
+
+/// A human post and the thread (conversation) it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ThreadPost {
+    at: UnixSeconds,
+    member: u32,
+    thread: u32,
+}
+
+/// A group's interactions, extracted once: directed replies and reactions between human
+/// members, and every human post with its thread. Members are positions in `data.members`.
+pub struct Interactions {
+    member_ids: Vec<i64>,
+    directed: Vec<Directed>,
+    posts: Vec<ThreadPost>,
+}
+
+impl Interactions {
+    pub fn new(data: &GroupData, config: &GraphConfig) -> Interactions {
+        let index = Index::new(data);
+        let threaded = data.group.platform.has_threads();
+        // Post id -> (author position, time, thread).
+        let mut post_info: HashMap<i64, (u32, UnixSeconds, u32)> = HashMap::new();
+        // Channel -> (thread, author, time) of its latest post, for gap chaining.
+        let mut latest_in_channel: HashMap<i64, (u32, u32, UnixSeconds)> = HashMap::new();
+        let mut thread_count: u32 = 0;
+        let mut directed = Vec::new();
+        let mut posts = Vec::new();
+        for activity in &data.activities {
+            let Some(position) = index.position(activity.member_id).filter(|_| index.is_human(activity.member_id)) else { continue };
+            let member = position as u32;
+            let parent = activity.parent_id.and_then(|parent| post_info.get(&parent).copied());
+            match activity.kind {
+                ActivityKind::Reaction => {
+                    if let Some((author, posted_at, _)) = parent.filter(|(author, _, _)| *author != member) {
+                        directed.push(Directed {
+                            at: activity.at,
+                            from: member,
+                            to: author,
+                            touch: Touch::Reaction { seconds: activity.at - posted_at },
+                        });
+                    }
+                }
+                ActivityKind::Message | ActivityKind::Reply => {
+                    let chained = if threaded || parent.is_some() {
+                        None
+                    } else {
+                        latest_in_channel
+                            .get(&activity.channel_id)
+                            .copied()
+                            .filter(|(_, _, latest)| activity.at - latest < config.conversation_gap_seconds)
+                    };
+                    let thread = match (parent, chained) {
+                        (Some((_, _, thread)), _) => thread,
+                        (None, Some((thread, _, _))) => thread,
+                        (None, None) => {
+                            thread_count += 1;
+                            thread_count - 1
+                        }
+                    };
+                    let replied_to = parent.map(|(author, at, _)| (author, at)).or(chained.map(|(_, author, at)| (author, at)));
+                    if let Some((author, at)) = replied_to.filter(|(author, _)| *author != member) {
+                        directed.push(Directed {
+                            at: activity.at,
+                            from: member,
+                            to: author,
+                            touch: Touch::Reply { seconds: activity.at - at },
+                        });
+                    }
+                    post_info.insert(activity.id, (member, activity.at, thread));
+                    latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
+                    posts.push(ThreadPost { at: activity.at, member, thread });
+                }
+                ActivityKind::Join | ActivityKind::Leave => {}
+            }
+        }
+        Interactions { member_ids: data.members.iter().map(|member| member.id).collect(), directed, posts }
+    }
+
+    /// The member id of a node index.
+    pub fn member_id(&self, node: u32) -> i64 {
+        self.member_ids[node as usize]
+    }
+
+    /// The graph of the window [from, to).
+    pub fn window(&self, from: UnixSeconds, to: UnixSeconds, config: &GraphConfig) -> WindowGraph {
+        // Aggregation by sorting flat records rather than a map of pairs: one allocation,
+        // and it is several times faster on windows with tens of thousands of touches.
+        // A record is (from, to, kind, seconds): kind 0 = reply, 1 = reaction, 2 = shared thread.
+        let mut records: Vec<(u32, u32, u8, i64)> = Vec::new();
+        let start = self.directed.partition_point(|touch| touch.at < from);
+        let end = self.directed.partition_point(|touch| touch.at < to);
+        records.extend(self.directed[start..end].iter().map(|touch| match touch.touch {
+            Touch::Reply { seconds } => (touch.from, touch.to, 0, seconds),
+            Touch::Reaction { seconds } => (touch.from, touch.to, 1, seconds),
+        }));
+        let start = self.posts.partition_point(|post| post.at < from);
+        let end = self.posts.partition_point(|post| post.at < to);
+        let mut participation: Vec<(u32, u32)> = self.posts[start..end].iter().map(|post| (post.thread, post.member)).collect();
+        participation.sort_unstable();
+        participation.dedup();
+        for thread in participation.chunk_by(|a, b| a.0 == b.0) {
+            if thread.len() < 2 || thread.len() > config.max_thread_participants as usize {
+                continue;
+            }
+            for (offset, &(_, a)) in thread.iter().enumerate() {
+                for &(_, b) in &thread[offset + 1..] {
+                    records.push((a, b, 2, 0));
+                    records.push((b, a, 2, 0));
+                }
+            }
+        }
+        // Sorted by pair, then kind, then seconds: each pair's response times come sorted.
+        records.sort_unstable();
+        let mut edges = Vec::new();
+        let mut seconds: Vec<i64> = Vec::new();
+        for pair in records.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            seconds.clear();
+            let (mut messages, mut reactions, mut shared_threads) = (0u32, 0u32, 0u32);
+            for &(_, _, kind, value) in pair {
+                match kind {
+                    0 => {
+                        messages += 1;
+                        seconds.push(value);
+                    }
+                    1 => {
+                        reactions += 1;
+                        seconds.push(value);
+                    }
+                    _ => shared_threads += 1,
+                }
+            }
+            let median = median_seconds(&mut seconds);
+            let weight = edge_weight(messages, median, shared_threads, config);
+            edges.push(Edge {
+                from: pair[0].0,
+                to: pair[0].1,
+                messages,
+                reactions,
+                median_response_seconds: median,
+                shared_threads,
+                weight,
+            });
+        }
+        WindowGraph::new(from, to, edges, config)
+    }
+
+    /// The graphs of the trailing window ending at `as_of` and of the window before it.
+    pub fn current_and_previous(&self, as_of: UnixSeconds, config: &GraphConfig) -> (WindowGraph, WindowGraph) {
+        let window = i64::from(config.window_days) * DAY;
+        (self.window(as_of - window, as_of, config), self.window(as_of - 2 * window, as_of - window, config))
+    }
+}
+
+/// Median of response times (the mean of the two middle values for an even count).
+fn median_seconds(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[middle] as f64 } else { (values[middle - 1] + values[middle]) as f64 / 2.0 })
+}
+
+/// The weight of an edge: 0.40 × communication + 0.35 × responsiveness + 0.25 ×
+/// co-participation (defaults). Responsiveness needs a response (reply or reaction) A→B;
+/// an edge made only of shared threads has none, so that part is 0 there.
+pub fn edge_weight(messages: u32, median_response_seconds: Option<f64>, shared_threads: u32, config: &GraphConfig) -> f64 {
+    let communication = (f64::from(messages) / config.communication_messages).min(1.0);
+    let responsiveness =
+        median_response_seconds.map_or(0.0, |median| (1.0 - median / config.responsiveness_seconds).max(config.responsiveness_floor));
+    let coparticipation = (f64::from(shared_threads) * config.thread_step).min(config.thread_cap);
+    config.communication_weight * communication
+        + config.responsiveness_weight * responsiveness
+        + config.coparticipation_weight * coparticipation
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    pub from: u32,
+    pub to: u32,
+    pub messages: u32,
+    pub reactions: u32,
+    pub median_response_seconds: Option<f64>,
+    pub shared_threads: u32,
+    pub weight: f64,
+}
+
+/// One window's graph with each node's PageRank and weighted degree. Members without any
+/// edge in the window are not nodes: their PageRank and degree are 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowGraph {
+    pub from: UnixSeconds,
+    pub to: UnixSeconds,
+    /// Sorted by (from, to).
+    pub edges: Vec<Edge>,
+    /// Node index -> (PageRank, weighted degree), for the members that are nodes.
+    centrality: HashMap<u32, (f64, f64)>,
+}
+
+impl WindowGraph {
+    fn new(from: UnixSeconds, to: UnixSeconds, edges: Vec<Edge>, config: &GraphConfig) -> WindowGraph {
+        let mut degree: HashMap<u32, f64> = HashMap::new();
+        for edge in &edges {
+            *degree.entry(edge.from).or_default() += edge.weight;
+            *degree.entry(edge.to).or_default() += edge.weight;
+        }
+        let ranks = page_rank(&edges, config.damping);
+        let centrality = degree.into_iter().map(|(node, degree)| (node, (ranks.get(&node).copied().unwrap_or(0.0), degree))).collect();
+        WindowGraph { from, to, edges, centrality }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.centrality.len()
+    }
+
+    pub fn pagerank(&self, node: u32) -> f64 {
+        self.centrality.get(&node).map_or(0.0, |value| value.0)
+    }
+
+    /// PageRank times the number of nodes: 1 is the uniform share. Comparable between
+    /// windows of different sizes, where raw PageRank shrinks as the graph grows.
+    pub fn pagerank_scaled(&self, node: u32) -> f64 {
+        self.pagerank(node) * self.node_count() as f64
+    }
+
+    pub fn weighted_degree(&self, node: u32) -> f64 {
+        self.centrality.get(&node).map_or(0.0, |value| value.1)
+    }
+
+    /// Nodes by PageRank, highest first (ties: lower node index first).
+    pub fn ranked(&self) -> Vec<(u32, f64)> {
+        let mut ranked: Vec<(u32, f64)> = self.centrality.iter().map(|(&node, &(rank, _))| (node, rank)).collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+    }
+
+    /// The neighbours of a node: everyone it has an edge with in either direction, with
+    /// both edges' weights, strongest first.
+    pub fn neighbours(&self, node: u32) -> Vec<(u32, Option<&Edge>, Option<&Edge>)> {
+        let mut by_other: std::collections::BTreeMap<u32, (Option<&Edge>, Option<&Edge>)> = std::collections::BTreeMap::new();
+        for edge in &self.edges {
+            if edge.from == node {
+                by_other.entry(edge.to).or_default().0 = Some(edge);
+            } else if edge.to == node {
+                by_other.entry(edge.from).or_default().1 = Some(edge);
+            }
+        }
+        let mut neighbours: Vec<(u32, Option<&Edge>, Option<&Edge>)> =
+            by_other.into_iter().map(|(other, (out, inbound))| (other, out, inbound)).collect();
+        let total =
+            |entry: &(u32, Option<&Edge>, Option<&Edge>)| entry.1.map_or(0.0, |edge| edge.weight) + entry.2.map_or(0.0, |edge| edge.weight);
+        neighbours.sort_by(|a, b| total(b).total_cmp(&total(a)).then(a.0.cmp(&b.0)));
+        neighbours
+    }
+}
+
+/// Weighted PageRank of the nodes that have edges, by `graphrs` (power iteration, damping
+/// `damping`, dangling nodes spread uniformly, as in NetworkX).
+fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
+    if edges.is_empty() {
+        return HashMap::new();
+    }
+    let graph_edges =
+        edges.iter().filter(|edge| edge.weight > 0.0).map(|edge| graphrs::Edge::with_weight(edge.from, edge.to, edge.weight)).collect();
+    let mut nodes: Vec<u32> = edges.iter().flat_map(|edge| [edge.from, edge.to]).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let graph_nodes = nodes.iter().map(|&node| graphrs::Node::from_name(node)).collect();
+    let graph =
+        graphrs::Graph::<u32, ()>::new_from_nodes_and_edges(graph_nodes, graph_edges, graphrs::GraphSpecs::directed_create_missing())
+            .expect("edges are unique pairs of known nodes without self-loops");
+    // 1e-8 per node (NetworkX uses 1e-6): rankings do not depend on when the iteration stopped.
+    graphrs::algorithms::centrality::pagerank::pagerank(&graph, true, Some(damping), Some(1000), Some(1e-8))
+        .expect("PageRank with damping below 1 converges well within 1000 iterations")
+}
+
+/// Per evaluation instant, each member's rank by PageRank in the trailing window and the
+/// number of nodes, for the Core stage rule ("top 5 % by interaction PageRank").
+pub struct PagerankRanks {
+    /// Per instant: member id -> (rank starting at 1, node count).
+    per_instant: Vec<HashMap<i64, (usize, usize)>>,
+}
+
+impl PagerankRanks {
+    pub fn new(data: &GroupData, instants: &[UnixSeconds], config: &GraphConfig) -> PagerankRanks {
+        let interactions = Interactions::new(data, config);
+        let window = i64::from(config.window_days) * DAY;
+        let per_instant = instants
+            .iter()
+            .map(|&instant| {
+                let graph = interactions.window(instant - window, instant, config);
+                let count = graph.node_count();
+                graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (interactions.member_id(node), (rank + 1, count))).collect()
+            })
+            .collect();
+        PagerankRanks { per_instant }
+    }
+
+    /// Whether the member is in the top `share` of the graph's nodes at evaluation
+    /// `instant_index`; `relax` (≤ 1) widens the top for the demotion hysteresis.
+    pub fn in_top(&self, instant_index: usize, member_id: i64, share: f64, relax: f64) -> bool {
+        if share <= 0.0 {
+            return false;
+        }
+        self.per_instant[instant_index].get(&member_id).is_some_and(|&(rank, count)| {
+            let top = (share * count as f64).ceil().max(1.0);
+            (rank as f64) <= top / relax
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::tests_support::{activity, group, member, post, reply};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6
+    }
+
+    #[test]
+    fn edge_weight_by_hand() {
+        let config = GraphConfig::default();
+        // 10 messages: communication 0.2; median 900 s: responsiveness 0.75; 2 threads:
+        // co-participation 0.4. 0.4 × 0.2 + 0.35 × 0.75 + 0.25 × 0.4 = 0.08 + 0.2625 + 0.1.
+        assert!(close(edge_weight(10, Some(900.0), 2, &config), 0.4425));
+        // Saturation: 80 messages -> 1; median 2 h -> floor 0.1; 9 threads -> cap 0.8.
+        // 0.4 + 0.035 + 0.2 = 0.635.
+        assert!(close(edge_weight(80, Some(7200.0), 9, &config), 0.635));
+        // Shared threads only: 0.25 × 0.2 = 0.05.
+        assert!(close(edge_weight(0, None, 1, &config), 0.05));
+    }
+
+    /// m1 posts; m2 replies after 600 s; m3 replies to m2 after 1200 s (so m3 also
+    /// shares the thread with m1); m1 reacts to m3's reply after 60 s.
+    fn tiny() -> GroupData {
+        group(
+            true,
+            vec![member(1), member(2), member(3)],
+            vec![
+                post(10, 1, 1_000, "How do I build it?"),
+                reply(11, 2, 1_600, 10),
+                reply(12, 3, 2_800, 11),
+                activity(13, 1, 2_860, ActivityKind::Reaction, Some(12), Some("👍")),
+            ],
+        )
+    }
+
+    #[test]
+    fn tiny_graph_edges_by_hand() {
+        let config = GraphConfig::default();
+        let interactions = Interactions::new(&tiny(), &config);
+        let graph = interactions.window(0, 10_000, &config);
+        let summary: Vec<(u32, u32, u32, u32, Option<f64>, u32)> = graph
+            .edges
+            .iter()
+            .map(|edge| (edge.from, edge.to, edge.messages, edge.reactions, edge.median_response_seconds, edge.shared_threads))
+            .collect();
+        // Node indices are positions: m1 = 0, m2 = 1, m3 = 2. All three share one thread,
+        // so every ordered pair has shared_threads = 1.
+        assert_eq!(
+            summary,
+            vec![
+                (0, 1, 0, 0, None, 1),
+                (0, 2, 0, 1, Some(60.0), 1),
+                (1, 0, 1, 0, Some(600.0), 1),
+                (1, 2, 0, 0, None, 1),
+                (2, 0, 0, 0, None, 1),
+                (2, 1, 1, 0, Some(1200.0), 1),
+            ]
+        );
+        // m2→m1: 0.4 × 1/50 + 0.35 × (1 − 600/3600) + 0.25 × 0.2 = 0.008 + 0.291667 + 0.05.
+        assert!(close(graph.edges[2].weight, 0.349_666_667));
+        // Weighted degree of m1: out 0.05 + (0.35 × (1 − 60/3600) + 0.05) + in 0.349667 + 0.05.
+        let m1_out = 0.05 + 0.35 * (1.0 - 60.0 / 3600.0) + 0.05;
+        assert!(close(graph.weighted_degree(0), m1_out + 0.349_666_667 + 0.05));
+        // Outside the window nothing is left.
+        assert_eq!(interactions.window(3_000, 10_000, &config).node_count(), 0);
+    }
+
+    #[test]
+    fn pagerank_of_a_two_cycle_and_a_star_by_hand() {
+        let config = GraphConfig::default();
+        let edge =
+            |from, to, weight| Edge { from, to, messages: 0, reactions: 0, median_response_seconds: None, shared_threads: 0, weight };
+        // A two-node cycle is symmetric: 0.5 each.
+        let ranks = page_rank(&[edge(0, 1, 0.3), edge(1, 0, 0.9)], 0.85);
+        assert!(close(ranks[&0], 0.5) && close(ranks[&1], 0.5));
+        // Star: 1 → 0 and 2 → 0; node 0 is dangling. With d = 0.85 and n = 3, by symmetry
+        // r1 = r2 = x, r0 = y, 2x + y = 1. Each of 1, 2 receives only teleport and the
+        // dangling share: x = 0.15/3 + 0.85 y/3. Solving: x = (0.05 + 0.85/3)/(1 + 1.7/3)
+        // = 0.333333/1.566667 = 0.212766, y = 0.574468.
+        let ranks = page_rank(&[edge(1, 0, 1.0), edge(2, 0, 1.0)], config.damping);
+        assert!(close(ranks[&1], 0.212_766) && close(ranks[&2], 0.212_766), "{ranks:?}");
+        assert!(close(ranks[&0], 0.574_468), "{ranks:?}");
+        // Weights matter: 0 → 1 (weight 3) and 0 → 2 (weight 1), both back to 0 (weight 1).
+        // r1 = 0.05 + 0.85 × 0.75 r0, r2 = 0.05 + 0.85 × 0.25 r0, r0 = 0.05 + 0.85 (r1 + r2).
+        // r0 = 0.05 + 0.85 (0.1 + 0.85 r0) -> r0 = 0.135/0.2775 = 0.486486,
+        // r1 = 0.05 + 0.6375 × 0.486486 = 0.360135, r2 = 0.05 + 0.2125 × 0.486486 = 0.153378.
+        let ranks = page_rank(&[edge(0, 1, 3.0), edge(0, 2, 1.0), edge(1, 0, 1.0), edge(2, 0, 1.0)], config.damping);
+        assert!(close(ranks[&0], 0.486_486) && close(ranks[&1], 0.360_135) && close(ranks[&2], 0.153_378), "{ranks:?}");
+    }
+
+    #[test]
+    fn unthreaded_platforms_chain_by_gap() {
+        // Telegram-like: m2's message 100 s after m1's answers m1; m1's 2 h later starts anew.
+        let data =
+            group(false, vec![member(1), member(2)], vec![post(1, 1, 0, "hi"), post(2, 2, 100, "hello"), post(3, 1, 7_300, "later")]);
+        let config = GraphConfig::default();
+        let graph = Interactions::new(&data, &config).window(0, 10_000, &config);
+        let edge = graph.edges.iter().find(|edge| edge.from == 1 && edge.to == 0).expect("m2 → m1");
+        assert_eq!((edge.messages, edge.median_response_seconds, edge.shared_threads), (1, Some(100.0), 1));
+        assert!(!graph.edges.iter().any(|edge| edge.from == 0 && edge.messages > 0), "m1's later post answers nobody");
+    }
+
+    #[test]
+    fn top_share_and_relaxation() {
+        let data = tiny();
+        let config = GraphConfig::default();
+        let ranks = PagerankRanks::new(&data, &[10_000], &config);
+        // 3 nodes: top 5 % is ceil(0.15) = 1 node; relaxed by 0.5 it is 2.
+        let top: Vec<i64> = [1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 1.0)).collect();
+        assert_eq!(top.len(), 1);
+        assert_eq!([1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 0.5)).count(), 2);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Random conversations among five members over ten days: (member, day, second,
+        /// reply to an earlier post by index or not, react instead of post).
+        fn community() -> impl Strategy<Value = Vec<(i64, i64, i64, Option<usize>, bool)>> {
+            proptest::collection::vec((1..=5i64, 0..10i64, 0..86_400i64, proptest::option::of(0..40usize), proptest::bool::ANY), 1..40)
+        }
+
+        fn build(rows: &[(i64, i64, i64, Option<usize>, bool)], reversed_members: bool) -> GroupData {
+            let mut activities = Vec::new();
+            for (index, &(member_id, day, second, parent, react)) in rows.iter().enumerate() {
+                let id = index as i64 + 1;
+                let parent = parent.filter(|&parent| parent < index).map(|parent| parent as i64 + 1);
+                let kind = match (react, parent) {
+                    (true, Some(_)) => ActivityKind::Reaction,
+                    (_, Some(_)) => ActivityKind::Reply,
+                    _ => ActivityKind::Message,
+                };
+                activities.push(activity(id, member_id, day * DAY + second, kind, parent, Some("some words here")));
+            }
+            let mut members: Vec<_> = (1..=5).map(member).collect();
+            if reversed_members {
+                members.reverse();
+            }
+            group(true, members, activities)
+        }
+
+        fn centrality_by_member(data: &GroupData) -> Vec<(i64, f64, f64)> {
+            let config = GraphConfig::default();
+            let interactions = Interactions::new(data, &config);
+            let graph = interactions.window(0, 10 * DAY, &config);
+            let mut by_member: Vec<(i64, f64, f64)> =
+                (0..5u32).map(|node| (interactions.member_id(node), graph.pagerank(node), graph.weighted_degree(node))).collect();
+            by_member.sort_by_key(|entry| entry.0);
+            by_member
+        }
+
+        proptest! {
+            #[test]
+            fn member_order_does_not_change_centrality(rows in community()) {
+                let forward = centrality_by_member(&build(&rows, false));
+                let backward = centrality_by_member(&build(&rows, true));
+                for (a, b) in forward.iter().zip(&backward) {
+                    prop_assert_eq!(a.0, b.0);
+                    prop_assert!((a.1 - b.1).abs() < 1e-6, "PageRank {} vs {}", a.1, b.1);
+                    prop_assert!((a.2 - b.2).abs() < 1e-9, "degree {} vs {}", a.2, b.2);
+                }
+                // PageRank is a distribution over the nodes: it sums to 1 when there are any.
+                let total: f64 = forward.iter().map(|entry| entry.1).sum();
+                prop_assert!(total == 0.0 || (total - 1.0).abs() < 1e-6);
+                // And the same input gives the same output, exactly.
+                prop_assert_eq!(centrality_by_member(&build(&rows, false)), forward);
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Per-member signals at an instant, from data strictly before it: silence against the
+//! member's own rhythm, weekly activity and its trend, centrality now and a window ago,
+//! answers given, how their conversations were answered, tenure. The churn warnings (§6),
+//! the risk score and the backtest all read these, so that a rule, the score and the
+//! backtest can never disagree about what a member did.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::conversations::{conversations, Conversation, ConversationConfig};
+use super::graph::{GraphConfig, Interactions};
+use super::stages::{member_statuses, StageConfig};
+use super::{day_of, Index};
+use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export, export_to = "bindings/")]
+pub struct SignalConfig {
+    /// Gaps between active days that make a member's rhythm (the most recent ones).
+    pub rhythm_gaps: u32,
+    /// Weeks of the member's own baseline of weekly active days.
+    pub baseline_weeks: u32,
+    /// EWMA smoothing of weekly active days.
+    pub ewma_alpha: f64,
+    /// Weeks of weekly history the EWMA runs over at most.
+    pub history_weeks: u32,
+    /// A conversation counts as answered when its response came within this time.
+    pub answer_within_seconds: i64,
+    /// The trailing period over which a member's own conversations are looked at.
+    pub conversations_days: u32,
+}
+
+impl Default for SignalConfig {
+    fn default() -> Self {
+        SignalConfig {
+            rhythm_gaps: 30,
+            baseline_weeks: 12,
+            ewma_alpha: 0.2,
+            history_weeks: 52,
+            answer_within_seconds: 24 * 3600,
+            conversations_days: 90,
+        }
+    }
+}
+
+/// What is extracted once per group and shared by every instant.
+pub struct Prepared<'a> {
+    pub data: &'a GroupData,
+    pub conversations: Vec<Conversation>,
+    pub interactions: Interactions,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(data: &'a GroupData, conversation_config: &ConversationConfig, graph_config: &GraphConfig) -> Prepared<'a> {
+        let index = Index::new(data);
+        let conversations = conversations(&index, data.group.platform.has_threads(), conversation_config);
+        let interactions = Interactions::new(data, graph_config);
+        Prepared { data, conversations, interactions }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSignals {
+    pub member_id: i64,
+    /// The member's node index in the interaction graph.
+    pub node: u32,
+    pub stage: Stage,
+    pub state: MemberState,
+    /// Joined, or first seen when no join is known.
+    pub seen_since: Option<UnixSeconds>,
+    pub left: bool,
+    pub first_post: Option<(i64, UnixSeconds)>,
+    pub last_active_at: Option<UnixSeconds>,
+    /// Distinct active days in the whole history before the instant.
+    pub active_days_total: u32,
+    pub active_days_28: u32,
+    /// Activities (posts and reactions) in the last 90 days.
+    pub activities_90: u32,
+    pub posts_90: u32,
+    pub silence_days: Option<f64>,
+    /// Median gap between the member's recent active days, in days.
+    pub median_gap_days: Option<f64>,
+    pub tenure_days: f64,
+    /// Active days per trailing week, oldest first, from the member's first week (at
+    /// most `history_weeks`).
+    pub weekly_active_days: Vec<u32>,
+    pub ewma_weekly: Option<f64>,
+    pub baseline_weekly: Option<f64>,
+    /// Scaled PageRank (1 = uniform share) and weighted degree, this window and the one before.
+    pub pagerank_now: f64,
+    pub pagerank_before: f64,
+    pub degree_now: f64,
+    pub degree_before: f64,
+    /// Responses given this graph window and the one before.
+    pub answers_now: u32,
+    pub answers_before: u32,
+    /// When the member's first post started a conversation: its id and the response delay
+    /// known at the instant (`None` = no response yet).
+    pub first_conversation: Option<(i64, UnixSeconds, Option<i64>)>,
+    /// Conversations the member started in the trailing period that are old enough to judge,
+    /// and how many of them got no response in time.
+    pub started_judged: u32,
+    pub started_unanswered: u32,
+}
+
+/// Signals of every human member at `as_of`, in the order of `data.members`.
+pub fn member_signals(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    config: &SignalConfig,
+    stage_config: &StageConfig,
+    graph_config: &GraphConfig,
+) -> Vec<MemberSignals> {
+    let data = prepared.data;
+    let statuses = member_statuses(data, as_of, stage_config);
+    let member_count = data.members.len();
+    let mut active_days: Vec<Vec<i64>> = vec![Vec::new(); member_count];
+    let mut first_seen: Vec<Option<UnixSeconds>> = vec![None; member_count];
+    let mut last_active: Vec<Option<UnixSeconds>> = vec![None; member_count];
+    let mut first_post: Vec<Option<(i64, UnixSeconds)>> = vec![None; member_count];
+    let mut activities_90 = vec![0u32; member_count];
+    let mut posts_90 = vec![0u32; member_count];
+    let index = Index::new(data);
+    let end = data.activities.partition_point(|activity| activity.at < as_of);
+    for activity in &data.activities[..end] {
+        let Some(position) = index.position(activity.member_id) else { continue };
+        first_seen[position].get_or_insert(activity.at);
+        if !activity.kind.counts_as_active() {
+            continue;
+        }
+        let day = day_of(activity.at);
+        if active_days[position].last() != Some(&day) {
+            active_days[position].push(day);
+        }
+        last_active[position] = Some(activity.at);
+        if activity.kind.is_post() {
+            first_post[position].get_or_insert((activity.id, activity.at));
+        }
+        if as_of - activity.at <= 90 * DAY {
+            activities_90[position] += 1;
+            posts_90[position] += u32::from(activity.kind.is_post());
+        }
+    }
+
+    let window = i64::from(graph_config.window_days) * DAY;
+    let (now_graph, before_graph) = prepared.interactions.current_and_previous(as_of, graph_config);
+    let mut answers_now = vec![0u32; member_count];
+    let mut answers_before = vec![0u32; member_count];
+    let mut started_judged = vec![0u32; member_count];
+    let mut started_unanswered = vec![0u32; member_count];
+    let mut conversation_of_root: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
+    let conversations_from = as_of - i64::from(config.conversations_days) * DAY;
+    for conversation in prepared.conversations.iter().take_while(|conversation| conversation.started_at < as_of) {
+        let response = conversation.response.filter(|response| response.at < as_of);
+        if let Some(response) = response {
+            if let Some(position) = index.position(response.responder_id) {
+                if response.at >= as_of - window {
+                    answers_now[position] += 1;
+                } else if response.at >= as_of - 2 * window {
+                    answers_before[position] += 1;
+                }
+            }
+        }
+        let delay = response.map(|response| response.at - conversation.started_at);
+        if let Some(position) = index.position(conversation.author_id) {
+            if first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
+                conversation_of_root.insert(conversation.root_id, delay);
+            }
+            let judged = conversation.started_at >= conversations_from && as_of - conversation.started_at >= config.answer_within_seconds;
+            if judged {
+                started_judged[position] += 1;
+                if delay.is_none_or(|delay| delay > config.answer_within_seconds) {
+                    started_unanswered[position] += 1;
+                }
+            }
+        }
+    }
+
+    let last_day = day_of(as_of - 1);
+    data.members
+        .iter()
+        .enumerate()
+        .filter(|(_, member)| !member.is_bot)
+        .zip(statuses)
+        .map(|((position, member), status)| {
+            let days = &active_days[position];
+            let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen[position]) {
+                (Some(joined), Some(seen)) => Some(joined.min(seen)),
+                (joined, seen) => joined.or(seen),
+            };
+            let mut gaps: Vec<f64> =
+                days.windows(2).rev().take(config.rhythm_gaps as usize).map(|pair| (pair[1] - pair[0]) as f64).collect();
+            let median_gap_days = median(&mut gaps);
+            let weekly = weekly_active_days(days, last_day, config.history_weeks);
+            let (ewma_weekly, baseline_weekly) = ewma_and_baseline(&weekly, config);
+            let node = position as u32;
+            MemberSignals {
+                member_id: member.id,
+                node,
+                stage: status.stage,
+                state: status.state,
+                seen_since,
+                left: member.left_at.is_some_and(|left| left < as_of),
+                first_post: first_post[position],
+                last_active_at: last_active[position],
+                active_days_total: days.len() as u32,
+                active_days_28: days.iter().rev().take_while(|&&day| day > last_day - 28).count() as u32,
+                activities_90: activities_90[position],
+                posts_90: posts_90[position],
+                silence_days: last_active[position].map(|at| (as_of - at) as f64 / DAY as f64),
+                median_gap_days,
+                tenure_days: seen_since.map_or(0.0, |since| (as_of - since) as f64 / DAY as f64),
+                weekly_active_days: weekly,
+                ewma_weekly,
+                baseline_weekly,
+                pagerank_now: now_graph.pagerank_scaled(node),
+                pagerank_before: before_graph.pagerank_scaled(node),
+                degree_now: now_graph.weighted_degree(node),
+                degree_before: before_graph.weighted_degree(node),
+                answers_now: answers_now[position],
+                answers_before: answers_before[position],
+                first_conversation: first_post[position].and_then(|(id, at)| conversation_of_root.get(&id).map(|&delay| (id, at, delay))),
+                started_judged: started_judged[position],
+                started_unanswered: started_unanswered[position],
+            }
+        })
+        .collect()
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]) / 2.0 })
+}
+
+/// Active days per trailing 7-day bucket ending with `last_day`, oldest first, from the
+/// bucket of the member's first active day, at most `max_weeks` buckets.
+pub fn weekly_active_days(days: &[i64], last_day: i64, max_weeks: u32) -> Vec<u32> {
+    let Some(&first) = days.first() else { return Vec::new() };
+    let weeks = (((last_day - first).div_euclid(7)) + 1).clamp(1, i64::from(max_weeks)) as usize;
+    let mut buckets = vec![0u32; weeks];
+    for &day in days {
+        let back = (last_day - day).div_euclid(7);
+        if (0..weeks as i64).contains(&back) {
+            buckets[weeks - 1 - back as usize] += 1;
+        }
+    }
+    buckets
+}
+
+/// EWMA of the weekly series (started at its first value, oldest to newest) and the mean of
+/// its last `baseline_weeks` values.
+pub fn ewma_and_baseline(weekly: &[u32], config: &SignalConfig) -> (Option<f64>, Option<f64>) {
+    let Some((&first, rest)) = weekly.split_first() else { return (None, None) };
+    let ewma = rest.iter().fold(f64::from(first), |ewma, &value| config.ewma_alpha * f64::from(value) + (1.0 - config.ewma_alpha) * ewma);
+    let recent = &weekly[weekly.len().saturating_sub(config.baseline_weeks as usize)..];
+    let baseline = recent.iter().map(|&value| f64::from(value)).sum::<f64>() / recent.len() as f64;
+    (Some(ewma), Some(baseline))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekly_buckets_and_ewma_by_hand() {
+        // Last day 20. Buckets back from it: [14, 20], [7, 13], [0, 6]. Active days 0, 1, 2
+        // (3 in the oldest week), 8 (1), none in the last: [3, 1, 0].
+        let weekly = weekly_active_days(&[0, 1, 2, 8], 20, 52);
+        assert_eq!(weekly, vec![3, 1, 0]);
+        // EWMA: 3 -> 0.2 × 1 + 0.8 × 3 = 2.6 -> 0.8 × 2.6 = 2.08. Baseline: 4 / 3.
+        let (ewma, baseline) = ewma_and_baseline(&weekly, &SignalConfig::default());
+        assert!((ewma.unwrap() - 2.08).abs() < 1e-12);
+        assert!((baseline.unwrap() - 4.0 / 3.0).abs() < 1e-12);
+        // The baseline covers only the last 12 weeks; the series at most max_weeks.
+        assert_eq!(weekly_active_days(&[0], 200, 10).len(), 10);
+        assert!(weekly_active_days(&[], 20, 52).is_empty());
+    }
+}

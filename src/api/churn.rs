@@ -1,0 +1,307 @@
+//! Use cases of churn: the warnings list, members ranked by risk or centrality, one
+//! member's risk with its reasons and neighbours, and the backtest.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{default_as_of, find_group, Error, ErrorCode, Result};
+use crate::analytics::backtest::{backtest as run_backtest, BacktestConfig, BacktestReport};
+use crate::analytics::graph::GraphConfig;
+use crate::analytics::risk::{explain, risk, RiskExplanation, RiskModel};
+use crate::analytics::signals::{member_signals, MemberSignals, Prepared};
+use crate::analytics::stages::StageConfig;
+use crate::analytics::warnings::{churn_warnings, round, ChurnWarning, Severity, WarningConfig};
+use crate::model::{GroupData, MemberState, Stage, UnixSeconds};
+use crate::store::{Store, WarningAction};
+
+/// The settings the churn use cases read. Defaults are those of analytics.md; the group's
+/// stored settings (sections `graph` and `warnings`) replace them once the settings table
+/// exists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChurnSettings {
+    pub stages: StageConfig,
+    pub graph: GraphConfig,
+    pub warnings: WarningConfig,
+    pub risk: RiskModel,
+    pub backtest: BacktestConfig,
+}
+
+struct Computed {
+    data: GroupData,
+    as_of: UnixSeconds,
+    signals: Vec<MemberSignals>,
+    /// The priors refined on the group's recent history (cut-offs whose outcome is known).
+    model: RiskModel,
+}
+
+/// Cut-offs the current risk model is fitted on: the most recent ones, for speed.
+const FIT_CUTOFFS: u32 = 4;
+
+fn compute(store: &Store, group: &str, settings: &ChurnSettings, now: UnixSeconds) -> Result<Computed> {
+    let group = find_group(store, group)?;
+    let as_of = default_as_of(store, &group, now)?;
+    let data = store.load_group_data(&group)?;
+    let stages = StageConfig { graph: settings.graph.clone(), ..settings.stages.clone() };
+    let prepared = Prepared::new(&data, &stages.conversations, &settings.graph);
+    let signals = member_signals(&prepared, as_of, &settings.warnings.signals, &stages, &settings.graph);
+    drop(prepared);
+    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
+    let model = run_backtest(&data, as_of, &fit_config, &settings.warnings, &settings.risk, &stages, &settings.graph, None).fitted_model;
+    Ok(Computed { data, as_of, signals, model })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct WarningItem {
+    pub display_name: String,
+    pub risk: f64,
+    pub warning: ChurnWarning,
+    /// What a reviewer did about this member's warning (snoozed, handled, a note).
+    pub action: Option<WarningAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct WarningList {
+    pub as_of_date: String,
+    pub warnings: Vec<WarningItem>,
+    /// Warnings left out because a reviewer snoozed them until after now, or handled them.
+    pub hidden: u64,
+}
+
+/// The churn warnings of a group at its default `as_of`, at least `min_severity`. Warnings
+/// a reviewer snoozed (until after `now`) or marked handled are counted in `hidden`
+/// unless `include_hidden`.
+pub fn warnings(store: &Store, group: &str, min_severity: Severity, include_hidden: bool, now: UnixSeconds) -> Result<WarningList> {
+    let settings = ChurnSettings::default();
+    let computed = compute(store, group, &settings, now)?;
+    let group_id = computed.data.group.id;
+    let actions: HashMap<i64, WarningAction> =
+        store.warning_actions(group_id)?.into_iter().map(|action| (action.member_id, action)).collect();
+    let names: HashMap<i64, &str> = computed.data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
+    let risks: HashMap<i64, f64> = computed.signals.iter().map(|member| (member.member_id, risk(member, &computed.model))).collect();
+    let mut hidden = 0;
+    let mut items = Vec::new();
+    for warning in churn_warnings(&computed.signals, computed.as_of, &settings.warnings) {
+        if warning.severity < min_severity {
+            continue;
+        }
+        let action = actions.get(&warning.member_id).cloned();
+        let suppressed =
+            action.as_ref().is_some_and(|action| action.handled_at.is_some() || action.snoozed_until.is_some_and(|until| until > now));
+        if suppressed && !include_hidden {
+            hidden += 1;
+            continue;
+        }
+        items.push(WarningItem {
+            display_name: names.get(&warning.member_id).copied().unwrap_or_default().to_string(),
+            risk: round(risks.get(&warning.member_id).copied().unwrap_or(0.0)),
+            warning,
+            action,
+        });
+    }
+    Ok(WarningList { as_of_date: super::date_string(computed.as_of - 1), warnings: items, hidden })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "bindings/")]
+pub enum MemberSort {
+    Risk,
+    Activity,
+    Pagerank,
+}
+
+impl MemberSort {
+    pub fn parse(text: &str) -> Option<MemberSort> {
+        match text {
+            "risk" => Some(MemberSort::Risk),
+            "activity" => Some(MemberSort::Activity),
+            "pagerank" => Some(MemberSort::Pagerank),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct MemberRisk {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub display_name: String,
+    pub stage: Stage,
+    pub state: MemberState,
+    pub risk: f64,
+    /// PageRank scaled so that 1 is the uniform share, in the trailing 30-day window.
+    pub pagerank: f64,
+    pub weighted_degree: f64,
+    pub active_days_28: u32,
+    pub activities_90: u32,
+    pub silence_days: Option<f64>,
+}
+
+fn member_risk(data: &GroupData, member: &MemberSignals, model: &RiskModel) -> MemberRisk {
+    let display_name = data.members.iter().find(|row| row.id == member.member_id).map_or_else(String::new, |row| row.display_name.clone());
+    MemberRisk {
+        id: member.member_id,
+        display_name,
+        stage: member.stage,
+        state: member.state,
+        risk: round(risk(member, model)),
+        pagerank: round(member.pagerank_now),
+        weighted_degree: round(member.degree_now),
+        active_days_28: member.active_days_28,
+        activities_90: member.activities_90,
+        silence_days: member.silence_days.map(round),
+    }
+}
+
+/// The group's human members with risk and centrality, filtered by stage and state and
+/// sorted (highest first; ties by member id). Members who already churned are left out of
+/// the risk ranking's top by their state, not by a filter: pass `state` to narrow.
+pub fn member_risks(
+    store: &Store,
+    group: &str,
+    stage: Option<Stage>,
+    state: Option<MemberState>,
+    sort: MemberSort,
+    now: UnixSeconds,
+) -> Result<Vec<MemberRisk>> {
+    let settings = ChurnSettings::default();
+    let computed = compute(store, group, &settings, now)?;
+    let mut members: Vec<MemberRisk> = computed
+        .signals
+        .iter()
+        .filter(|member| stage.is_none_or(|stage| member.stage == stage) && state.is_none_or(|state| member.state == state))
+        .map(|member| member_risk(&computed.data, member, &computed.model))
+        .collect();
+    let key = |member: &MemberRisk| match sort {
+        MemberSort::Risk => member.risk,
+        MemberSort::Activity => f64::from(member.activities_90),
+        MemberSort::Pagerank => member.pagerank,
+    };
+    members.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(&b.id)));
+    Ok(members)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct Neighbour {
+    #[ts(type = "number")]
+    pub member_id: i64,
+    pub display_name: String,
+    /// Weight of the edge from the member to this neighbour, and back (0 when absent).
+    pub weight_out: f64,
+    pub weight_in: f64,
+    pub messages_out: u32,
+    pub messages_in: u32,
+    pub shared_threads: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/", rename = "MemberRiskDetail")]
+pub struct MemberDetail {
+    pub member: MemberRisk,
+    pub platform_id: String,
+    pub explanation: RiskExplanation,
+    pub warning: Option<ChurnWarning>,
+    /// Scaled PageRank and weighted degree of the window before, for the change.
+    pub pagerank_before: f64,
+    pub weighted_degree_before: f64,
+    pub neighbours: Vec<Neighbour>,
+}
+
+/// One member (by id, platform id or display name): risk with its reasons, warning, and
+/// neighbours in the trailing interaction graph.
+pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Result<MemberDetail> {
+    let settings = ChurnSettings::default();
+    let computed = compute(store, group, &settings, now)?;
+    let reference = member.trim();
+    let matches: Vec<&crate::model::MemberRow> = computed
+        .data
+        .members
+        .iter()
+        .filter(|row| !row.is_bot)
+        .filter(|row| row.id.to_string() == reference || row.platform_id == reference || row.display_name.eq_ignore_ascii_case(reference))
+        .collect();
+    let row = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("no member {reference:?} in group {:?}; use an id from `hearth members`", computed.data.group.name),
+            ))
+        }
+        several => {
+            let ids: Vec<String> = several.iter().map(|row| row.id.to_string()).collect();
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("several members match {reference:?} (ids {}); use the id", ids.join(", ")),
+            ));
+        }
+    };
+    let signals = computed.signals.iter().find(|member| member.member_id == row.id).expect("every human member has signals");
+    let prepared = Prepared::new(&computed.data, &settings.stages.conversations, &settings.graph);
+    let (graph, _) = prepared.interactions.current_and_previous(computed.as_of, &settings.graph);
+    let names: HashMap<i64, &str> = computed.data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
+    let neighbours = graph
+        .neighbours(signals.node)
+        .into_iter()
+        .map(|(other, out, inbound)| {
+            let member_id = prepared.interactions.member_id(other);
+            Neighbour {
+                member_id,
+                display_name: names.get(&member_id).copied().unwrap_or_default().to_string(),
+                weight_out: round(out.map_or(0.0, |edge| edge.weight)),
+                weight_in: round(inbound.map_or(0.0, |edge| edge.weight)),
+                messages_out: out.map_or(0, |edge| edge.messages),
+                messages_in: inbound.map_or(0, |edge| edge.messages),
+                shared_threads: out.or(inbound).map_or(0, |edge| edge.shared_threads),
+            }
+        })
+        .collect();
+    let warning = churn_warnings(std::slice::from_ref(signals), computed.as_of, &settings.warnings).into_iter().next();
+    Ok(MemberDetail {
+        member: member_risk(&computed.data, signals, &computed.model),
+        platform_id: row.platform_id.clone(),
+        explanation: explain(signals, &computed.model),
+        warning,
+        pagerank_before: round(signals.pagerank_before),
+        weighted_degree_before: round(signals.degree_before),
+        neighbours,
+    })
+}
+
+/// The backtest of the warnings and the risk score on a group's history. For the demo
+/// community its ground truth is checked too.
+pub fn backtest(
+    store: &Store,
+    group: &str,
+    horizon_days: Option<u32>,
+    every_days: Option<u32>,
+    now: UnixSeconds,
+) -> Result<BacktestReport> {
+    let settings = ChurnSettings::default();
+    let group = find_group(store, group)?;
+    let end = default_as_of(store, &group, now)?;
+    let data = store.load_group_data(&group)?;
+    let mut config = settings.backtest.clone();
+    if let Some(horizon) = horizon_days {
+        config.horizon_days = horizon;
+    }
+    if let Some(every) = every_days {
+        if every == 0 {
+            return Err(Error::new(ErrorCode::InvalidInput, "--every must be at least one day"));
+        }
+        config.every_days = every;
+    }
+    let truth: Option<HashMap<i64, Option<UnixSeconds>>> = if group.is_demo {
+        Some(store.demo_truth(group.id)?.into_iter().map(|truth| (truth.member_id, truth.churned_at)).collect())
+    } else {
+        None
+    };
+    let stages = StageConfig { graph: settings.graph.clone(), ..settings.stages.clone() };
+    Ok(run_backtest(&data, end, &config, &settings.warnings, &settings.risk, &stages, &settings.graph, truth.as_ref()))
+}
