@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{day_of, Index};
-use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
+use super::{day_of, week_start, Index};
+use crate::model::{GroupData, UnixSeconds, WEEK};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export, export_to = "bindings/")]
@@ -70,7 +70,7 @@ pub struct WeekActive {
 /// week from the first activity to the one containing `as_of - 1`, empty weeks included.
 pub fn weekly_active(data: &GroupData, as_of: UnixSeconds) -> Vec<WeekActive> {
     let index = Index::new(data);
-    let monday = |at: UnixSeconds| (at - 4 * DAY).div_euclid(WEEK) * WEEK + 4 * DAY;
+    let monday = week_start;
     let mut weeks: BTreeMap<i64, (BTreeSet<i64>, u64)> = BTreeMap::new();
     for activity in data.activities.iter().filter(|activity| activity.at < as_of && index.is_human(activity.member_id)) {
         if !activity.kind.counts_as_active() {
@@ -96,7 +96,7 @@ pub fn weekly_active(data: &GroupData, as_of: UnixSeconds) -> Vec<WeekActive> {
 mod tests {
     use super::*;
     use crate::analytics::tests_support::{activity, group, member, post};
-    use crate::model::ActivityKind;
+    use crate::model::{ActivityKind, DAY};
 
     #[test]
     fn daily_activity_by_hand() {

@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::noise::char_entropy_bits;
+use super::noise::{char_entropy_bits, fingerprint, may_be_below};
 use super::warnings::{round, Evidence};
-use super::Index;
-use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
+use super::{week_start, Index};
+use crate::model::{GroupData, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -91,27 +91,6 @@ pub struct DetectedFlag {
     pub evidence: FlagEvidence,
 }
 
-/// A hash of the text with whitespace runs collapsed and letters lowercased: equal for
-/// texts that differ only in spacing or case. Hashing word by word avoids building the
-/// normalised string for every message. FNV-1a, so the value is the same on every run.
-fn normalised_hash(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |byte: u8| {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    };
-    for (index, word) in text.split_whitespace().enumerate() {
-        if index > 0 {
-            feed(b' ');
-        }
-        for c in word.chars().flat_map(char::to_lowercase) {
-            let mut buffer = [0u8; 4];
-            c.encode_utf8(&mut buffer).bytes().for_each(&mut feed);
-        }
-    }
-    hash
-}
-
 /// Whether a text is a structured payload rather than words: a JSON object or array, an
 /// XML element, or a line of three or more key=value pairs.
 pub fn is_structured_payload(text: &str) -> bool {
@@ -151,13 +130,19 @@ pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -
         let member = activity.member_id;
         let Some(text) = activity.text.as_deref().filter(|text| !text.is_empty()) else { continue };
         let trimmed = text.trim();
-        let entropy = if trimmed.is_empty() { 0.0 } else { char_entropy_bits(trimmed) };
-        if trimmed.is_empty() || entropy < config.min_entropy_bits {
-            let week = (activity.at - 4 * DAY).div_euclid(WEEK) * WEEK + 4 * DAY;
-            low.entry((member, week)).or_default().push((activity.id, activity.at, entropy));
+        // The exact entropy only where the cheap bound says it may be low (most texts not).
+        let entropy = if trimmed.is_empty() {
+            Some(0.0)
+        } else if may_be_below(trimmed, config.min_entropy_bits) {
+            Some(char_entropy_bits(trimmed)).filter(|&bits| bits < config.min_entropy_bits)
+        } else {
+            None
+        };
+        if let Some(entropy) = entropy {
+            low.entry((member, week_start(activity.at))).or_default().push((activity.id, activity.at, entropy));
         }
         if !trimmed.is_empty() {
-            let window = same_text.entry((member, normalised_hash(trimmed))).or_default();
+            let window = same_text.entry((member, fingerprint(trimmed))).or_default();
             window.push_back((activity.at, activity.id));
             while window.front().is_some_and(|&(at, _)| activity.at - at >= config.flood_window_seconds) {
                 window.pop_front();
@@ -353,14 +338,6 @@ mod tests {
         let mut bot = member(1);
         bot.is_bot = true;
         assert!(detect_flags(&group(true, vec![bot], rows), 1_000, &FlagConfig::default()).is_empty());
-    }
-
-    #[test]
-    fn normalised_text_ignores_spacing_and_case_only() {
-        assert_eq!(normalised_hash("Buy  NOW"), normalised_hash("buy now"));
-        assert_eq!(normalised_hash(" Ärger\tda "), normalised_hash("ärger da"));
-        assert_ne!(normalised_hash("buy now"), normalised_hash("buynow"));
-        assert_ne!(normalised_hash("buy now"), normalised_hash("buy now!"));
     }
 
     #[test]

@@ -11,8 +11,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::stages::StageHistory;
+pub use super::week_start;
 use super::{date_of_day, day_of, Index};
-use crate::model::{ActivityKind, Stage, UnixSeconds, DAY, WEEK};
+use crate::model::{ActivityKind, Stage, UnixSeconds, WEEK};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatmapConfig {
@@ -41,11 +42,6 @@ impl Default for HeatmapConfig {
             first_minutes_bin_seconds: 60,
         }
     }
-}
-
-/// Monday 00:00 UTC of the week containing `at`.
-pub fn week_start(at: UnixSeconds) -> UnixSeconds {
-    (at - 4 * DAY).div_euclid(WEEK) * WEEK + 4 * DAY
 }
 
 fn week_label(at: UnixSeconds) -> String {
@@ -413,30 +409,9 @@ pub fn transitions(history: &StageHistory, config: &HeatmapConfig) -> Transition
 mod tests {
     use super::*;
     use crate::analytics::stages::{stage_history, StageConfig};
-    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::tests_support::{activity, group, member, post, reply, stage_fixture as fixture};
     use crate::analytics::Prepared;
-    use crate::model::GroupData;
-
-    fn at(day: i64) -> i64 {
-        day * DAY + 10 * 3600
-    }
-
-    /// The stage fixture: m1 asks on days 30–33 and m2 answers each; m3 first posts on
-    /// day 35; m4 posted only on day 0; m5 joined on day 38 and never posted. Day 0 was a
-    /// Thursday, so the evaluations are on days 4, 11, 18, 25, 32, 39 and at as_of = 40.
-    fn fixture() -> GroupData {
-        let mut rows = vec![post(1, 4, at(0), "first!")];
-        for (offset, day) in (30..=33).enumerate() {
-            let question = 10 + 2 * offset as i64;
-            rows.push(post(question, 1, at(day), "How does this work?"));
-            rows.push(reply(question + 1, 2, at(day) + 300, question));
-        }
-        rows.push(post(40, 3, at(35), "hi, new here"));
-        rows.push(activity(41, 5, at(38), ActivityKind::Join, None, None));
-        let mut members: Vec<_> = (1..=5).map(member).collect();
-        members[4].joined_at = Some(at(38));
-        group(true, members, rows)
-    }
+    use crate::model::{GroupData, DAY};
 
     fn history(data: &GroupData) -> StageHistory {
         let config = StageConfig::default();

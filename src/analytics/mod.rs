@@ -20,13 +20,19 @@ pub mod warnings;
 
 use std::collections::HashMap;
 
-use crate::model::{GroupData, DAY};
+use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
 
 use conversations::{conversations, Conversation, ConversationConfig};
 
 /// The UTC day number (days since 1970-01-01) of an instant.
 pub fn day_of(at: i64) -> i64 {
     at.div_euclid(DAY)
+}
+
+/// Monday 00:00 UTC of the week containing `at` (1970-01-01 was a Thursday, so Mondays
+/// are 4 days after multiples of a week).
+pub fn week_start(at: UnixSeconds) -> UnixSeconds {
+    (at - 4 * DAY).div_euclid(WEEK) * WEEK + 4 * DAY
 }
 
 /// A cheap, fixed hasher for integer keys (ids, fingerprints). The analytics' maps are
@@ -180,5 +186,28 @@ pub(crate) mod tests_support {
             members,
             activities,
         }
+    }
+
+    /// 10:00 UTC on `day` (day 0 is 1970-01-01, a Thursday).
+    pub fn day_at(day: i64) -> i64 {
+        day * DAY + 10 * 3600
+    }
+
+    /// The stage fixture: m1 asks on days 30–33 and m2 answers each within five minutes
+    /// (both have 4 active days and 4 responses, received / given); m3 first posts on day
+    /// 35; m4 posted only on day 0; m5 joined on day 38 and never posted. The evaluations
+    /// are on the Mondays, days 4, 11, 18, 25, 32, 39.
+    pub fn stage_fixture() -> GroupData {
+        let mut rows = vec![post(1, 4, day_at(0), "first!")];
+        for (offset, day) in (30..=33).enumerate() {
+            let question = 10 + 2 * offset as i64;
+            rows.push(post(question, 1, day_at(day), "How does this work?"));
+            rows.push(reply(question + 1, 2, day_at(day) + 300, question));
+        }
+        rows.push(post(40, 3, day_at(35), "hi, new here"));
+        rows.push(activity(41, 5, day_at(38), ActivityKind::Join, None, None));
+        let mut members: Vec<_> = (1..=5).map(member).collect();
+        members[4].joined_at = Some(day_at(38));
+        group(true, members, rows)
     }
 }

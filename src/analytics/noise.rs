@@ -48,7 +48,7 @@ pub fn char_entropy_bits(text: &str) -> f64 {
 /// most common character makes up at most 98 % of it carries at least the binary entropy
 /// of 0.02, 0.1414 bits, so below that threshold its entropy need not be computed. The
 /// most common character, if above half, is found by a majority vote in one pass.
-fn may_be_below(text: &str, threshold_bits: f64) -> bool {
+pub(crate) fn may_be_below(text: &str, threshold_bits: f64) -> bool {
     const BINARY_ENTROPY_OF_2_PERCENT: f64 = 0.141_4;
     if threshold_bits > BINARY_ENTROPY_OF_2_PERCENT {
         return true;
@@ -87,7 +87,7 @@ pub fn is_low_information(text: Option<&str>, config: &NoiseConfig) -> bool {
 /// A 64-bit fingerprint (FNV-1a) of a text with whitespace runs collapsed, ends trimmed
 /// and letters lowercased: texts that differ only in spacing or case match. Computed
 /// without allocating, because flood detection looks at every post.
-fn fingerprint(text: &str) -> u64 {
+pub(crate) fn fingerprint(text: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0100_0000_01b3;
     let mut hash = OFFSET;

@@ -7,7 +7,7 @@ use ts_rs::TS;
 
 use super::conversations::ConversationConfig;
 use super::graph::{GraphConfig, PagerankRanks};
-use super::{day_of, Prepared};
+use super::{day_of, week_start, Prepared};
 use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY, WEEK};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,9 +119,7 @@ fn count_between(times: &[i64], from: i64, to: i64) -> u64 {
 
 /// Evaluation instants: every Monday 00:00 UTC after the group's first activity, then `as_of`.
 pub fn evaluation_instants(first_at: UnixSeconds, as_of: UnixSeconds) -> Vec<UnixSeconds> {
-    // 1970-01-01 was a Thursday, so Mondays are 4 days after multiples of a week.
-    let monday_offset = 4 * DAY;
-    let mut instant = (first_at - monday_offset).div_euclid(WEEK) * WEEK + monday_offset + WEEK;
+    let mut instant = week_start(first_at) + WEEK;
     let mut instants = Vec::new();
     while instant < as_of {
         instants.push(instant);
@@ -568,29 +566,8 @@ pub fn stage_counts(statuses: &[MemberStatus]) -> Vec<StageCount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::tests_support::{activity, day_at as at, group, member, post, reply, stage_fixture as fixture};
     use crate::model::ActivityKind;
-
-    fn at(day: i64) -> i64 {
-        day * DAY + 10 * 3600
-    }
-
-    /// m1 asks on days 30–33 and m2 answers each within five minutes: both have 4 active
-    /// days and 4 responses (received / given). m3 first posts on day 35; m4 posted only on
-    /// day 0; m5 joined on day 38 and never posted.
-    fn fixture() -> GroupData {
-        let mut rows = vec![post(1, 4, at(0), "first!")];
-        for (offset, day) in (30..=33).enumerate() {
-            let question = 10 + 2 * offset as i64;
-            rows.push(post(question, 1, at(day), "How does this work?"));
-            rows.push(reply(question + 1, 2, at(day) + 300, question));
-        }
-        rows.push(post(40, 3, at(35), "hi, new here"));
-        rows.push(activity(41, 5, at(38), ActivityKind::Join, None, None));
-        let mut members: Vec<_> = (1..=5).map(member).collect();
-        members[4].joined_at = Some(at(38));
-        group(true, members, rows)
-    }
 
     fn status(statuses: &[MemberStatus], member_id: i64) -> &MemberStatus {
         statuses.iter().find(|status| status.member_id == member_id).unwrap()
