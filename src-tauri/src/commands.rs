@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
-use hearth::api::{self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, ImportOptions, ImportSummary};
+use hearth::api::overview::OverviewRow;
+use hearth::api::people::{self, CellMembers, HeatmapCell, MemberNote, MemberProfile, MembersTable};
+use hearth::api::{self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, HeatmapKind, HeatmapView, ImportOptions, ImportSummary, Trend};
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
 use tauri::{AppHandle, Emitter, Manager};
@@ -100,6 +102,76 @@ pub async fn archive_thread(app: AppHandle, group_id: GroupId, message_id: i64) 
 #[tauri::command]
 pub async fn search_messages(app: AppHandle, group_id: GroupId, query: String, limit: usize) -> Result<SearchResults, Error> {
     off_main_thread(app, move |state| archive::search(&*state.lock()?, group_id, &query, limit)).await
+}
+
+// people: the groups overview, the dashboard's trend and heatmaps, the members table, the
+// member profile with its notes, and the CSV export of the members table.
+
+#[tauri::command]
+pub async fn overview_row(app: AppHandle, group_id: GroupId) -> Result<OverviewRow, Error> {
+    off_main_thread(app, move |state| api::overview::overview_row(&*state.lock()?, group_id, unix_now())).await
+}
+
+/// The daily score between two dates (`YYYY-MM-DD`, default: the whole history).
+#[tauri::command]
+pub async fn health_trend(app: AppHandle, group_id: GroupId, from: Option<String>, to: Option<String>) -> Result<Trend, Error> {
+    off_main_thread(app, move |state| people::trend_between(&*state.lock()?, group_id, from.as_deref(), to.as_deref(), unix_now())).await
+}
+
+/// One heatmap; `timezone` (IANA) for the hours heatmap, else the group's setting, else
+/// this computer's zone.
+#[tauri::command]
+pub async fn heatmap(app: AppHandle, group_id: GroupId, kind: String, timezone: Option<String>) -> Result<HeatmapView, Error> {
+    off_main_thread(app, move |state| {
+        let kind: HeatmapKind = kind.parse()?;
+        let computer = iana_time_zone::get_timezone().ok();
+        api::heatmap(&*state.lock()?, &group_id.0.to_string(), kind, timezone.as_deref(), computer.as_deref(), unix_now())
+    })
+    .await
+}
+
+/// This computer's time zone (IANA name), which the hours heatmap uses by default.
+#[tauri::command]
+pub fn computer_timezone() -> Option<String> {
+    api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref()).map(|zone| zone.name().to_string())
+}
+
+#[tauri::command]
+pub async fn heatmap_members(app: AppHandle, group_id: GroupId, cell: HeatmapCell) -> Result<CellMembers, Error> {
+    off_main_thread(app, move |state| people::heatmap_members(&*state.lock()?, group_id, &cell, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn members_table(app: AppHandle, group_id: GroupId) -> Result<MembersTable, Error> {
+    off_main_thread(app, move |state| people::members_table(&*state.lock()?, group_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn member_profile(app: AppHandle, group_id: GroupId, member_id: i64) -> Result<MemberProfile, Error> {
+    off_main_thread(app, move |state| people::member_profile(&*state.lock()?, group_id, member_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn add_member_note(app: AppHandle, group_id: GroupId, member_id: i64, body: String) -> Result<MemberNote, Error> {
+    off_main_thread(app, move |state| people::add_member_note(&mut *state.lock()?, group_id, member_id, &body, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn update_member_note(app: AppHandle, group_id: GroupId, note_id: i64, body: String) -> Result<MemberNote, Error> {
+    off_main_thread(app, move |state| people::update_member_note(&mut *state.lock()?, group_id, note_id, &body, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn delete_member_note(app: AppHandle, group_id: GroupId, note_id: i64) -> Result<(), Error> {
+    off_main_thread(app, move |state| people::delete_member_note(&mut *state.lock()?, group_id, note_id)).await
+}
+
+/// Writes the CSV the window built to the `.csv` file chosen in the save dialog.
+#[tauri::command]
+pub async fn write_csv_file(path: PathBuf, contents: String) -> Result<u64, Error> {
+    tauri::async_runtime::spawn_blocking(move || people::write_csv_file(&path, &contents))
+        .await
+        .map_err(|error| Error::new(ErrorCode::Store, format!("writing the file stopped unexpectedly ({error}); try again")))?
 }
 
 /// Creates the demo community when the store has none (first start), reporting progress

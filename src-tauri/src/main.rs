@@ -55,6 +55,17 @@ fn main() -> ExitCode {
             commands::detect_format,
             commands::import_archive,
             commands::cancel_import,
+            commands::overview_row,
+            commands::health_trend,
+            commands::heatmap,
+            commands::computer_timezone,
+            commands::heatmap_members,
+            commands::members_table,
+            commands::member_profile,
+            commands::add_member_note,
+            commands::update_member_note,
+            commands::delete_member_note,
+            commands::write_csv_file,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -7,6 +7,8 @@ pub mod archive;
 pub mod churn;
 mod error;
 mod insights;
+pub mod overview;
+pub mod people;
 pub mod review;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 mod archive;
 mod groups;
 mod load;
+mod people;
 mod review;
 mod settings;
 mod writer;
@@ -17,6 +18,7 @@ use crate::model::CancelFlag;
 
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
+pub use people::{MemberMessage, MemberNote};
 pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
@@ -28,6 +30,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_review_queue", include_str!("migrations/0003_review_queue.sql")),
     ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
+    ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
 ];
 
 /// The schema version this binary writes.
