@@ -125,10 +125,23 @@ describe('Hearth desktop window', () => {
       if (withProgress) writeFileSync(join(artifacts, 'first-start.png'), await session.screenshot());
     }
 
+    // The start screen is the groups overview; the tests below begin on the demo's dashboard.
+    await session.waitFor(
+      'the groups overview',
+      async () => {
+        if ((await session.findAll('[data-testid=first-start]')).length > 0) screensSeen.add('first-start');
+        const errors = await session.findAll('[data-testid=start-error]');
+        if (errors.length > 0) throw new Error(`the app shows an error: ${await session.text(errors[0])}`);
+        return (await session.findAll('[data-testid=overview-row]')).length > 0;
+      },
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    timings.overviewMs = Math.round(performance.now() - started);
+    screensSeen.add('overview');
+    await session.click((await session.findAll('[data-testid=overview-row]'))[0]);
     await session.waitFor(
       'the dashboard of the demo community',
       async () => {
-        if ((await session.findAll('[data-testid=first-start]')).length > 0) screensSeen.add('first-start');
         const errors = await session.findAll('[data-testid=start-error], [data-testid=dashboard-error]');
         if (errors.length > 0) throw new Error(`the app shows an error: ${await session.text(errors[0])}`);
         return (await session.findAll('[data-testid=health-score]')).length > 0;
@@ -405,4 +418,216 @@ describe('Hearth desktop window', () => {
     const violations = await session.execute('return window.__hearthCspViolations ?? null;');
     assert.deepEqual(violations, []);
   });
+
+  // people: overview, members, profile
+
+  /** Picks a value in one of the Preferences selects (language, theme), as a person would. */
+  async function choosePreference(testid, value) {
+    await session.execute(
+      `const select = document.querySelector('[data-testid=' + arguments[0] + ']');
+       select.value = arguments[1];
+       select.dispatchEvent(new Event('change', { bubbles: true }));`,
+      [testid, value],
+    );
+  }
+
+  /** Saves `name`-light.png and `name`-dark.png of what the window shows now. */
+  async function snapshotBothThemes(name) {
+    await snapshot(`${name}-light.png`);
+    await choosePreference('theme', 'dark');
+    await session.waitFor('the dark theme', async () => (await session.execute('return document.documentElement.dataset.theme;')) === 'dark');
+    await snapshot(`${name}-dark.png`);
+    await choosePreference('theme', 'light');
+    await session.waitFor('the light theme', async () => (await session.execute('return document.documentElement.dataset.theme;')) === 'light');
+  }
+
+  function cliJson(...args) {
+    return JSON.parse(execFileSync(cliBinary, ['--db', storePath, ...args, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }));
+  }
+
+  /** Sets an input's or select's value and tells the page, as typing or picking would. */
+  async function setValue(selector, value, eventName) {
+    await session.execute(
+      `const element = document.querySelector(arguments[0]); element.value = arguments[1];
+       element.dispatchEvent(new Event(arguments[2], { bubbles: true }));`,
+      [selector, value, eventName],
+    );
+  }
+
+  async function membersShown() {
+    const [count] = await session.findAll('[data-testid=members-count]');
+    return count ? Number(await session.attribute(count, 'data-shown')) : null;
+  }
+
+  it('starts on the overview: every group, the demo scored as `hearth health` scores it, with search and sort', async () => {
+    await session.click(await session.waitForElement('[data-testid=overview-action]'));
+    const opened = performance.now();
+    const demoScore = `[data-testid=overview-row][data-group-id="${demoGroupId}"] [data-testid=overview-score]`;
+    const [score] = await session.waitFor('the demo’s score on the overview', async () => session.findAll(demoScore).then((found) => (found.length ? found : null)), {
+      timeoutMs: 300_000,
+    });
+    timings.overviewDemoRowMs = Math.round(performance.now() - opened);
+    const report = cliJson('health', String(demoGroupId));
+    assert.equal(await session.text(score), report.score.toFixed(1));
+    const rows = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=overview-row]')].map((row) => ({
+         id: Number(row.dataset.groupId), name: row.querySelector('[data-testid=overview-name]').textContent,
+         points: row.querySelector('[data-testid=overview-sparkline]')?.dataset.points ?? null,
+         archive: row.querySelector('[data-testid=overview-archive]') !== null }));`,
+    );
+    assert.deepEqual(rows.map((row) => row.id).sort(), cliGroups().map((entry) => entry.group.id).sort());
+    const demo = rows.find((row) => row.id === demoGroupId);
+    assert.equal(demo.points, '12', 'the sparkline has the last 12 weekly scores');
+
+    // Every row computed, then search and sort.
+    await session.waitFor('every row computed', async () => (await session.findAll('[data-testid=overview-row-loading]')).length === 0, { timeoutMs: 300_000 });
+    await setValue('[data-testid=overview-search]', 'makers', 'input');
+    await session.waitFor('only the demo', async () => (await session.findAll('[data-testid=overview-row]')).length === 1);
+    await setValue('[data-testid=overview-search]', 'no group is called this', 'input');
+    await session.waitForElement('[data-testid=overview-no-match]');
+    await setValue('[data-testid=overview-search]', '', 'input');
+    await session.click(await session.waitForElement('[data-testid=overview-sort-score]'));
+    const scores = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=overview-score]')].map((cell) => cell.textContent === '—' ? null : Number(cell.textContent));`,
+    );
+    const numbers = scores.filter((value) => value !== null);
+    assert.deepEqual(numbers, [...numbers].sort((a, b) => b - a), `scores not highest first: ${scores}`);
+    await session.click(await session.waitForElement('[data-testid=overview-sort-name]'));
+    await snapshotBothThemes('overview');
+  });
+
+  it('opens a group with Enter, and a stage heatmap cell opens exactly the members behind it', async () => {
+    const [row] = await session.findAll(`[data-testid=overview-row][data-group-id="${demoGroupId}"]`);
+    await session.execute('arguments[0].focus();', [row]);
+    await session.type(row, '\uE007');
+    await session.waitForElement('[data-testid=health-score]', { timeoutMs: 120_000 });
+    await session.waitForElement('[data-testid=trend-score-chart]', { timeoutMs: 300_000 });
+    const cells = await session.waitFor('the stage heatmap', async () => {
+      const found = await session.findAll('[data-testid=stage-heatmap-grid] button.cell');
+      return found.length > 0 ? found : null;
+    }, { timeoutMs: 300_000 });
+    await session.waitForElement('[data-testid=cohort-heatmap-grid]', { timeoutMs: 300_000 });
+    await session.waitForElement('[data-testid=hour-heatmap-grid]', { timeoutMs: 300_000 });
+    await session.execute(`document.querySelector('[data-testid=trend-panel]').scrollIntoView();`);
+    await snapshotBothThemes('dashboard-trend');
+    await session.execute(`document.querySelector('[data-testid=stage-heatmap]').scrollIntoView();`);
+    await snapshotBothThemes('dashboard-heatmaps');
+
+    // The last cell of the first row: the core members at the end of the latest week.
+    const last = cells[await session.execute(
+      `const cells = [...document.querySelectorAll('[data-testid=stage-heatmap-grid] button.cell')];
+       const first = cells.filter((cell) => cell.dataset.row === '0');
+       return cells.indexOf(first[first.length - 1]);`,
+    )];
+    const expected = Number(await session.attribute(last, 'data-value'));
+    await session.click(last);
+    await session.waitForElement('[data-testid=filter-only]', { timeoutMs: 300_000 });
+    await session.waitFor('the members behind the cell', async () => (await membersShown()) === expected, { timeoutMs: 300_000 });
+    const core = cliJson('members', String(demoGroupId), '--stage', 'core');
+    assert.equal(expected, core.length, 'the last week’s core cell is today’s core members');
+    const stages = await session.execute(`return [...new Set([...document.querySelectorAll('[data-testid=member-row]')].map((row) => row.children[1].textContent))];`);
+    assert.deepEqual(stages, ['Core']);
+    await session.click(await session.waitForElement('[data-testid=filter-clear]'));
+  });
+
+  it('shows every member in a virtualised table whose filters and sorting agree with `hearth members`', async () => {
+    const all = cliJson('members', String(demoGroupId));
+    const opened = performance.now();
+    await session.click(await session.waitForElement('[data-testid=tab-members]'));
+    await session.waitFor('every member', async () => (await membersShown()) === all.length, { timeoutMs: 300_000 });
+    timings.membersTableMs = Math.round(performance.now() - opened);
+    const rendered = (await session.findAll('[data-testid=member-row]')).length;
+    assert.ok(all.length > 1000 && rendered > 5 && rendered < 60, `${rendered} rows in the DOM for ${all.length} members`);
+
+    await setValue('[data-testid=filter-stage]', 'contributor', 'change');
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    await session.waitFor('the contributors', async () => (await membersShown()) === contributors.length);
+    await setValue('[data-testid=filter-state]', 'silent', 'change');
+    const silent = cliJson('members', String(demoGroupId), '--stage', 'contributor', '--state', 'silent');
+    await session.waitFor('the silent contributors', async () => (await membersShown()) === silent.length);
+    await setValue('[data-testid=filter-state]', '', 'change');
+    await session.waitFor('the contributors again', async () => (await membersShown()) === contributors.length);
+
+    // Risk, highest first, as `hearth members --sort risk` ranks them.
+    const byRisk = cliJson('members', String(demoGroupId), '--stage', 'contributor', '--sort', 'risk');
+    await session.click(await session.waitForElement('[data-testid=sort-activity]'));
+    await session.click(await session.waitForElement('[data-testid=sort-risk]'));
+    const topIds = async () => session.execute(`return [...document.querySelectorAll('[data-testid=member-row]')].slice(0, 5).map((row) => Number(row.dataset.memberId));`);
+    assert.deepEqual(await topIds(), byRisk.slice(0, 5).map((member) => member.id));
+    await session.click(await session.waitForElement('[data-testid=sort-name]'));
+    const names = await session.execute(`return [...document.querySelectorAll('[data-testid=member-name]')].map((name) => name.textContent);`);
+    for (let index = 1; index < names.length; index++) {
+      assert.ok(names[index - 1].localeCompare(names[index], undefined, { sensitivity: 'base', numeric: true }) <= 0, `${names[index - 1]} before ${names[index]}`);
+    }
+
+    // Scrolling far down replaces the rows instead of adding them.
+    await setValue('[data-testid=filter-stage]', '', 'change');
+    await session.waitFor('every member again', async () => (await membersShown()) === all.length);
+    await session.execute(`const scroller = document.querySelector('[data-testid=members-scroller]'); scroller.scrollTop = scroller.scrollHeight / 2; scroller.dispatchEvent(new Event('scroll'));`);
+    await session.waitFor('rows from the middle', async () => {
+      const indexes = await session.execute(`return [...document.querySelectorAll('[data-testid=member-row]')].map((row) => Number(row.getAttribute('aria-rowindex')));`);
+      return indexes.length < 60 && indexes[0] > all.length / 3;
+    });
+    await session.execute(`const scroller = document.querySelector('[data-testid=members-scroller]'); scroller.scrollTop = 0; scroller.dispatchEvent(new Event('scroll'));`);
+    await setValue('[data-testid=filter-stage]', 'contributor', 'change');
+    await session.waitFor('the contributors', async () => (await membersShown()) === contributors.length);
+    await snapshotBothThemes('members');
+  });
+
+  it('exports the filtered members to the CSV file chosen in the save dialog', async () => {
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    assert.equal(await membersShown(), contributors.length);
+    const target = join(workDir, 'contributors.csv');
+    await session.click(await session.waitForElement('[data-testid=members-export]'));
+    // The system's save dialog is a window of its own: type the path into it as a person would.
+    const dialog = execFileSync('xdotool', ['search', '--sync', '--name', 'Save the members as CSV'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0];
+    execFileSync('xdotool', ['windowactivate', '--sync', dialog]);
+    execFileSync('xdotool', ['key', '--clearmodifiers', 'ctrl+a']);
+    execFileSync('xdotool', ['type', '--delay', '20', target]);
+    execFileSync('xdotool', ['key', 'Return']);
+    const note = await session.waitForElement('[data-testid=members-export-note]', { timeoutMs: 30_000 });
+    assert.match(await session.text(note), /^Saved [\d,]+ members to /);
+    const lines = readFileSync(target, 'utf8').trimEnd().split('\r\n');
+    assert.equal(lines[0].split(',')[0], 'id');
+    assert.equal(lines.length - 1, contributors.length, 'one CSV line per filtered member');
+    assert.deepEqual(lines.slice(1).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b), contributors.map((member) => member.id).sort((a, b) => a - b));
+  });
+
+  it('opens a member profile with Enter: stage history, risk, neighbours, messages and notes kept as text', async () => {
+    const scroller = await session.waitForElement('[data-testid=members-scroller]');
+    const firstId = Number(await session.execute(`return document.querySelector('[data-testid=member-row]').dataset.memberId;`));
+    await session.execute('arguments[0].focus();', [scroller]);
+    await session.type(scroller, '\uE007');
+    const opened = performance.now();
+    await session.waitForElement(`[data-testid=member-profile][data-member-id="${firstId}"]`, { timeoutMs: 300_000 });
+    timings.memberProfileMs = Math.round(performance.now() - opened);
+    const cli = cliJson('member', String(demoGroupId), String(firstId));
+    const history = await session.execute(`return [...document.querySelectorAll('[data-testid=profile-history-item]')].map((item) => item.textContent.trim());`);
+    assert.equal(history.length, cli.changes.length);
+    assert.ok(history.length > 0, 'the profile shows the stage history');
+    assert.match(history[0], new RegExp(`^${cli.changes[0].week}`));
+    assert.ok((await session.findAll('[data-testid=profile-risk-term]')).length > 0);
+    assert.ok((await session.findAll('[data-testid=profile-weekly-chart] rect')).length > 0);
+
+    const payload = '<img src=x onerror="window.__notePwned=1">note & <b>bold</b>';
+    await setValue('[data-testid=profile-note-input]', payload, 'input');
+    await session.click(await session.waitForElement('[data-testid=profile-note-add]'));
+    const body = await session.waitForElement('[data-testid=profile-note-body]');
+    assert.equal(await session.text(body), payload);
+    assert.equal(await session.execute('return window.__notePwned ?? null;'), null);
+    await session.click(await session.waitForElement('[data-testid=profile-note-edit-button]'));
+    await setValue('[data-testid=profile-note-edit]', 'Offered mentoring', 'input');
+    await session.click(await session.waitForElement('[data-testid=profile-note-save]'));
+    await session.waitFor('the edited note', async () => (await session.text(await session.waitForElement('[data-testid=profile-note-body]'))) === 'Offered mentoring');
+    await snapshotBothThemes('member-profile');
+    await session.click(await session.waitForElement('[data-testid=profile-note-delete]'));
+    await session.waitFor('the note gone', async () => (await session.findAll('[data-testid=profile-note]')).length === 0);
+
+    await session.click(await session.waitForElement('[data-testid=profile-back]'));
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    await session.waitFor('the filtered members again', async () => (await membersShown()) === contributors.length);
+    const violations = await session.execute('return window.__hearthCspViolations ?? null;');
+    assert.deepEqual(violations, []);
+  });
+
 });

@@ -5,7 +5,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open } from '@tauri-apps/plugin-dialog';
+import { open, save } from '@tauri-apps/plugin-dialog';
 
 import type { Anchor } from './bindings/Anchor';
 import type { ArchiveChannel } from './bindings/ArchiveChannel';
@@ -190,4 +190,87 @@ export async function onPathsDropped(handler: (event: DropEvent) => void): Promi
     else handler({ kind: 'hover' });
   });
   return unlisten;
+}
+
+// people: the groups overview, the dashboard's trend and heatmaps, the members table, the
+// member profile with its notes, and the CSV export.
+
+export type { CellMembers } from './bindings/CellMembers';
+export type { HeatmapCell } from './bindings/HeatmapCell';
+export type { HeatmapData } from './bindings/HeatmapData';
+export type { HeatmapView } from './bindings/HeatmapView';
+export type { MemberMessage } from './bindings/MemberMessage';
+export type { MemberNote } from './bindings/MemberNote';
+export type { MemberProfile } from './bindings/MemberProfile';
+export type { MemberRow } from './bindings/MemberRow';
+export type { MembersTable } from './bindings/MembersTable';
+export type { OverviewRow } from './bindings/OverviewRow';
+export type { RiskBand } from './bindings/RiskBand';
+export type { Trend } from './bindings/Trend';
+export type { TrendPoint } from './bindings/TrendPoint';
+export type { WeekPosts } from './bindings/WeekPosts';
+export type { WeekScore } from './bindings/WeekScore';
+
+/** One group's row of the overview: score, 12 weekly scores, change, warnings, flags. */
+export function overviewRow(groupId: GroupId): Promise<import('./bindings/OverviewRow').OverviewRow> {
+  return call('overview_row', { groupId });
+}
+
+/** The daily score between two dates (YYYY-MM-DD; `null`: the whole history). */
+export function healthTrend(groupId: GroupId, from: string | null, to: string | null): Promise<import('./bindings/Trend').Trend> {
+  return call('health_trend', { groupId, from, to });
+}
+
+export type HeatmapKindName = 'stages' | 'cohorts' | 'hours' | 'first-minutes' | 'transitions';
+
+/** One heatmap; `timezone` (IANA name) only matters for `hours`. */
+export function heatmap(groupId: GroupId, kind: HeatmapKindName, timezone: string | null): Promise<import('./bindings/HeatmapView').HeatmapView> {
+  return call('heatmap', { groupId, kind, timezone });
+}
+
+/** This computer's time zone as an IANA name, or `null` when the system does not say. */
+export function computerTimezone(): Promise<string | null> {
+  return call('computer_timezone');
+}
+
+/** The members behind a cell of the stage or cohort heatmap. */
+export function heatmapMembers(groupId: GroupId, cell: import('./bindings/HeatmapCell').HeatmapCell): Promise<import('./bindings/CellMembers').CellMembers> {
+  return call('heatmap_members', { groupId, cell });
+}
+
+export function membersTable(groupId: GroupId): Promise<import('./bindings/MembersTable').MembersTable> {
+  return call('members_table', { groupId });
+}
+
+export function memberProfile(groupId: GroupId, memberId: number): Promise<import('./bindings/MemberProfile').MemberProfile> {
+  return call('member_profile', { groupId, memberId });
+}
+
+export function addMemberNote(groupId: GroupId, memberId: number, body: string): Promise<import('./bindings/MemberNote').MemberNote> {
+  return call('add_member_note', { groupId, memberId, body });
+}
+
+export function updateMemberNote(groupId: GroupId, noteId: number, body: string): Promise<import('./bindings/MemberNote').MemberNote> {
+  return call('update_member_note', { groupId, noteId, body });
+}
+
+export function deleteMemberNote(groupId: GroupId, noteId: number): Promise<void> {
+  return call('delete_member_note', { groupId, noteId });
+}
+
+/**
+ * Asks where to save a CSV (the system's save dialog) and writes `contents` there through
+ * the core. Resolves to the chosen path, or `null` when the person closed the dialog.
+ */
+export async function saveCsv(contents: string, defaultName: string, title: string): Promise<string | null> {
+  let chosen: string | null;
+  try {
+    chosen = await save({ title, defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+  if (chosen === null) return null;
+  const path = /\.csv$/i.test(chosen) ? chosen : `${chosen}.csv`;
+  await call<number>('write_csv_file', { path, contents });
+  return path;
 }
