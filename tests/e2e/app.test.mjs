@@ -594,10 +594,10 @@ describe('Hearth desktop window', () => {
   });
 
   it('opens a member profile with Enter: stage history, risk, neighbours, messages and notes kept as text', async () => {
-    const scroller = await session.waitForElement('[data-testid=members-scroller]');
+    const grid = await session.waitForElement('[data-testid=members-grid]');
     const firstId = Number(await session.execute(`return document.querySelector('[data-testid=member-row]').dataset.memberId;`));
-    await session.execute('arguments[0].focus();', [scroller]);
-    await session.type(scroller, '\uE007');
+    await session.execute('arguments[0].focus();', [grid]);
+    await session.type(grid, '\uE007');
     const opened = performance.now();
     await session.waitForElement(`[data-testid=member-profile][data-member-id="${firstId}"]`, { timeoutMs: 300_000 });
     timings.memberProfileMs = Math.round(performance.now() - opened);

@@ -196,6 +196,7 @@ export async function onPathsDropped(handler: (event: DropEvent) => void): Promi
 // member profile with its notes, and the CSV export.
 
 export type { CellMembers } from './bindings/CellMembers';
+export type { Cohort } from './bindings/Cohort';
 export type { HeatmapCell } from './bindings/HeatmapCell';
 export type { HeatmapData } from './bindings/HeatmapData';
 export type { HeatmapView } from './bindings/HeatmapView';

@@ -324,7 +324,7 @@ export const zhCN: Messages = {
   'members.col_state': '状态',
   'members.col_risk': '风险',
   'members.col_activity': '90 天活动',
-  'members.col_pagerank': 'PageRank',
+  'members.col_pagerank': 'PageRank 中心性',
   'members.col_last_seen': '最后出现',
   'members.col_flags': '标记',
   'members.risk_low': '低',

@@ -103,10 +103,10 @@ describe('MembersView', () => {
   it('moves with the arrow keys and opens a profile with Enter', async () => {
     const opened = renderMembers(1_000);
     await screen.findByTestId('members');
-    const scroller = screen.getByTestId('members-scroller');
-    await fireEvent.keyDown(scroller, { key: 'ArrowDown' });
-    await fireEvent.keyDown(scroller, { key: 'ArrowDown' });
-    await fireEvent.keyDown(scroller, { key: 'Enter' });
+    const grid = screen.getByTestId('members-grid');
+    await fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    await fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    await fireEvent.keyDown(grid, { key: 'Enter' });
     const order = [...rows(1_000)].sort((a, b) => b.risk - a.risk || a.id - b.id);
     expect(opened).toEqual([order[2]!.id]);
   });
