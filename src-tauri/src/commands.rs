@@ -9,7 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
 use hearth::api::overview::OverviewRow;
 use hearth::api::people::{self, CellMembers, HeatmapCell, MemberNote, MemberProfile, MembersTable};
-use hearth::api::{self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, HeatmapKind, HeatmapView, ImportOptions, ImportSummary, Trend};
+use hearth::api::{
+    self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, HeatmapKind, HeatmapView, ImportOptions,
+    ImportSummary, Trend,
+};
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
 use tauri::{AppHandle, Emitter, Manager};
@@ -133,7 +136,8 @@ pub async fn heatmap(app: AppHandle, group_id: GroupId, kind: String, timezone: 
 /// This computer's time zone (IANA name), which the hours heatmap uses by default.
 #[tauri::command]
 pub fn computer_timezone() -> Option<String> {
-    api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref()).map(|zone| zone.name().to_string())
+    api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref())
+        .map(|zone| zone.name().to_string())
 }
 
 #[tauri::command]

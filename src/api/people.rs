@@ -17,8 +17,8 @@ use super::churn::{self, MemberSort};
 use super::{default_as_of, insights, load_settings, members_filtered, Error, ErrorCode, Result, Trend};
 use crate::analytics::{date_of_day, day_of, week_start, Index, Prepared};
 use crate::model::{Group, GroupId, MemberState, Stage, UnixSeconds, WEEK};
-pub use crate::store::{MemberMessage, MemberNote};
 use crate::store::Store;
+pub use crate::store::{MemberMessage, MemberNote};
 
 /// Risk at or above this is shown as high.
 pub const HIGH_RISK: f64 = 0.6;
@@ -339,7 +339,10 @@ pub fn delete_member_note(store: &mut Store, group: GroupId, note: i64) -> Resul
 pub fn write_csv_file(path: &Path, contents: &str) -> Result<u64> {
     let is_csv = path.extension().and_then(|extension| extension.to_str()).is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
     if !is_csv {
-        return Err(Error::new(ErrorCode::InvalidInput, format!("{} is not a .csv file; choose a file name ending in .csv", path.display())));
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            format!("{} is not a .csv file; choose a file name ending in .csv", path.display()),
+        ));
     }
     std::fs::write(path, contents).map_err(|error| {
         Error::new(ErrorCode::InvalidInput, format!("could not write {}: {error}; choose a folder you can write to", path.display()))

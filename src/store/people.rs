@@ -105,8 +105,10 @@ impl Store {
 
     /// Replaces a note's text; `None` when the group has no such note.
     pub fn update_member_note(&mut self, group: GroupId, note: i64, body: &str, now: UnixSeconds) -> Result<Option<MemberNote>> {
-        let changed =
-            self.conn.execute("UPDATE member_notes SET body = ?1, updated_at = ?2 WHERE id = ?3 AND group_id = ?4", params![body, now, note, group.0])?;
+        let changed = self.conn.execute(
+            "UPDATE member_notes SET body = ?1, updated_at = ?2 WHERE id = ?3 AND group_id = ?4",
+            params![body, now, note, group.0],
+        )?;
         if changed == 0 {
             return Ok(None);
         }

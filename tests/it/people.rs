@@ -10,8 +10,8 @@ use hearth::analytics::warnings::Severity;
 use hearth::api::churn::MemberSort;
 use hearth::api::people::{self, HeatmapCell, RiskBand};
 use hearth::api::{self, overview, ErrorCode, HeatmapData, HeatmapKind};
-use hearth::model::{GroupId, Stage, DAY};
-use hearth::store::Store;
+use hearth::model::{GroupId, Platform, Stage, DAY};
+use hearth::store::{NewGroup, Store};
 
 const NOW: i64 = 1_800_000_000;
 const GROUP: GroupId = GroupId(1);
@@ -41,7 +41,9 @@ fn overview_row_scores_the_group_as_hearth_health_with_twelve_weekly_points() {
     let days: Vec<i64> = row
         .weekly_scores
         .iter()
-        .map(|week| chrono::NaiveDate::parse_from_str(&week.date, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() / DAY)
+        .map(|week| {
+            chrono::NaiveDate::parse_from_str(&week.date, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() / DAY
+        })
         .collect();
     assert!(days.windows(2).all(|pair| pair[1] - pair[0] == 7), "{days:?}");
     assert_eq!(row.weekly_scores.last().unwrap().date, row.as_of_date);
@@ -55,7 +57,21 @@ fn overview_row_scores_the_group_as_hearth_health_with_twelve_weekly_points() {
     let open_flags = api::review::flags(&mut store, "1", Some(api::review::FlagStatus::Open), NOW).unwrap().flags.len() as u64;
     assert!(open_flags > 0, "the demo has flagged members");
     assert_eq!(row.open_flags, open_flags);
-    assert_eq!(overview::overview(&store, NOW).unwrap(), vec![row]);
+}
+
+#[test]
+fn the_overview_has_a_row_per_group_and_a_group_without_activity_has_no_score() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut tx = store.begin_import().unwrap();
+    let group = tx
+        .upsert_group(&NewGroup { platform: Platform::Slack, platform_id: "T0", name: "Quiet", is_archive: false, is_demo: false }, NOW)
+        .unwrap();
+    tx.finish().unwrap();
+    let rows = overview::overview(&store, NOW).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].summary.group.id, group);
+    assert_eq!((rows[0].score, rows[0].change, rows[0].open_warnings), (None, None, 0));
+    assert!(rows[0].weekly_scores.is_empty());
 }
 
 #[test]
@@ -106,7 +122,8 @@ fn a_stage_cell_lists_exactly_the_members_the_heatmap_counts() {
             assert_eq!(found.member_ids.len() as u64, heatmap.counts[row][column], "{stage:?} in week {}", heatmap.weeks[column]);
             if column == last {
                 // The last column is the evaluation at `as_of`: today's stage.
-                let today: BTreeSet<i64> = api::members_filtered(&store, "1", Some(stage), None, NOW).unwrap().iter().map(|member| member.id).collect();
+                let today: BTreeSet<i64> =
+                    api::members_filtered(&store, "1", Some(stage), None, NOW).unwrap().iter().map(|member| member.id).collect();
                 assert_eq!(found.member_ids.iter().copied().collect::<BTreeSet<_>>(), today);
             }
         }
@@ -129,7 +146,12 @@ fn a_cohort_cell_lists_the_members_behind_its_share() {
             let Some(share) = share else { continue };
             let cell = HeatmapCell::Cohort { week: cohort.week.clone(), offset: Some(offset as u32) };
             let active = people::heatmap_members(&store, GROUP, &cell, NOW).unwrap();
-            assert_eq!(active.member_ids.len() as u64, (share * cohort.members as f64).round() as u64, "cohort {} week {offset}", cohort.week);
+            assert_eq!(
+                active.member_ids.len() as u64,
+                (share * cohort.members as f64).round() as u64,
+                "cohort {} week {offset}",
+                cohort.week
+            );
             assert!(active.member_ids.iter().all(|id| all.member_ids.contains(id)));
             checked += 1;
         }
