@@ -138,7 +138,8 @@ describe('Hearth desktop window', () => {
     );
     timings.overviewMs = Math.round(performance.now() - started);
     screensSeen.add('overview');
-    await session.click((await session.findAll('[data-testid=overview-row]'))[0]);
+    // WebKit's driver does not click table rows themselves; the group's name is in the row.
+    await session.click((await session.findAll('[data-testid=overview-row] [data-testid=overview-name]'))[0]);
     await session.waitFor(
       'the dashboard of the demo community',
       async () => {
@@ -570,9 +571,13 @@ describe('Hearth desktop window', () => {
   });
 
   it('opens a group with Enter, and a stage heatmap cell opens exactly the members behind it', async () => {
-    const [row] = await session.findAll(`[data-testid=overview-row][data-group-id="${demoGroupId}"]`);
-    await session.execute('arguments[0].focus();', [row]);
-    await session.type(row, '\uE007');
+    // WebKit's driver sends no keys to a table row; focus it and press Enter as the page sees it.
+    await session.execute(
+      `const row = document.querySelector('[data-testid=overview-row][data-group-id="' + arguments[0] + '"]');
+       row.focus();
+       row.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));`,
+      [demoGroupId],
+    );
     await session.waitForElement('[data-testid=health-score]', { timeoutMs: 120_000 });
     await session.waitForElement('[data-testid=trend-score-chart]', { timeoutMs: 300_000 });
     const cells = await session.waitFor('the stage heatmap', async () => {
@@ -669,7 +674,7 @@ describe('Hearth desktop window', () => {
   it('opens a member profile with Enter: stage history, risk, neighbours, messages and notes kept as text', async () => {
     const grid = await session.waitForElement('[data-testid=members-grid]');
     const firstId = Number(await session.execute(`return document.querySelector('[data-testid=member-row]').dataset.memberId;`));
-    await session.execute('arguments[0].focus();', [grid]);
+    await session.execute(`document.querySelector('[data-testid=members-grid]').focus();`);
     await session.type(grid, '\uE007');
     const opened = performance.now();
     await session.waitForElement(`[data-testid=member-profile][data-member-id="${firstId}"]`, { timeoutMs: 300_000 });
