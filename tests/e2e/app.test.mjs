@@ -659,7 +659,8 @@ describe('Hearth desktop window', () => {
     await session.click(await session.waitForElement('[data-testid=members-export]'));
     // The system's save dialog is a window of its own: type the path into it as a person would.
     const dialog = execFileSync('xdotool', ['search', '--sync', '--name', 'Save the members as CSV'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0];
-    execFileSync('xdotool', ['windowactivate', '--sync', dialog]);
+    // Xvfb runs no window manager: focus the dialog directly (activation needs one).
+    execFileSync('xdotool', ['windowfocus', '--sync', dialog]);
     execFileSync('xdotool', ['key', '--clearmodifiers', 'ctrl+a']);
     execFileSync('xdotool', ['type', '--delay', '20', target]);
     execFileSync('xdotool', ['key', 'Return']);
