@@ -256,6 +256,12 @@ pub fn create_demo(store: &mut Store, seed: u64, now: UnixSeconds, progress: Pro
     Ok(crate::demo::generate(store, seed, now, progress)?)
 }
 
+/// The demo community with `scale` times its population (about `scale` × 164k messages),
+/// for measuring screens and analytics on a large group.
+pub fn create_scaled_demo(store: &mut Store, seed: u64, scale: u32, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<DemoSummary> {
+    Ok(crate::demo::generate_scaled(store, seed, scale, now, progress)?)
+}
+
 /// Creates the demo community when the store has no group at all (first start).
 /// Returns `None` when the store already had groups.
 pub fn ensure_demo(store: &mut Store, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Option<DemoSummary>> {

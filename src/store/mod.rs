@@ -20,7 +20,7 @@ pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef
 pub use load::{DemoTruth, GroupCounts};
 pub use people::{MemberMessage, MemberNote};
 pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
-pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
+pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
 /// Keep the list in number order: the schema version is the list's length.
