@@ -86,7 +86,7 @@ fn the_decisions_log_lists_every_decision_newest_first_with_undone_ones_marked()
     api::review::undo_review(&mut store, "Mods", flag, 400).unwrap();
 
     let log = moderation::decisions_log(&store, "Mods").unwrap();
-    let lines: Vec<(&str, &str, Option<&str>, i64, Option<i64>)> = log
+    let lines: Vec<_> = log
         .iter()
         .map(|entry| (entry.from_status.as_str(), entry.to_status.as_str(), entry.note.as_deref(), entry.decided_at, entry.undone_at))
         .collect();
