@@ -632,6 +632,7 @@ describe('Hearth desktop window', () => {
     // A weight alone cannot be saved: the window says what to do.
     const weight = await session.waitForElement('[data-testid=setting][data-key="health.metrics.retention7d.weight"]');
     await session.type(weight, '0.9');
+    await session.waitFor('the typed weight', async () => (await session.execute('return arguments[0].value;', [{ 'element-6066-11e4-a52e-4f735466cecf': weight }])) === '0.9');
     const problem = await session.waitForElement('[data-testid=setting-problem][data-key="health.metrics"]');
     assert.match(await session.text(problem), /must add up to 1/);
     await snapshot('settings-problem-light.png');
