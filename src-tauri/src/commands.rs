@@ -7,11 +7,16 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
+use hearth::api::churn::{self, WarningList};
+use hearth::api::moderation::{
+    self, AppSettings, BacktestReport, DecisionEntry, SettingEdit, SettingsPreview, Severity, StoredText, TextErased, WarningAction,
+};
 use hearth::api::overview::OverviewRow;
 use hearth::api::people::{self, CellMembers, HeatmapCell, MemberNote, MemberProfile, MembersTable};
+use hearth::api::review::{self, Decision, FlagList, FlagView, WarningActionChange};
 use hearth::api::{
     self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, HeatmapKind, HeatmapView, ImportOptions,
-    ImportSummary, Trend,
+    ImportSummary, SettingsView, Trend,
 };
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
@@ -226,7 +231,7 @@ pub async fn import_archive(
         // Local times without an offset (old Telegram exports, WhatsApp, old Discord CSV)
         // are read in this computer's zone, as the CLI does; the summary names it.
         let timezone = api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref());
-        let options = ImportOptions { date_order, cancel, timezone };
+        let options = ImportOptions { date_order, cancel, timezone, ..ImportOptions::default() };
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let mut forward = |progress: &Progress| {
             if throttle.admits(progress, Instant::now()) {
@@ -244,6 +249,120 @@ pub async fn import_archive(
 #[tauri::command]
 pub fn cancel_import(app: AppHandle) -> bool {
     app.state::<ImportState>().cancel()
+}
+
+// Moderation: churn warnings and the backtest, the review queue and its decisions log,
+// the analytics settings with their preview, and the app-level settings.
+
+/// The group's churn warnings (all severities); snoozed and handled ones too with `include_hidden`.
+#[tauri::command]
+pub async fn churn_warnings(app: AppHandle, group_id: GroupId, include_hidden: bool) -> Result<WarningList, Error> {
+    off_main_thread(app, move |state| churn::warnings(&*state.lock()?, &group_id.0.to_string(), Severity::Low, include_hidden, unix_now()))
+        .await
+}
+
+#[tauri::command]
+pub async fn churn_backtest(app: AppHandle, group_id: GroupId) -> Result<BacktestReport, Error> {
+    off_main_thread(app, move |state| churn::backtest(&*state.lock()?, &group_id.0.to_string(), None, None, unix_now())).await
+}
+
+/// Snoozes a warning for `snooze_days` (0 ends a snooze), marks it handled or reopens it,
+/// and/or sets its note (an empty note clears it).
+#[tauri::command]
+pub async fn act_on_warning(
+    app: AppHandle,
+    group_id: GroupId,
+    member_id: i64,
+    snooze_days: Option<u32>,
+    handled: Option<bool>,
+    note: Option<String>,
+) -> Result<WarningAction, Error> {
+    off_main_thread(app, move |state| {
+        let now = unix_now();
+        let change = WarningActionChange {
+            snooze_until: snooze_days.map(|days| (days > 0).then_some(now + i64::from(days) * 86_400)),
+            handled,
+            note: note.map(|note| Some(note.trim().to_string()).filter(|note| !note.is_empty())),
+        };
+        review::act_on_warning(&mut *state.lock()?, &group_id.0.to_string(), member_id, &change, now)
+    })
+    .await
+}
+
+/// Runs flag detection and lists the group's review queue.
+#[tauri::command]
+pub async fn review_flags(app: AppHandle, group_id: GroupId) -> Result<FlagList, Error> {
+    off_main_thread(app, move |state| review::flags(&mut *state.lock()?, &group_id.0.to_string(), None, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn review_flag(
+    app: AppHandle,
+    group_id: GroupId,
+    flag_id: i64,
+    decision: Decision,
+    note: Option<String>,
+) -> Result<FlagView, Error> {
+    off_main_thread(app, move |state| {
+        review::review(&mut *state.lock()?, &group_id.0.to_string(), flag_id, decision, note.as_deref(), unix_now())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn undo_review(app: AppHandle, group_id: GroupId, flag_id: i64) -> Result<FlagView, Error> {
+    off_main_thread(app, move |state| review::undo_review(&mut *state.lock()?, &group_id.0.to_string(), flag_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn flag_messages(app: AppHandle, group_id: GroupId, flag_id: i64) -> Result<Vec<ArchiveMessage>, Error> {
+    off_main_thread(app, move |state| moderation::flag_messages(&*state.lock()?, &group_id.0.to_string(), flag_id)).await
+}
+
+#[tauri::command]
+pub async fn decisions_log(app: AppHandle, group_id: GroupId) -> Result<Vec<DecisionEntry>, Error> {
+    off_main_thread(app, move |state| moderation::decisions_log(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn group_settings(app: AppHandle, group_id: GroupId) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| api::settings(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn preview_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsPreview, Error> {
+    off_main_thread(app, move |state| moderation::preview_settings(&*state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn save_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| moderation::save_settings(&mut *state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+}
+
+/// Back to the defaults: one section, or every section with `None`.
+#[tauri::command]
+pub async fn reset_settings(app: AppHandle, group_id: GroupId, section: Option<String>) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| api::reset_settings(&mut *state.lock()?, &group_id.0.to_string(), section.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn app_settings(app: AppHandle) -> Result<AppSettings, Error> {
+    off_main_thread(app, |state| moderation::app_settings(&*state.lock()?)).await
+}
+
+#[tauri::command]
+pub async fn set_store_message_text(app: AppHandle, keep: bool) -> Result<AppSettings, Error> {
+    off_main_thread(app, move |state| moderation::set_store_message_text(&mut *state.lock()?, keep, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn stored_text(app: AppHandle, group_id: GroupId) -> Result<StoredText, Error> {
+    off_main_thread(app, move |state| moderation::stored_text(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn erase_message_text(app: AppHandle, group_id: GroupId) -> Result<TextErased, Error> {
+    off_main_thread(app, move |state| moderation::erase_message_text(&mut *state.lock()?, &group_id.0.to_string())).await
 }
 
 /// Runs store work on a blocking thread so the window keeps painting meanwhile.

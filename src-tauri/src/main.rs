@@ -66,6 +66,22 @@ fn main() -> ExitCode {
             commands::update_member_note,
             commands::delete_member_note,
             commands::write_csv_file,
+            commands::churn_warnings,
+            commands::churn_backtest,
+            commands::act_on_warning,
+            commands::review_flags,
+            commands::review_flag,
+            commands::undo_review,
+            commands::flag_messages,
+            commands::decisions_log,
+            commands::group_settings,
+            commands::preview_settings,
+            commands::save_settings,
+            commands::reset_settings,
+            commands::app_settings,
+            commands::set_store_message_text,
+            commands::stored_text,
+            commands::erase_message_text,
         ])
         .run(tauri::generate_context!());
     match outcome {

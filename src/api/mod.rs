@@ -9,6 +9,7 @@ mod error;
 mod insights;
 pub mod overview;
 pub mod people;
+pub mod moderation;
 pub mod review;
 
 use std::path::{Path, PathBuf};
@@ -339,7 +340,10 @@ pub fn import_paths(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<ImportSummary> {
-    let outcome = crate::import::import_paths(store, paths, format, options, now, progress)?;
+    // The person may have chosen not to keep message text (Settings); every import honours it.
+    let options =
+        crate::import::ImportOptions { discard_text: options.discard_text || !moderation::stores_message_text(store)?, ..options.clone() };
+    let outcome = crate::import::import_paths(store, paths, format, &options, now, progress)?;
     let counts = outcome.counts;
     Ok(ImportSummary {
         format: outcome.format.to_string(),

@@ -2,6 +2,7 @@
 //! the writes of importers and of the demo generator, and the queries that load a group's
 //! rows for the analytics. It computes no metrics.
 
+mod app_settings;
 mod archive;
 mod groups;
 mod load;
@@ -19,7 +20,7 @@ use crate::model::CancelFlag;
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
 pub use people::{MemberMessage, MemberNote};
-pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
+pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
@@ -31,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
     ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
+    ("0007_app_settings", include_str!("migrations/0007_app_settings.sql")),
 ];
 
 /// The schema version this binary writes.

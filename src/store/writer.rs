@@ -580,6 +580,8 @@ pub struct ImportTx<'conn> {
     pending_parents: Vec<i64>,
     spans: FastMap<i64, Span>,
     counts: WriteCounts,
+    /// The person chose not to keep message text: activities are written without it.
+    discard_text: bool,
     cancel: CancelFlag,
 }
 
@@ -641,6 +643,7 @@ impl Store {
             next_activity: 0,
             batch: RowBatch::default(),
             pending_parents: Vec::new(),
+            discard_text: false,
             spans: FastMap::default(),
             counts: WriteCounts::default(),
             cancel,
@@ -782,6 +785,13 @@ impl ImportTx<'_> {
     /// (in which case an edited text is updated and counted as `updated`).
     pub fn insert_activity(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<Option<i64>> {
         self.check_cancel()?;
+        let without_text;
+        let activity = if self.discard_text {
+            without_text = NewActivity { text: None, ..*activity };
+            &without_text
+        } else {
+            activity
+        };
         self.check_group(group)?;
         self.check_reference(Reference::Channel, activity.channel_id)?;
         self.check_reference(Reference::Member, activity.member_id)?;
@@ -966,6 +976,10 @@ impl ImportTx<'_> {
     /// are already in the search index get their entry replaced; the others are indexed
     /// with their final text later (in chunks, or by `finish`).
     fn update_text(&mut self, id: i64, text: Option<&str>) -> Result<()> {
+        if self.discard_text {
+            // Text is not kept: a stored row keeps what it has (erasing is a separate act).
+            return Ok(());
+        }
         self.settle()?;
         let conn = lock(&self.db);
         let old_text: Option<String> =
@@ -982,6 +996,12 @@ impl ImportTx<'_> {
         drop(conn);
         self.counts.updated += 1;
         Ok(())
+    }
+
+    /// Writes the activities that follow without their text (the app setting "store
+    /// message text" is off). Rows already stored keep theirs.
+    pub fn discard_text(&mut self, discard: bool) {
+        self.discard_text = discard;
     }
 
     /// Records what the demo generator knows about a member (persona, when it churned).

@@ -14,6 +14,7 @@ mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
 mod people;
+mod moderation;
 mod review;
 mod store;
 mod support;

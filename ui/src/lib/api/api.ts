@@ -274,4 +274,130 @@ export async function saveCsv(contents: string, defaultName: string, title: stri
   const path = /\.csv$/i.test(chosen) ? chosen : `${chosen}.csv`;
   await call<number>('write_csv_file', { path, contents });
   return path;
+// Moderation: churn warnings and the backtest, the review queue and its decisions log,
+// the analytics settings with their preview, and the app-level settings.
+
+export type { AppSettings } from './bindings/AppSettings';
+export type { BacktestReport } from './bindings/BacktestReport';
+export type { ChurnWarning } from './bindings/ChurnWarning';
+export type { Decision } from './bindings/Decision';
+export type { DecisionEntry } from './bindings/DecisionEntry';
+export type { Evidence } from './bindings/Evidence';
+export type { FlagList } from './bindings/FlagList';
+export type { FlagStatus } from './bindings/FlagStatus';
+export type { FlagView } from './bindings/FlagView';
+export type { MethodResult } from './bindings/MethodResult';
+export type { MetricChange } from './bindings/MetricChange';
+export type { Playbook } from './bindings/Playbook';
+export type { Reason } from './bindings/Reason';
+export type { ReasonCode } from './bindings/ReasonCode';
+export type { SettingEdit } from './bindings/SettingEdit';
+export type { SettingEntry } from './bindings/SettingEntry';
+export type { SettingProblem } from './bindings/SettingProblem';
+export type { SettingsPreview } from './bindings/SettingsPreview';
+export type { SettingsView } from './bindings/SettingsView';
+export type { Severity } from './bindings/Severity';
+export type { StoredText } from './bindings/StoredText';
+export type { TextErased } from './bindings/TextErased';
+export type { WarningAction } from './bindings/WarningAction';
+export type { WarningItem } from './bindings/WarningItem';
+export type { WarningList } from './bindings/WarningList';
+
+import type { AppSettings } from './bindings/AppSettings';
+import type { BacktestReport } from './bindings/BacktestReport';
+import type { Decision } from './bindings/Decision';
+import type { DecisionEntry } from './bindings/DecisionEntry';
+import type { FlagList } from './bindings/FlagList';
+import type { FlagView } from './bindings/FlagView';
+import type { SettingEdit } from './bindings/SettingEdit';
+import type { SettingsPreview } from './bindings/SettingsPreview';
+import type { SettingsView } from './bindings/SettingsView';
+import type { StoredText } from './bindings/StoredText';
+import type { TextErased } from './bindings/TextErased';
+import type { WarningAction } from './bindings/WarningAction';
+import type { WarningList } from './bindings/WarningList';
+
+/** The group's churn warnings; snoozed and handled ones too with `includeHidden`. */
+export function churnWarnings(groupId: GroupId, includeHidden: boolean): Promise<WarningList> {
+  return call<WarningList>('churn_warnings', { groupId, includeHidden });
+}
+
+/** How far to trust the warnings: the rules and the risk score tested on the group's history. */
+export function churnBacktest(groupId: GroupId): Promise<BacktestReport> {
+  return call<BacktestReport>('churn_backtest', { groupId });
+}
+
+export interface WarningActionRequest {
+  /** Days to snooze for; 0 ends a snooze. */
+  snoozeDays?: number;
+  /** true: handled now; false: reopened. */
+  handled?: boolean;
+  /** The note; empty clears it. */
+  note?: string;
+}
+
+export function actOnWarning(groupId: GroupId, memberId: number, request: WarningActionRequest): Promise<WarningAction> {
+  return call<WarningAction>('act_on_warning', {
+    groupId,
+    memberId,
+    snoozeDays: request.snoozeDays ?? null,
+    handled: request.handled ?? null,
+    note: request.note ?? null,
+  });
+}
+
+/** Runs flag detection and lists the review queue. */
+export function reviewFlags(groupId: GroupId): Promise<FlagList> {
+  return call<FlagList>('review_flags', { groupId });
+}
+
+export function reviewFlag(groupId: GroupId, flagId: number, decision: Decision, note: string | null): Promise<FlagView> {
+  return call<FlagView>('review_flag', { groupId, flagId, decision, note });
+}
+
+export function undoReview(groupId: GroupId, flagId: number): Promise<FlagView> {
+  return call<FlagView>('undo_review', { groupId, flagId });
+}
+
+/** The messages a flag's evidence names, oldest first. */
+export function flagMessages(groupId: GroupId, flagId: number): Promise<ArchiveMessage[]> {
+  return call<ArchiveMessage[]>('flag_messages', { groupId, flagId });
+}
+
+export function decisionsLog(groupId: GroupId): Promise<DecisionEntry[]> {
+  return call<DecisionEntry[]>('decisions_log', { groupId });
+}
+
+export function groupSettings(groupId: GroupId): Promise<SettingsView> {
+  return call<SettingsView>('group_settings', { groupId });
+}
+
+/** The score under the stored settings and under them with `edits`, nothing stored. */
+export function previewSettings(groupId: GroupId, edits: SettingEdit[]): Promise<SettingsPreview> {
+  return call<SettingsPreview>('preview_settings', { groupId, edits });
+}
+
+export function saveSettings(groupId: GroupId, edits: SettingEdit[]): Promise<SettingsView> {
+  return call<SettingsView>('save_settings', { groupId, edits });
+}
+
+/** Back to the defaults: one section, or all with `null`. */
+export function resetSettings(groupId: GroupId, section: string | null): Promise<SettingsView> {
+  return call<SettingsView>('reset_settings', { groupId, section });
+}
+
+export function appSettings(): Promise<AppSettings> {
+  return call<AppSettings>('app_settings');
+}
+
+export function setStoreMessageText(keep: boolean): Promise<AppSettings> {
+  return call<AppSettings>('set_store_message_text', { keep });
+}
+
+export function storedText(groupId: GroupId): Promise<StoredText> {
+  return call<StoredText>('stored_text', { groupId });
+}
+
+export function eraseMessageText(groupId: GroupId): Promise<TextErased> {
+  return call<TextErased>('erase_message_text', { groupId });
 }
