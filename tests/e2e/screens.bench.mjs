@@ -37,8 +37,14 @@ if (!app || !cli) {
  * screen's data once it is there.
  */
 const SCREENS = [
+  { name: 'Groups overview', away: '[data-testid=group-item]', open: '[data-testid=overview-action]', ready: '[data-testid=overview-row] [data-testid=overview-score]' },
   { name: 'Dashboard', away: '[data-testid=tab-archive]', open: '[data-testid=tab-dashboard]', ready: '[data-testid=health-score]' },
+  { name: 'Members (table)', away: '[data-testid=tab-dashboard]', open: '[data-testid=tab-members]', ready: '[data-testid=member-row]' },
+  { name: 'Member profile', away: '[data-testid=tab-members]', open: '[data-testid=member-row]', ready: '[data-testid=profile-history-item]' },
+  { name: 'Churn warnings', away: '[data-testid=tab-dashboard]', open: '[data-testid=tab-warnings]', ready: '[data-testid=warning], [data-testid=warnings-empty]' },
+  { name: 'Review queue', away: '[data-testid=tab-dashboard]', open: '[data-testid=tab-review]', ready: '[data-testid=flag-row], [data-testid=review-empty]' },
   { name: 'Archive (channel at its end)', away: '[data-testid=tab-dashboard]', open: '[data-testid=tab-archive]', ready: '[data-testid=archive-line]' },
+  { name: 'Settings', away: '[data-testid=tab-dashboard]', open: '[data-testid=tab-settings]', ready: '[data-testid=setting]' },
 ];
 
 async function driverAnswers() {
@@ -101,7 +107,10 @@ async function main() {
     }
     const launched = performance.now();
     session = await Session.create(driverUrl, { browserName: 'wry', 'tauri:options': { application: app } });
+    // The start screen is the overview; its first group opens the dashboard.
     await session.waitForElement(SCREENS[0].ready, { timeoutMs: 300_000 });
+    await session.click(await session.waitForElement('[data-testid=overview-row] [data-testid=overview-name]'));
+    await session.waitForElement('[data-testid=health-score]', { timeoutMs: 300_000 });
     const firstMs = performance.now() - launched;
     console.log(`first screen with data: ${(firstMs / 1000).toFixed(1)} s after launch`);
 
