@@ -7,9 +7,9 @@ pub mod archive;
 pub mod churn;
 mod error;
 mod insights;
+pub mod moderation;
 pub mod overview;
 pub mod people;
-pub mod moderation;
 pub mod review;
 
 use std::path::{Path, PathBuf};
