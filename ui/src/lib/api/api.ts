@@ -274,6 +274,8 @@ export async function saveCsv(contents: string, defaultName: string, title: stri
   const path = /\.csv$/i.test(chosen) ? chosen : `${chosen}.csv`;
   await call<number>('write_csv_file', { path, contents });
   return path;
+}
+
 // Moderation: churn warnings and the backtest, the review queue and its decisions log,
 // the analytics settings with their preview, and the app-level settings.
 
