@@ -7,6 +7,7 @@ pub mod archive;
 pub mod churn;
 mod error;
 mod insights;
+pub mod report;
 pub mod review;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,7 @@ mod import_mbox;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
+mod report;
 mod review;
 mod store;
 mod support;
