@@ -151,7 +151,9 @@ fn report_has_every_section_loads_nothing_and_escapes_community_text() {
     // Ten charts inline, each a plotters SVG; the six heatmaps each carry a colour scale.
     assert_eq!(document.matches("<svg").count(), summary.charts.len());
     assert_eq!(summary.charts.len(), 10);
-    assert_eq!(document.matches(">no data</text>").count(), 6, "a colour scale with its no-data swatch on every heatmap");
+    // "no data": the swatch of each heatmap's colour scale, and each metric bar without data.
+    let metrics_without_data = health.metrics.iter().filter(|metric| metric.value.is_none()).count();
+    assert_eq!(document.matches("\nno data\n</text>").count(), 6 + metrics_without_data, "a colour scale on every heatmap");
     // The churn warnings and the backtest table: every method with precision, recall,
     // AUC and top-10 % precision.
     let warnings = api::churn::warnings(&store, GROUP, hearth::analytics::warnings::Severity::Low, false, 0).unwrap();
