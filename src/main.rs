@@ -211,6 +211,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a self-contained HTML report (it loads nothing from anywhere): the score and
+    /// its explanation, the trend, every heatmap, the churn warnings, the backtest and the
+    /// interaction graph, with the charts inline.
+    Report {
+        group: String,
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+        /// Also write every chart as a PNG into this folder (created when missing).
+        #[arg(long, value_name = "DIR")]
+        png: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -607,6 +621,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&report)?;
             } else {
                 print_backtest(&report);
+            }
+        }
+        Command::Report { group, out, png, json } => {
+            let computer_timezone = iana_time_zone::get_timezone().ok();
+            let summary = api::report::write_report(&store, &group, &out, png.as_deref(), computer_timezone.as_deref(), now())?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                out!(
+                    "Wrote the report of \"{}\" as of {} to {} ({} KiB, {} charts).",
+                    summary.group.name,
+                    summary.as_of_date,
+                    summary.out.display(),
+                    summary.bytes.div_ceil(1024),
+                    summary.charts.len()
+                );
+                let pngs: Vec<String> =
+                    summary.charts.iter().filter_map(|chart| chart.png.as_ref()).map(|path| path.display().to_string()).collect();
+                if !pngs.is_empty() {
+                    out!("Charts as PNG: {}", pngs.join(", "));
+                }
             }
         }
     }

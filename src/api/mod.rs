@@ -10,6 +10,7 @@ mod insights;
 pub mod moderation;
 pub mod overview;
 pub mod people;
+pub mod report;
 pub mod review;
 
 use std::path::{Path, PathBuf};

@@ -15,6 +15,7 @@ mod import_telegram;
 mod import_whatsapp;
 mod moderation;
 mod people;
+mod report;
 mod review;
 mod store;
 mod support;
