@@ -372,6 +372,79 @@ describe('Hearth desktop window', () => {
     await session.waitForElement('[data-testid=health-score], [data-testid=dashboard-error]', { timeoutMs: 30_000 });
   });
 
+  it('shows community text full of HTML and script payloads literally, and runs none of it', async () => {
+    // The corpus is the project's own fixture; it becomes a Telegram export: the chat's name,
+    // the authors' names and the messages are payloads that write to window.__xss if run.
+    const corpus = JSON.parse(readFileSync(join(here, '..', 'fixtures', 'xss', 'payloads.json'), 'utf8'));
+    const start = 1_700_000_000;
+    const messages = corpus.messages.map((text, index) => ({
+      id: index + 1,
+      type: 'message',
+      date: new Date((start + index * 60) * 1000).toISOString().slice(0, 19),
+      date_unixtime: String(start + index * 60),
+      from: corpus.members[index % corpus.members.length],
+      from_id: `user${900 + (index % corpus.members.length)}`,
+      text,
+    }));
+    // Text as an entity array too, with a javascript: link the importer keeps as text.
+    const linkText = 'xssentity';
+    messages.push({
+      id: messages.length + 1,
+      type: 'message',
+      date: new Date((start + messages.length * 60) * 1000).toISOString().slice(0, 19),
+      date_unixtime: String(start + messages.length * 60),
+      from: corpus.members[0],
+      from_id: 'user900',
+      text: ['see ', { type: 'text_link', text: linkText, href: "javascript:window.__xss=(window.__xss||[]).concat('entity')" }],
+    });
+    const exportPath = join(workDir, 'xss-result.json');
+    writeFileSync(exportPath, JSON.stringify({ name: corpus.group, type: 'public_supergroup', id: 424242, messages }));
+
+    await startImport(exportPath);
+    await session.waitForElement('[data-testid=import-summary]', { timeoutMs: 60_000 });
+    const stored = cliGroups().find((entry) => entry.group.name === corpus.group);
+    assert.ok(stored, 'the payload group is not in the store');
+    await session.waitFor('the payload group in the sidebar', async () => (await listedGroups()).some((group) => group.id === stored.group.id));
+    await session.click(await session.waitForElement('[data-testid=open-dashboard]'));
+    await session.waitForElement('[data-testid=health-score], [data-testid=dashboard-error]', { timeoutMs: 30_000 });
+    assert.ok((await listedGroups()).some((group) => group.name === corpus.group), 'the group name is not shown literally in the sidebar');
+
+    await session.click(await session.waitForElement('[data-testid=tab-archive]'));
+    await session.waitFor('the payload messages', async () => (await session.findAll('[data-testid=archive-line]')).length >= messages.length);
+    const archive = await session.execute(
+      `const texts = (id) => [...document.querySelectorAll('[data-testid=' + id + ']')].map((element) => element.textContent);
+       return { authors: texts('archive-author'), texts: texts('archive-text') };`,
+    );
+    for (const payload of corpus.messages) assert.ok(archive.texts.includes(payload), `not shown literally: ${payload}`);
+    assert.ok(archive.texts.includes(`see ${linkText}`), `the entity message is not shown as text: ${JSON.stringify(archive.texts.slice(-2))}`);
+    for (const name of corpus.members) assert.ok(archive.authors.includes(name), `author not shown literally: ${name}`);
+    await snapshot('xss-archive.png');
+
+    // Search results render highlighted snippets: the payloads must stay text there too.
+    await session.execute(
+      `const input = document.querySelector('[data-testid=archive-search]'); input.value = 'xsslink';
+       input.dispatchEvent(new Event('input', { bubbles: true }));
+       input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));`,
+    );
+    await session.waitFor('the payload search hit', async () => (await session.findAll('[data-testid=archive-hit]')).length > 0);
+    const snippet = await session.text((await session.findAll('[data-testid=archive-snippet]'))[0]);
+    assert.match(snippet, /<a href="javascript:.*xsslink<\/a>/);
+
+    const page = await session.execute(
+      `const handlers = [...document.querySelectorAll('*')].flatMap((element) =>
+         [...element.attributes].filter((attribute) => attribute.name.startsWith('on')).map((attribute) => element.tagName + '[' + attribute.name + ']'));
+       return {
+         ran: window.__xss ?? null,
+         handlers,
+         injected: document.querySelectorAll('iframe, marquee, details, animate, a[href^="javascript:"], body style, img[src="x"]').length,
+         bodyShown: document.body.getBoundingClientRect().height > 0,
+       };`,
+    );
+    assert.deepEqual(page, { ran: null, handlers: [], injected: 0, bodyShown: true });
+    await session.execute(`document.querySelector('[data-testid=archive-search-clear]')?.click();`);
+    await session.click(await session.waitForElement('[data-testid=tab-dashboard]'));
+  });
+
   it('cancels the import of a large generated export and leaves the groups as they were', async () => {
     const exportPath = join(workDir, 'large-result.json');
     execFileSync(generator, ['telegram', LARGE_EXPORT_MESSAGES, exportPath]);
