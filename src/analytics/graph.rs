@@ -439,7 +439,10 @@ impl WindowCache {
     /// The graph of [from, to), computed on first request.
     pub fn window(&self, data: &GroupData, from: UnixSeconds, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
         if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&(from, to)) {
-            return found.clone();
+            // A window kept for its ranks only has no edges; one with nodes needs them back.
+            if found.node_count() == 0 || !found.edges.is_empty() {
+                return found.clone();
+            }
         }
         let graph = std::sync::Arc::new(self.interactions(data).window(from, to, &self.config));
         self.windows.lock().expect("the window cache is never poisoned").insert((from, to), graph.clone());
@@ -449,6 +452,21 @@ impl WindowCache {
     /// The trailing window ending at `to`.
     pub fn trailing(&self, data: &GroupData, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
         self.window(data, to - i64::from(self.config.window_days) * DAY, to)
+    }
+
+    /// The trailing window ending at `to` for its PageRank ranks only (the weekly stage
+    /// evaluations): kept without its edges, which at a million messages would hold
+    /// hundreds of megabytes over all weeks.
+    pub fn trailing_ranks(&self, data: &GroupData, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
+        let key = (to - i64::from(self.config.window_days) * DAY, to);
+        if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&key) {
+            return found.clone();
+        }
+        let mut graph = self.interactions(data).window(key.0, key.1, &self.config);
+        graph.edges = Vec::new();
+        let graph = std::sync::Arc::new(graph);
+        self.windows.lock().expect("the window cache is never poisoned").insert(key, graph.clone());
+        graph
     }
 
     /// How many windows are kept.

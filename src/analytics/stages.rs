@@ -343,7 +343,7 @@ fn evaluate(
         rank_of[slot] = Some(rank + 1);
     }
     // The trailing interaction graph, only when the PageRank branch of Core is on.
-    let graph = (config.core_top_pagerank_share > 0.0).then(|| graphs.trailing(data, instant));
+    let graph = (config.core_top_pagerank_share > 0.0).then(|| graphs.trailing_ranks(data, instant));
 
     for (slot, timeline) in inputs.timelines.iter().enumerate() {
         let node = humans[slot] as u32;
