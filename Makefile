@@ -32,7 +32,7 @@ XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 NO_DISPLAY_MESSAGE := hearth: no display found (DISPLAY is not set); run it under a desktop session or with: xvfb-run make run
 
 .PHONY: help setup check-node system-packages ui-deps tauri-driver ui-build app cli run dev \
-	test check-datasets fmt clippy core-test check-bindings shell-test svelte-check vitest e2e bench clean-ui
+	test check-datasets fmt clippy core-test check-bindings shell-test svelte-check vitest e2e bench bench-screens clean-ui
 
 help:
 	@echo "make run    build and open Hearth (xvfb-run make run without a display)"
@@ -164,6 +164,13 @@ e2e: app
 bench:
 	cargo bench --bench core
 	HEARTH_TOOLS_DIR=$(TOOLS_DIR) bash benches/import.sh
+	@$(MAKE) bench-screens
+
+# Each screen of the real window on the demo scaled to about a million messages (the store
+# is made by the release CLI; the window is the one `make e2e` drives).
+bench-screens: app
+	cargo build --release --bin hearth
+	HEARTH_APP=$${HEARTH_APP:-$(APP)} HEARTH_CLI=$${HEARTH_CLI:-$(CARGO_TARGET_DIR)/release/hearth} $(XVFB_RUN) node tests/e2e/screens.bench.mjs
 
 clean-ui:
 	rm -rf ui/dist $(UI_STAMP)

@@ -12,11 +12,15 @@ target=${CARGO_TARGET_DIR:?CARGO_TARGET_DIR must be set (make bench sets it)}
 tools=${HEARTH_TOOLS_DIR:-$HOME/.cache/hearth/tools}
 chat_analytics_version=1.1.2
 chat_analytics_dir=$tools/chat-analytics-$chat_analytics_version
-hearth=$target/release/hearth
-generate=$target/release/examples/generate_export
+# HEARTH_BENCH_BIN_DIR: a folder holding an already built release `hearth` and
+# `generate_export` to measure instead of building them (the Cargo target folder may be
+# shared with other checkouts, whose builds overwrite target/release/hearth).
+bin_dir=${HEARTH_BENCH_BIN_DIR:-}
+hearth=${bin_dir:-$target/release}/hearth
+generate=${bin_dir:-$target/release/examples}/generate_export
 
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
-cargo build --release --bin hearth --example generate_export
+[ -n "$bin_dir" ] || cargo build --release --bin hearth --example generate_export
 if [ ! -x "$chat_analytics_dir/node_modules/.bin/chat-analytics" ]; then
   mkdir -p "$chat_analytics_dir"
   (cd "$chat_analytics_dir" && npm install --no-audit --no-fund --no-save "chat-analytics@$chat_analytics_version" >/dev/null)

@@ -32,6 +32,9 @@ enum Command {
     Demo {
         #[arg(long, default_value_t = api::DEFAULT_DEMO_SEED)]
         seed: u64,
+        /// Times the standard population: 6 makes about a million messages (for measuring).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+        scale: u32,
         #[arg(long)]
         json: bool,
     },
@@ -330,8 +333,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let path = store_path(cli.db)?;
     let mut store = api::open_store(&path)?;
     match cli.command {
-        Command::Demo { seed, json } => {
-            let summary = with_progress(|progress| api::create_demo(&mut store, seed, now(), progress))?;
+        Command::Demo { seed, scale, json } => {
+            let summary = with_progress(|progress| api::create_scaled_demo(&mut store, seed, scale, now(), progress))?;
             if json {
                 print_json(&summary)?;
             } else {

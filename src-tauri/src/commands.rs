@@ -7,7 +7,17 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
-use hearth::api::{self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, ImportOptions, ImportSummary};
+use hearth::api::churn::{self, WarningList};
+use hearth::api::moderation::{
+    self, AppSettings, BacktestReport, DecisionEntry, SettingEdit, SettingsPreview, Severity, StoredText, TextErased, WarningAction,
+};
+use hearth::api::overview::OverviewRow;
+use hearth::api::people::{self, CellMembers, HeatmapCell, MemberNote, MemberProfile, MembersTable};
+use hearth::api::review::{self, Decision, FlagList, FlagView, WarningActionChange};
+use hearth::api::{
+    self, CancelFlag, Dashboard, DateOrder, DemoSummary, Error, ErrorCode, GroupSummary, HeatmapKind, HeatmapView, ImportOptions,
+    ImportSummary, SettingsView, Trend,
+};
 use hearth::model::{GroupId, Progress, UnixSeconds};
 use hearth::store::Store;
 use tauri::{AppHandle, Emitter, Manager};
@@ -108,6 +118,77 @@ pub async fn search_messages(app: AppHandle, group_id: GroupId, query: String, l
     off_main_thread(app, move |state| archive::search(&*state.lock()?, group_id, &query, limit)).await
 }
 
+// people: the groups overview, the dashboard's trend and heatmaps, the members table, the
+// member profile with its notes, and the CSV export of the members table.
+
+#[tauri::command]
+pub async fn overview_row(app: AppHandle, group_id: GroupId) -> Result<OverviewRow, Error> {
+    off_main_thread(app, move |state| api::overview::overview_row(&*state.lock()?, group_id, unix_now())).await
+}
+
+/// The daily score between two dates (`YYYY-MM-DD`, default: the whole history).
+#[tauri::command]
+pub async fn health_trend(app: AppHandle, group_id: GroupId, from: Option<String>, to: Option<String>) -> Result<Trend, Error> {
+    off_main_thread(app, move |state| people::trend_between(&*state.lock()?, group_id, from.as_deref(), to.as_deref(), unix_now())).await
+}
+
+/// One heatmap; `timezone` (IANA) for the hours heatmap, else the group's setting, else
+/// this computer's zone.
+#[tauri::command]
+pub async fn heatmap(app: AppHandle, group_id: GroupId, kind: String, timezone: Option<String>) -> Result<HeatmapView, Error> {
+    off_main_thread(app, move |state| {
+        let kind: HeatmapKind = kind.parse()?;
+        let computer = iana_time_zone::get_timezone().ok();
+        api::heatmap(&*state.lock()?, &group_id.0.to_string(), kind, timezone.as_deref(), computer.as_deref(), unix_now())
+    })
+    .await
+}
+
+/// This computer's time zone (IANA name), which the hours heatmap uses by default.
+#[tauri::command]
+pub fn computer_timezone() -> Option<String> {
+    api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref())
+        .map(|zone| zone.name().to_string())
+}
+
+#[tauri::command]
+pub async fn heatmap_members(app: AppHandle, group_id: GroupId, cell: HeatmapCell) -> Result<CellMembers, Error> {
+    off_main_thread(app, move |state| people::heatmap_members(&*state.lock()?, group_id, &cell, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn members_table(app: AppHandle, group_id: GroupId) -> Result<MembersTable, Error> {
+    off_main_thread(app, move |state| people::members_table(&*state.lock()?, group_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn member_profile(app: AppHandle, group_id: GroupId, member_id: i64) -> Result<MemberProfile, Error> {
+    off_main_thread(app, move |state| people::member_profile(&*state.lock()?, group_id, member_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn add_member_note(app: AppHandle, group_id: GroupId, member_id: i64, body: String) -> Result<MemberNote, Error> {
+    off_main_thread(app, move |state| people::add_member_note(&mut *state.lock()?, group_id, member_id, &body, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn update_member_note(app: AppHandle, group_id: GroupId, note_id: i64, body: String) -> Result<MemberNote, Error> {
+    off_main_thread(app, move |state| people::update_member_note(&mut *state.lock()?, group_id, note_id, &body, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn delete_member_note(app: AppHandle, group_id: GroupId, note_id: i64) -> Result<(), Error> {
+    off_main_thread(app, move |state| people::delete_member_note(&mut *state.lock()?, group_id, note_id)).await
+}
+
+/// Writes the CSV the window built to the `.csv` file chosen in the save dialog.
+#[tauri::command]
+pub async fn write_csv_file(path: PathBuf, contents: String) -> Result<u64, Error> {
+    tauri::async_runtime::spawn_blocking(move || people::write_csv_file(&path, &contents))
+        .await
+        .map_err(|error| Error::new(ErrorCode::Store, format!("writing the file stopped unexpectedly ({error}); try again")))?
+}
+
 /// Creates the demo community when the store has none (first start), reporting progress
 /// to the window as [`DEMO_PROGRESS_EVENT`] events.
 #[tauri::command]
@@ -159,7 +240,7 @@ pub async fn import_archive(
         // Local times without an offset (old Telegram exports, WhatsApp, old Discord CSV)
         // are read in this computer's zone, as the CLI does; the summary names it.
         let timezone = api::computer_timezone(std::env::var("TZ").ok().as_deref(), iana_time_zone::get_timezone().ok().as_deref());
-        let options = ImportOptions { date_order, cancel, timezone };
+        let options = ImportOptions { date_order, cancel, timezone, ..ImportOptions::default() };
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let mut forward = |progress: &Progress| {
             if throttle.admits(progress, Instant::now()) {
@@ -177,6 +258,120 @@ pub async fn import_archive(
 #[tauri::command]
 pub fn cancel_import(app: AppHandle) -> bool {
     app.state::<ImportState>().cancel()
+}
+
+// Moderation: churn warnings and the backtest, the review queue and its decisions log,
+// the analytics settings with their preview, and the app-level settings.
+
+/// The group's churn warnings (all severities); snoozed and handled ones too with `include_hidden`.
+#[tauri::command]
+pub async fn churn_warnings(app: AppHandle, group_id: GroupId, include_hidden: bool) -> Result<WarningList, Error> {
+    off_main_thread(app, move |state| churn::warnings(&*state.lock()?, &group_id.0.to_string(), Severity::Low, include_hidden, unix_now()))
+        .await
+}
+
+#[tauri::command]
+pub async fn churn_backtest(app: AppHandle, group_id: GroupId) -> Result<BacktestReport, Error> {
+    off_main_thread(app, move |state| churn::backtest(&*state.lock()?, &group_id.0.to_string(), None, None, unix_now())).await
+}
+
+/// Snoozes a warning for `snooze_days` (0 ends a snooze), marks it handled or reopens it,
+/// and/or sets its note (an empty note clears it).
+#[tauri::command]
+pub async fn act_on_warning(
+    app: AppHandle,
+    group_id: GroupId,
+    member_id: i64,
+    snooze_days: Option<u32>,
+    handled: Option<bool>,
+    note: Option<String>,
+) -> Result<WarningAction, Error> {
+    off_main_thread(app, move |state| {
+        let now = unix_now();
+        let change = WarningActionChange {
+            snooze_until: snooze_days.map(|days| (days > 0).then_some(now + i64::from(days) * 86_400)),
+            handled,
+            note: note.map(|note| Some(note.trim().to_string()).filter(|note| !note.is_empty())),
+        };
+        review::act_on_warning(&mut *state.lock()?, &group_id.0.to_string(), member_id, &change, now)
+    })
+    .await
+}
+
+/// Runs flag detection and lists the group's review queue.
+#[tauri::command]
+pub async fn review_flags(app: AppHandle, group_id: GroupId) -> Result<FlagList, Error> {
+    off_main_thread(app, move |state| review::flags(&mut *state.lock()?, &group_id.0.to_string(), None, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn review_flag(
+    app: AppHandle,
+    group_id: GroupId,
+    flag_id: i64,
+    decision: Decision,
+    note: Option<String>,
+) -> Result<FlagView, Error> {
+    off_main_thread(app, move |state| {
+        review::review(&mut *state.lock()?, &group_id.0.to_string(), flag_id, decision, note.as_deref(), unix_now())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn undo_review(app: AppHandle, group_id: GroupId, flag_id: i64) -> Result<FlagView, Error> {
+    off_main_thread(app, move |state| review::undo_review(&mut *state.lock()?, &group_id.0.to_string(), flag_id, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn flag_messages(app: AppHandle, group_id: GroupId, flag_id: i64) -> Result<Vec<ArchiveMessage>, Error> {
+    off_main_thread(app, move |state| moderation::flag_messages(&*state.lock()?, &group_id.0.to_string(), flag_id)).await
+}
+
+#[tauri::command]
+pub async fn decisions_log(app: AppHandle, group_id: GroupId) -> Result<Vec<DecisionEntry>, Error> {
+    off_main_thread(app, move |state| moderation::decisions_log(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn group_settings(app: AppHandle, group_id: GroupId) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| api::settings(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn preview_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsPreview, Error> {
+    off_main_thread(app, move |state| moderation::preview_settings(&*state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn save_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| moderation::save_settings(&mut *state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+}
+
+/// Back to the defaults: one section, or every section with `None`.
+#[tauri::command]
+pub async fn reset_settings(app: AppHandle, group_id: GroupId, section: Option<String>) -> Result<SettingsView, Error> {
+    off_main_thread(app, move |state| api::reset_settings(&mut *state.lock()?, &group_id.0.to_string(), section.as_deref())).await
+}
+
+#[tauri::command]
+pub async fn app_settings(app: AppHandle) -> Result<AppSettings, Error> {
+    off_main_thread(app, |state| moderation::app_settings(&*state.lock()?)).await
+}
+
+#[tauri::command]
+pub async fn set_store_message_text(app: AppHandle, keep: bool) -> Result<AppSettings, Error> {
+    off_main_thread(app, move |state| moderation::set_store_message_text(&mut *state.lock()?, keep, unix_now())).await
+}
+
+#[tauri::command]
+pub async fn stored_text(app: AppHandle, group_id: GroupId) -> Result<StoredText, Error> {
+    off_main_thread(app, move |state| moderation::stored_text(&*state.lock()?, &group_id.0.to_string())).await
+}
+
+#[tauri::command]
+pub async fn erase_message_text(app: AppHandle, group_id: GroupId) -> Result<TextErased, Error> {
+    off_main_thread(app, move |state| moderation::erase_message_text(&mut *state.lock()?, &group_id.0.to_string())).await
 }
 
 /// Runs store work on a blocking thread so the window keeps painting meanwhile.

@@ -157,7 +157,19 @@ pub fn health_calibrated(
     let group = find_group(store, group)?;
     let as_of = resolve_as_of(store, &group, as_of, now)?;
     let settings = load_settings(store, group.id)?;
-    let data = store.load_group_data(&group)?;
+    health_with_settings(store, &group, as_of, &settings, calibrate)
+}
+
+/// The health score of `group` at `as_of` under `settings`, which need not be stored
+/// (the Settings screen previews edits with it before they are saved).
+pub(super) fn health_with_settings(
+    store: &Store,
+    group: &Group,
+    as_of: UnixSeconds,
+    settings: &Settings,
+    calibrate: Option<ThresholdSource>,
+) -> Result<HealthReport> {
+    let data = store.load_group_data(group)?;
     let config = settings.health_config();
     let prepared = Prepared::new(&data, &config.conversations);
     let source = calibrate.unwrap_or(settings.health.threshold_source);
@@ -165,7 +177,7 @@ pub fn health_calibrated(
         return Ok(health_prepared(&prepared, as_of, &config));
     }
     let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &config);
-    let (config, thresholds) = thresholds_for(store, &group, &basis, &config, source)?;
+    let (config, thresholds) = thresholds_for(store, group, &basis, &config, source)?;
     let values = basis.values_at(as_of);
     let mut report = crate::analytics::health::score_values(&values, as_of, &config);
     report.thresholds = thresholds;

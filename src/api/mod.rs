@@ -7,6 +7,9 @@ pub mod archive;
 pub mod churn;
 mod error;
 mod insights;
+pub mod moderation;
+pub mod overview;
+pub mod people;
 pub mod review;
 
 use std::path::{Path, PathBuf};
@@ -255,6 +258,12 @@ pub fn create_demo(store: &mut Store, seed: u64, now: UnixSeconds, progress: Pro
     Ok(crate::demo::generate(store, seed, now, progress)?)
 }
 
+/// The demo community with `scale` times its population (about `scale` × 164k messages),
+/// for measuring screens and analytics on a large group.
+pub fn create_scaled_demo(store: &mut Store, seed: u64, scale: u32, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<DemoSummary> {
+    Ok(crate::demo::generate_scaled(store, seed, scale, now, progress)?)
+}
+
 /// Creates the demo community when the store has no group at all (first start).
 /// Returns `None` when the store already had groups.
 pub fn ensure_demo(store: &mut Store, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<Option<DemoSummary>> {
@@ -332,7 +341,10 @@ pub fn import_paths(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<ImportSummary> {
-    let outcome = crate::import::import_paths(store, paths, format, options, now, progress)?;
+    // The person may have chosen not to keep message text (Settings); every import honours it.
+    let options =
+        crate::import::ImportOptions { discard_text: options.discard_text || !moderation::stores_message_text(store)?, ..options.clone() };
+    let outcome = crate::import::import_paths(store, paths, format, &options, now, progress)?;
     let counts = outcome.counts;
     Ok(ImportSummary {
         format: outcome.format.to_string(),

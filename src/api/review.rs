@@ -40,7 +40,7 @@ impl FlagStatus {
 }
 
 /// What a reviewer decides about a flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export, export_to = "bindings/")]
 pub enum Decision {

@@ -135,6 +135,9 @@ struct OpenThread {
 
 struct Simulation {
     rng: Rng,
+    /// How many times the population of the standard demo (founders, regulars, newcomer
+    /// arrivals); 1 is the demo every first start creates.
+    scale: u32,
     members: Vec<SimMember>,
     events: Vec<Event>,
     next_id: u64,
@@ -177,8 +180,8 @@ fn arrivals(day: i64) -> (f64, f64) {
 }
 
 impl Simulation {
-    fn new(seed: u64) -> Simulation {
-        Simulation { rng: Rng::new(seed), members: Vec::new(), events: Vec::new(), next_id: 1, reacted: BTreeSet::new() }
+    fn new(seed: u64, scale: u32) -> Simulation {
+        Simulation { rng: Rng::new(seed), scale, members: Vec::new(), events: Vec::new(), next_id: 1, reacted: BTreeSet::new() }
     }
 
     fn add_member(&mut self, persona: Persona, join_at: UnixSeconds) -> usize {
@@ -235,7 +238,9 @@ impl Simulation {
     }
 
     fn founders(&mut self) {
-        for index in 0..14 {
+        for index in 0..14 * self.scale as usize {
+            // Each block of 14 founders has 10 who stay and 4 who drift away.
+            let index = index % 14;
             let persona = if index < 10 { Persona::Core } else { Persona::CoreDrifting };
             let at = day_start(self.rng.range(0, 4)) + self.rng.range(8 * 3600, 20 * 3600);
             let member = self.add_member(persona, at);
@@ -246,7 +251,7 @@ impl Simulation {
                 self.members[member].churn_day = Some(drift + 42);
             }
         }
-        for _ in 0..40 {
+        for _ in 0..40 * self.scale {
             let at = day_start(self.rng.range(0, 10)) + self.rng.range(6 * 3600, 22 * 3600);
             let member = self.add_member(Persona::Regular, at);
             self.plan_churn(member, 0.3, 60);
@@ -264,7 +269,7 @@ impl Simulation {
 
     fn arrive(&mut self, day: i64) {
         let (per_day, welcome) = arrivals(day);
-        let count = self.rng.poisson(per_day * (0.7 + 0.6 * busyness(day).min(1.0)));
+        let count = self.rng.poisson(per_day * f64::from(self.scale) * (0.7 + 0.6 * busyness(day).min(1.0)));
         for _ in 0..count {
             let at = self.time_of_day(day);
             let posts = self.rng.chance(0.47);
@@ -509,9 +514,9 @@ impl Simulation {
     }
 }
 
-/// Generates the demo community into the store, replacing an earlier demo group.
-pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<DemoSummary, StoreError> {
-    let mut simulation = Simulation::new(seed);
+/// Runs the simulation: the members and their activity in time order.
+fn simulate(seed: u64, scale: u32, progress: ProgressSink<'_>) -> (Vec<SimMember>, Vec<Event>) {
+    let mut simulation = Simulation::new(seed, scale);
     simulation.founders();
     for day in 0..DAYS {
         simulation.simulate_day(day);
@@ -523,13 +528,34 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
     let Simulation { members, mut events, .. } = simulation;
     events.retain(|event| event.at < day_start(DAYS));
     events.sort_by_key(|event| (event.at, event.id));
+    (members, events)
+}
+
+/// Generates the demo community into the store, replacing an earlier demo group.
+pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: ProgressSink<'_>) -> Result<DemoSummary, StoreError> {
+    generate_scaled(store, seed, 1, now, progress)
+}
+
+/// The demo community with `scale` times its population (and so about `scale` times its
+/// messages), for measuring the app on a large group: scale 6 gives about a million
+/// messages. Scale 1 is exactly [`generate`]'s community.
+pub fn generate_scaled(
+    store: &mut Store,
+    seed: u64,
+    scale: u32,
+    now: UnixSeconds,
+    progress: ProgressSink<'_>,
+) -> Result<DemoSummary, StoreError> {
+    let scale = scale.max(1);
+    let (members, events) = simulate(seed, scale, progress);
 
     for group in store.groups()?.into_iter().filter(|group| group.platform == Platform::Demo && group.platform_id == GROUP_PLATFORM_ID) {
         store.delete_group(group.id)?;
     }
     let mut tx = store.begin_import()?;
+    let name = if scale == 1 { GROUP_NAME.to_string() } else { format!("{GROUP_NAME} ×{scale}") };
     let group = tx.upsert_group(
-        &NewGroup { platform: Platform::Demo, platform_id: GROUP_PLATFORM_ID, name: GROUP_NAME, is_archive: true, is_demo: true },
+        &NewGroup { platform: Platform::Demo, platform_id: GROUP_PLATFORM_ID, name: &name, is_archive: true, is_demo: true },
         now,
     )?;
     let mut channel_ids = Vec::new();
@@ -584,4 +610,32 @@ pub fn generate(store: &mut Store, seed: u64, now: UnixSeconds, progress: Progre
         months: MONTHS,
         churned_members,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posts(events: &[Event]) -> usize {
+        events.iter().filter(|event| matches!(event.kind, ActivityKind::Message | ActivityKind::Reply)).count()
+    }
+
+    #[test]
+    fn a_scaled_demo_has_about_scale_times_the_members_and_posts_with_the_same_story() {
+        let (members, events) = simulate(7, 1, &mut |_| {});
+        let (members3, events3) = simulate(7, 3, &mut |_| {});
+        let ratio = |big: usize, small: usize| big as f64 / small as f64;
+        let member_ratio = ratio(members3.len(), members.len());
+        let post_ratio = ratio(posts(&events3), posts(&events));
+        assert!((2.6..=3.4).contains(&member_ratio), "members: {} vs {}", members3.len(), members.len());
+        assert!((2.6..=3.4).contains(&post_ratio), "posts: {} vs {}", posts(&events3), posts(&events));
+        // Three times the founders (core members who stay and who drift), but still the
+        // same two bots and the one spam flood of six accounts.
+        let count = |members: &[SimMember], persona: Persona| members.iter().filter(|member| member.persona == persona).count();
+        assert_eq!(count(&members3, Persona::Core), 3 * count(&members, Persona::Core));
+        assert_eq!(count(&members3, Persona::CoreDrifting), 3 * count(&members, Persona::CoreDrifting));
+        assert_eq!(count(&members3, Persona::Spammer), count(&members, Persona::Spammer));
+        assert_eq!(count(&members3, Persona::Bot), 2);
+        assert!(members3.iter().filter(|member| member.persona == Persona::CoreDrifting).all(|member| member.churn_day.is_some()));
+    }
 }

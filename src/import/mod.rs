@@ -132,6 +132,8 @@ pub struct ImportOptions {
     /// Raised by someone else (a Cancel button) to stop the import; it then returns
     /// [`ImportError::Cancelled`] and the store is exactly as it was before.
     pub cancel: CancelFlag,
+    /// Write messages without their text (the person chose not to keep message text).
+    pub discard_text: bool,
 }
 
 impl ImportOptions {
@@ -230,6 +232,7 @@ fn write_all(
     progress: ProgressSink<'_>,
 ) -> Result<(WriteCounts, Written), ImportError> {
     let mut tx = store.begin_import()?;
+    tx.discard_text(options.discard_text);
     let mut written = Written::default();
     // Items read by the paths before this one, and so far in this one, for the last step.
     let mut items_before = 0;

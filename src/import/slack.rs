@@ -32,7 +32,7 @@ use zip::ZipArchive;
 use super::json_stream::{self, Meter, MeteredReader};
 use super::{ImportError, ImportOptions, Outcome, Written};
 use crate::model::{ActivityKind, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
-use crate::store::{ImportTx, NewActivity, NewGroup, NewMember, Store, StoreError};
+use crate::store::{FastMap, ImportTx, NewActivity, NewGroup, NewMember, Store, StoreError};
 
 const FORMAT: &str = "slack";
 
@@ -497,7 +497,7 @@ struct Session<'a, 'conn> {
     group: GroupId,
     progress: &'a mut dyn FnMut(&Progress),
     /// Member row ids by Slack user (or bot) id.
-    members: HashMap<String, i64>,
+    members: FastMap<String, i64>,
     /// Display names by Slack user id, to name direct-message channels.
     names: HashMap<String, String>,
     /// Channel platform id and row id by the name of its folder in the export.
@@ -517,7 +517,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
             tx,
             group,
             progress,
-            members: HashMap::new(),
+            members: FastMap::default(),
             names: HashMap::new(),
             folders: HashMap::new(),
             skipped: BTreeMap::new(),

@@ -386,6 +386,24 @@ fn substring_snippet(text: &str, needle: &str, context: usize) -> Vec<SnippetPar
     parts
 }
 
+impl Store {
+    /// The messages of a group with these ids (the evidence of a flag), oldest first; ids
+    /// of other groups or of rows that are gone are left out.
+    pub fn messages_by_id(&self, group: GroupId, ids: &[i64]) -> Result<Vec<ArchiveMessage>> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM activities a {MESSAGE_JOINS} WHERE a.id = ?1 AND a.group_id = ?2"))?;
+        let mut messages = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(message) = statement.query_row(params![id, group.0], message_from_row).optional()? {
+                messages.push(message);
+            }
+        }
+        messages.sort_by_key(|message| (message.at, message.id));
+        Ok(messages)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

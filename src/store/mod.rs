@@ -2,9 +2,11 @@
 //! the writes of importers and of the demo generator, and the queries that load a group's
 //! rows for the analytics. It computes no metrics.
 
+mod app_settings;
 mod archive;
 mod groups;
 mod load;
+mod people;
 mod review;
 mod settings;
 mod writer;
@@ -17,8 +19,9 @@ use crate::model::CancelFlag;
 
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{DemoTruth, GroupCounts};
-pub use review::{FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
-pub use writer::{ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
+pub use people::{MemberMessage, MemberNote};
+pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
+pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
 /// Keep the list in number order: the schema version is the list's length.
@@ -28,6 +31,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_review_queue", include_str!("migrations/0003_review_queue.sql")),
     ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
+    ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
+    ("0007_app_settings", include_str!("migrations/0007_app_settings.sql")),
 ];
 
 /// The schema version this binary writes.

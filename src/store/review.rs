@@ -264,3 +264,28 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// One line of a group's decisions log: the decision and the flag it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLogEntry {
+    pub decision: FlagDecision,
+    pub code: String,
+    pub member_id: Option<i64>,
+    pub display_name: Option<String>,
+}
+
+impl Store {
+    /// Every decision about a group's flags, newest first (undone ones included, marked),
+    /// at most `limit`.
+    pub fn group_flag_decisions(&self, group: GroupId, limit: usize) -> Result<Vec<DecisionLogEntry>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT d.id, d.flag_id, d.from_status, d.to_status, d.note, d.decided_at, d.undone_at, f.code, f.member_id, m.display_name
+             FROM flag_decisions d JOIN flags f ON f.id = d.flag_id LEFT JOIN members m ON m.id = f.member_id
+             WHERE f.group_id = ?1 ORDER BY d.decided_at DESC, d.id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![group.0, limit as i64], |row| {
+            Ok(DecisionLogEntry { decision: decision_from_row(row)?, code: row.get(7)?, member_id: row.get(8)?, display_name: row.get(9)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

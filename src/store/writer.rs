@@ -12,6 +12,10 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -73,6 +77,15 @@ pub(super) const ACTIVITY_INDEXES: &[(&str, &str)] = &[
 /// Rows written by one INSERT statement (11 parameters each, far below SQLite's limit).
 const BATCH_ROWS: usize = 64;
 
+/// Rows handed to the writer thread at a time (written in statements of `BATCH_ROWS`).
+const SEND_ROWS: usize = 8 * BATCH_ROWS;
+
+/// Batches waiting for the writer thread at most: the parser runs at most this far ahead,
+/// so memory stays bounded (a batch holds `SEND_ROWS` rows with their texts, ~60 KB for
+/// chat messages). Enough for the parser to go on while the writer adds a chunk of rows
+/// to the search index (`SEARCH_CHUNK_ROWS`).
+const QUEUED_BATCHES: usize = 128;
+
 const INSERT_ACTIVITY: &str =
     "INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)";
 
@@ -94,12 +107,75 @@ const KEY_MAP_MAX_BYTES: usize = 64 << 20;
 /// which flushes and merges many small segments).
 const FTS_BULK_HASHSIZE: i64 = 32 << 20;
 const FTS_DEFAULT_HASHSIZE: i64 = 1 << 20;
+const FTS_DEFAULT_AUTOMERGE: i64 = 4;
 
 fn key_hash(key: &str) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
+    let mut hasher = FastHasher::default();
     hasher.write(key.as_bytes());
+    hasher.write_usize(key.len());
     hasher.finish()
 }
+
+/// A cheap, fixed hasher for the import's maps, which are probed several times per row:
+/// eight bytes per step and a final mix (murmur3's), so that both the low bits (the
+/// bucket) and the high bits (the tag) of the hash depend on every byte. SipHash cost
+/// as much as parsing the row. The keys are an export's own ids: a crafted export could
+/// at worst slow its own import down.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+const FAST_HASH_MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(FAST_HASH_MULTIPLIER).rotate_left(29);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        hash ^ (hash >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.add(value as u64);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// A hash set with [`FastHasher`].
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 /// The hasher of maps whose keys already are hashes.
 #[derive(Default)]
@@ -220,6 +296,207 @@ impl RowBatch {
     }
 }
 
+impl RowBatch {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.arena.clear();
+    }
+
+    fn text(&self, range: Option<(u32, u32)>) -> Option<&str> {
+        range.map(|(start, end)| &self.arena[start as usize..end as usize])
+    }
+
+    /// Writes the rows: full statements of `BATCH_ROWS` rows, then the rest one by one.
+    fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+        let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        for chunk in self.rows.chunks(BATCH_ROWS) {
+            let full = chunk.len() == BATCH_ROWS;
+            let mut rows = if full {
+                conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES {}", [one; BATCH_ROWS].join(", ")))?
+            } else {
+                conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES {one}"))?
+            };
+            let mut parameter = 1;
+            for row in chunk {
+                rows.raw_bind_parameter(parameter, row.id)?;
+                rows.raw_bind_parameter(parameter + 1, row.group)?;
+                rows.raw_bind_parameter(parameter + 2, row.channel)?;
+                rows.raw_bind_parameter(parameter + 3, row.member)?;
+                rows.raw_bind_parameter(parameter + 4, self.text(Some(row.platform_id)))?;
+                rows.raw_bind_parameter(parameter + 5, row.kind.as_str())?;
+                rows.raw_bind_parameter(parameter + 6, row.at)?;
+                rows.raw_bind_parameter(parameter + 7, self.text(row.parent_platform_id))?;
+                rows.raw_bind_parameter(parameter + 8, row.parent_id)?;
+                rows.raw_bind_parameter(parameter + 9, self.text(row.text))?;
+                rows.raw_bind_parameter(parameter + 10, self.text(row.raw_kind))?;
+                if full {
+                    parameter += 11;
+                } else {
+                    rows.raw_execute()?;
+                }
+            }
+            if full {
+                rows.raw_execute()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Rows the search index takes in one statement. FTS5 writes what it holds in memory to
+/// disk at every statement that inserts into it, as a new segment: a statement per batch
+/// of rows made merging those segments the largest cost of an import.
+const SEARCH_CHUNK_ROWS: i64 = 1 << 17;
+
+/// Adds the activities with ids in `from..to` to the search index (all of them exist: ids
+/// are handed out in order, and rows are written before later ones are). Rows without text
+/// are indexed too (as empty documents), so that the index mirrors its content table
+/// exactly, which FTS5's integrity check expects.
+fn index_for_search(conn: &Connection, indexed_to: &AtomicI64, to: i64) -> rusqlite::Result<()> {
+    let from = indexed_to.load(Ordering::Relaxed);
+    if to > from {
+        conn.prepare_cached("INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1 AND id < ?2")?
+            .execute([from, to])?;
+        indexed_to.store(to, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// What the importing thread sends the writer thread.
+enum ToWriter {
+    Rows(RowBatch),
+    /// Answered once everything sent before is written: with the first error of the
+    /// writes, if one failed (and then nothing after it was written).
+    Drain(SyncSender<rusqlite::Result<()>>),
+}
+
+/// The thread that writes the rows and their search-index entries while the importer reads
+/// the next ones: parsing and SQLite's work overlap on two cores. Both threads use the one
+/// connection (and so the one transaction) under a mutex; the importing thread drains the
+/// writer before anything that reads activities.
+struct RowWriter {
+    inbox: Option<SyncSender<ToWriter>>,
+    /// Written batches coming back, emptied, for reuse.
+    spare: Receiver<RowBatch>,
+    failed: Arc<AtomicBool>,
+    /// Activities with lower ids are in the search index; changed only under the
+    /// connection's lock.
+    indexed_to: Arc<AtomicI64>,
+    thread: Option<JoinHandle<()>>,
+    /// Batches were sent since the last drain.
+    in_flight: bool,
+}
+
+impl RowWriter {
+    fn start(db: &Arc<Mutex<Connection>>) -> std::io::Result<RowWriter> {
+        let (inbox, queue) = sync_channel::<ToWriter>(QUEUED_BATCHES);
+        let (give_back, spare) = sync_channel::<RowBatch>(QUEUED_BATCHES + 2);
+        let failed = Arc::new(AtomicBool::new(false));
+        let indexed_to = Arc::new(AtomicI64::new(0));
+        let thread = {
+            let db = Arc::clone(db);
+            let failed = Arc::clone(&failed);
+            let indexed_to = Arc::clone(&indexed_to);
+            std::thread::Builder::new()
+                .name("hearth-import-writer".into())
+                .spawn(move || write_rows(&db, &queue, &give_back, &failed, &indexed_to))?
+        };
+        Ok(RowWriter { inbox: Some(inbox), spare, failed, indexed_to, thread: Some(thread), in_flight: false })
+    }
+
+    fn send(&mut self, batch: RowBatch) -> Result<()> {
+        self.in_flight = true;
+        let sent = self.inbox.as_ref().is_some_and(|inbox| inbox.send(ToWriter::Rows(batch)).is_ok());
+        if !sent || self.failed.load(Ordering::Relaxed) {
+            // The writer stopped or failed: its error comes with the drain.
+            return self.drain();
+        }
+        Ok(())
+    }
+
+    /// Waits until every batch sent is written; the first error of the writes, if any.
+    fn drain(&mut self) -> Result<()> {
+        if !self.in_flight {
+            return Ok(());
+        }
+        let (reply, answer) = sync_channel(1);
+        let asked = self.inbox.as_ref().is_some_and(|inbox| inbox.send(ToWriter::Drain(reply)).is_ok());
+        let answer = if asked { answer.recv().ok() } else { None };
+        match answer {
+            Some(result) => {
+                self.in_flight = false;
+                Ok(result?)
+            }
+            None => Err(StoreError::Sql(writer_gone())),
+        }
+    }
+
+    /// Ends the thread (after it wrote or dropped what it was sent).
+    fn stop(&mut self) {
+        self.inbox = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn writer_gone() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the import's writer stopped after an earlier error".into()),
+    )
+}
+
+/// The writer thread: writes batches in order until the importing thread hangs up, and adds
+/// them to the search index in large chunks. After a failed write it writes nothing more
+/// and reports the error at the next drain.
+fn write_rows(
+    db: &Mutex<Connection>,
+    queue: &Receiver<ToWriter>,
+    give_back: &SyncSender<RowBatch>,
+    failed: &AtomicBool,
+    indexed_to: &AtomicI64,
+) {
+    let mut error: Option<rusqlite::Error> = None;
+    let write = |batch: &RowBatch| -> rusqlite::Result<()> {
+        let conn = lock(db);
+        batch.write(&conn)?;
+        let written_to = batch.rows.last().map_or(0, |row| row.id + 1);
+        if written_to - indexed_to.load(Ordering::Relaxed) >= SEARCH_CHUNK_ROWS {
+            index_for_search(&conn, indexed_to, written_to)?;
+        }
+        Ok(())
+    };
+    for message in queue {
+        match message {
+            ToWriter::Rows(mut batch) => {
+                if !failed.load(Ordering::Relaxed) {
+                    if let Err(failure) = write(&batch) {
+                        error = Some(failure);
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                }
+                batch.clear();
+                let _ = give_back.try_send(batch);
+            }
+            ToWriter::Drain(reply) => {
+                let result = match error.take() {
+                    Some(failure) => Err(failure),
+                    None if failed.load(Ordering::Relaxed) => Err(writer_gone()),
+                    None => Ok(()),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// The connection, for one thread at a time. A panic of the other thread while it held the
+/// lock cannot leave SQLite half-way through a statement, so the poison is ignored.
+fn lock(db: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    db.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[derive(Clone, Copy)]
 enum Reference {
     Channel,
@@ -269,19 +546,23 @@ impl Span {
 }
 
 pub struct ImportTx<'conn> {
-    /// The connection, inside a transaction this import began and ends (commit in
-    /// `finish`, rollback on drop), with foreign keys off: SQLite would otherwise look up
-    /// a group, a channel, a member and a parent for every row. The import checks those
-    /// references itself (`known_*`), and the ids it writes come from this transaction.
-    conn: &'conn Connection,
+    /// The store's connection, moved here for the import (shared with the writer thread),
+    /// inside a transaction this import began and ends (commit in `finish`, rollback on
+    /// drop), with foreign keys off: SQLite would otherwise look up a group, a channel, a
+    /// member and a parent for every row. The import checks those references itself
+    /// (`known_*`), and the ids it writes come from this transaction.
+    db: Arc<Mutex<Connection>>,
+    /// Where the connection goes back when the import ends; a placeholder meanwhile.
+    home: &'conn mut Connection,
+    writer: RowWriter,
     committed: bool,
-    known_channels: HashSet<i64>,
-    known_members: HashSet<i64>,
+    known_channels: FastSet<i64>,
+    known_members: FastSet<i64>,
     // Caches of platform id -> row id, per group, so that a message costs no lookup of
     // its author or channel.
-    channels: HashMap<i64, HashMap<String, i64>>,
-    members: HashMap<i64, HashMap<String, i64>>,
-    groups: HashMap<i64, GroupState>,
+    channels: FastMap<i64, FastMap<String, i64>>,
+    members: FastMap<i64, FastMap<String, i64>>,
+    groups: FastMap<i64, GroupState>,
     /// Row ids from this one on were written by this import (ids only grow within it).
     first_new_activity: i64,
     written: u64,
@@ -297,8 +578,10 @@ pub struct ImportTx<'conn> {
     batch: RowBatch,
     /// Rows whose parent was not known when they were written.
     pending_parents: Vec<i64>,
-    spans: HashMap<i64, Span>,
+    spans: FastMap<i64, Span>,
     counts: WriteCounts,
+    /// The person chose not to keep message text: activities are written without it.
+    discard_text: bool,
     cancel: CancelFlag,
 }
 
@@ -313,15 +596,45 @@ impl Store {
             self.conn.pragma_update(None, "foreign_keys", "ON")?;
             return Err(error.into());
         }
+        // The connection moves to the import (and its writer thread) until it ends; the
+        // store holds a private in-memory placeholder meanwhile.
+        let placeholder = match Connection::open_in_memory() {
+            Ok(placeholder) => placeholder,
+            Err(error) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.conn.pragma_update(None, "foreign_keys", "ON")?;
+                return Err(error.into());
+            }
+        };
+        let cancel = self.cancel.clone();
+        let db = Arc::new(Mutex::new(std::mem::replace(&mut self.conn, placeholder)));
+        let writer = match RowWriter::start(&db) {
+            Ok(writer) => writer,
+            Err(error) => {
+                let mut conn = Arc::into_inner(db)
+                    .expect("no writer thread holds the connection")
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                std::mem::swap(&mut self.conn, &mut conn);
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.conn.pragma_update(None, "foreign_keys", "ON")?;
+                return Err(StoreError::Sql(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(format!("cannot start the import's writer thread: {error}")),
+                )));
+            }
+        };
         let mut import = ImportTx {
-            conn: &self.conn,
+            db,
+            home: &mut self.conn,
+            writer,
             committed: false,
-            known_channels: HashSet::new(),
-            known_members: HashSet::new(),
+            known_channels: FastSet::default(),
+            known_members: FastSet::default(),
             first_new_activity: 0,
-            channels: HashMap::new(),
-            members: HashMap::new(),
-            groups: HashMap::new(),
+            channels: FastMap::default(),
+            members: FastMap::default(),
+            groups: FastMap::default(),
             written: 0,
             indexes_dropped: false,
             keys_complete: true,
@@ -330,25 +643,44 @@ impl Store {
             next_activity: 0,
             batch: RowBatch::default(),
             pending_parents: Vec::new(),
-            spans: HashMap::new(),
+            discard_text: false,
+            spans: FastMap::default(),
             counts: WriteCounts::default(),
-            cancel: self.cancel.clone(),
+            cancel,
         };
         // On error, dropping `import` rolls back and turns foreign keys on again.
-        import.first_new_activity = import.conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM activities", [], |row| row.get(0))?;
+        {
+            let conn = lock(&import.db);
+            import.first_new_activity = conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM activities", [], |row| row.get(0))?;
+            // A larger in-memory buffer for the search index while the import fills it:
+            // fewer, larger segments and less merging (set back in `finish`; a rollback
+            // undoes it too).
+            conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_BULK_HASHSIZE])?;
+            // No merging of the search index's segments while the import adds a few large
+            // ones (FTS5 merges on every write otherwise, rewriting the same entries several
+            // times); later writes merge them as usual.
+            conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('automerge', 0)", [])?;
+        }
         import.next_activity = import.first_new_activity;
+        import.writer.indexed_to.store(import.first_new_activity, Ordering::Relaxed);
         Ok(import)
     }
 }
 
 impl Drop for ImportTx<'_> {
     fn drop(&mut self) {
+        // The writer thread first: whatever it still had is written or dropped before the
+        // transaction ends, and it lets go of the connection.
+        self.writer.stop();
+        let mut conn = lock(&self.db);
         if !self.committed {
             // Nothing of this import stays; errors here can only mean there is no
             // transaction left to roll back.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = conn.execute_batch("ROLLBACK");
         }
-        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = conn.pragma_update(None, "foreign_keys", "ON");
+        // The store gets its connection back (and the placeholder goes with the import).
+        std::mem::swap(&mut *conn, self.home);
     }
 }
 
@@ -364,8 +696,7 @@ impl ImportTx<'_> {
 
     pub fn upsert_group(&mut self, group: &NewGroup<'_>, now: UnixSeconds) -> Result<GroupId> {
         self.check_cancel()?;
-        let existing: Option<i64> = self
-            .conn
+        let existing: Option<i64> = lock(&self.db)
             .query_row(
                 "SELECT id FROM groups WHERE platform = ?1 AND platform_id = ?2",
                 params![group.platform.as_str(), group.platform_id],
@@ -374,17 +705,19 @@ impl ImportTx<'_> {
             .optional()?;
         let id = match existing {
             Some(id) => {
-                self.conn.execute("UPDATE groups SET name = ?2, last_import_at = ?3 WHERE id = ?1", params![id, group.name, now])?;
+                lock(&self.db).execute("UPDATE groups SET name = ?2, last_import_at = ?3 WHERE id = ?1", params![id, group.name, now])?;
                 id
             }
             None => {
-                self.conn.execute(
+                // One lock for both: the writer thread's inserts change the last row id.
+                let conn = lock(&self.db);
+                conn.execute(
                     "INSERT INTO groups (platform, platform_id, name, is_archive, is_demo, created_at, last_import_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                     params![group.platform.as_str(), group.platform_id, group.name, group.is_archive, group.is_demo, now],
                 )?;
                 self.counts.groups += 1;
-                self.conn.last_insert_rowid()
+                conn.last_insert_rowid()
             }
         };
         if !self.groups.contains_key(&id) {
@@ -397,10 +730,9 @@ impl ImportTx<'_> {
     /// Whether a group this import found in the store holds activities (its rows are then
     /// looked up through the indexes, which must exist for that).
     fn group_has_activities(&mut self, group: i64) -> Result<bool> {
-        self.flush()?;
+        self.settle()?;
         self.restore_indexes()?;
-        Ok(self
-            .conn
+        Ok(lock(&self.db)
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM activities WHERE group_id = ?1)")?
             .query_row([group], |row| row.get(0))?)
     }
@@ -410,17 +742,15 @@ impl ImportTx<'_> {
             return Ok(id);
         }
         self.check_group(group)?;
-        let inserted = self
-            .conn
+        let inserted = lock(&self.db)
             .prepare_cached("INSERT OR IGNORE INTO channels (group_id, platform_id, name) VALUES (?1, ?2, ?3)")?
             .execute(params![group.0, platform_id, name])?;
         self.counts.channels += inserted as u64;
-        let id: i64 = self
-            .conn
+        let id: i64 = lock(&self.db)
             .prepare_cached("SELECT id FROM channels WHERE group_id = ?1 AND platform_id = ?2")?
             .query_row(params![group.0, platform_id], |row| row.get(0))?;
         if inserted == 0 {
-            self.conn.prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
+            lock(&self.db).prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
         }
         self.channels.entry(group.0).or_default().insert(platform_id.to_string(), id);
         self.known_channels.insert(id);
@@ -433,18 +763,16 @@ impl ImportTx<'_> {
             return Ok(id);
         }
         self.check_group(group)?;
-        let inserted = self
-            .conn
+        let inserted = lock(&self.db)
             .prepare_cached("INSERT OR IGNORE INTO members (group_id, platform_id, display_name, is_bot) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![group.0, member.platform_id, member.display_name, member.is_bot])?;
         self.counts.members += inserted as u64;
-        let id: i64 = self
-            .conn
+        let id: i64 = lock(&self.db)
             .prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND platform_id = ?2")?
             .query_row(params![group.0, member.platform_id], |row| row.get(0))?;
         if inserted == 0 && !member.display_name.is_empty() {
             // A later export may carry a newer display name.
-            self.conn
+            lock(&self.db)
                 .prepare_cached("UPDATE members SET display_name = ?2 WHERE id = ?1 AND display_name <> ?2")?
                 .execute(params![id, member.display_name])?;
         }
@@ -457,6 +785,13 @@ impl ImportTx<'_> {
     /// (in which case an edited text is updated and counted as `updated`).
     pub fn insert_activity(&mut self, group: GroupId, activity: &NewActivity<'_>) -> Result<Option<i64>> {
         self.check_cancel()?;
+        let without_text;
+        let activity = if self.discard_text {
+            without_text = NewActivity { text: None, ..*activity };
+            &without_text
+        } else {
+            activity
+        };
         self.check_group(group)?;
         self.check_reference(Reference::Channel, activity.channel_id)?;
         self.check_reference(Reference::Member, activity.member_id)?;
@@ -471,24 +806,22 @@ impl ImportTx<'_> {
         }
         // Parents usually come before their replies: resolve them now, and leave the rest
         // to `finish`.
-        let parent_id: Option<i64> = match activity.parent_platform_id {
-            Some(parent) => match state.keys.get(parent, self.first_new_activity) {
-                Some(id) => Some(id),
-                None if look_in_store => self
-                    .conn
-                    .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
-                    .query_row(params![group.0, parent], |row| row.get(0))
-                    .optional()?,
-                None => None,
-            },
-            None => None,
-        };
+        let mut parent_id = activity.parent_platform_id.and_then(|parent| state.keys.get(parent, self.first_new_activity));
+        if look_in_store {
+            // Rows still on their way to the store must be there before it is asked.
+            self.settle()?;
+        }
+        if let (Some(parent), None, true) = (activity.parent_platform_id, parent_id, look_in_store) {
+            parent_id = lock(&self.db)
+                .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
+                .query_row(params![group.0, parent], |row| row.get(0))
+                .optional()?;
+        }
         let id = self.next_activity;
         if look_in_store {
             // Only the unique index can tell whether the store has the row.
-            self.flush()?;
-            let inserted = self
-                .conn
+            let conn = lock(&self.db);
+            let inserted = conn
                 .prepare_cached(
                     "INSERT OR IGNORE INTO activities
                      (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text, raw_kind)
@@ -508,18 +841,18 @@ impl ImportTx<'_> {
                     activity.raw_kind,
                 ])?;
             if inserted == 0 {
-                self.counts.duplicates += 1;
-                let id: i64 = self
-                    .conn
+                let id: i64 = conn
                     .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
                     .query_row(params![group.0, activity.platform_id], |row| row.get(0))?;
+                drop(conn);
+                self.counts.duplicates += 1;
                 self.update_text(id, activity.text)?;
                 return Ok(None);
             }
         } else {
             // The key map says the row is new: it waits in the batch.
             self.batch.push(id, group.0, activity, parent_id);
-            if self.batch.rows.len() == BATCH_ROWS {
+            if self.batch.rows.len() == SEND_ROWS {
                 self.flush()?;
             }
         }
@@ -539,47 +872,21 @@ impl ImportTx<'_> {
         Ok(Some(id))
     }
 
-    /// Writes the batched rows: one statement for a full batch, which costs far less per
-    /// row than one statement each.
+    /// Hands the batched rows to the writer thread, which writes them while this one reads on.
     fn flush(&mut self) -> Result<()> {
         if self.batch.rows.is_empty() {
             return Ok(());
         }
-        let full = self.batch.rows.len() == BATCH_ROWS;
-        let mut statement = if full {
-            let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-            self.conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES {}", [one; BATCH_ROWS].join(", ")))?
-        } else {
-            self.conn.prepare_cached(&format!("{INSERT_ACTIVITY} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))?
-        };
-        let batch = &self.batch;
-        let text = |range: Option<(u32, u32)>| range.map(|(start, end)| &batch.arena[start as usize..end as usize]);
-        let mut parameter = 1;
-        for row in &batch.rows {
-            statement.raw_bind_parameter(parameter, row.id)?;
-            statement.raw_bind_parameter(parameter + 1, row.group)?;
-            statement.raw_bind_parameter(parameter + 2, row.channel)?;
-            statement.raw_bind_parameter(parameter + 3, row.member)?;
-            statement.raw_bind_parameter(parameter + 4, text(Some(row.platform_id)))?;
-            statement.raw_bind_parameter(parameter + 5, row.kind.as_str())?;
-            statement.raw_bind_parameter(parameter + 6, row.at)?;
-            statement.raw_bind_parameter(parameter + 7, text(row.parent_platform_id))?;
-            statement.raw_bind_parameter(parameter + 8, row.parent_id)?;
-            statement.raw_bind_parameter(parameter + 9, text(row.text))?;
-            statement.raw_bind_parameter(parameter + 10, text(row.raw_kind))?;
-            if full {
-                parameter += 11;
-            } else {
-                statement.raw_execute()?;
-            }
-        }
-        if full {
-            statement.raw_execute()?;
-        }
-        drop(statement);
-        self.batch.rows.clear();
-        self.batch.arena.clear();
-        Ok(())
+        let spare = self.writer.spare.try_recv().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.batch, spare);
+        self.writer.send(batch)
+    }
+
+    /// Makes every row this import wrote so far visible to its own queries: sends the
+    /// batch and waits until the writer thread has written all it was sent.
+    fn settle(&mut self) -> Result<()> {
+        self.flush()?;
+        self.writer.drain()
     }
 
     /// Foreign keys are off during the import: a group id that did not come from
@@ -590,7 +897,7 @@ impl ImportTx<'_> {
             return Ok(());
         }
         let exists: bool =
-            self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)")?.query_row([group.0], |row| row.get(0))?;
+            lock(&self.db).prepare_cached("SELECT EXISTS (SELECT 1 FROM groups WHERE id = ?1)")?.query_row([group.0], |row| row.get(0))?;
         if !exists {
             return Err(StoreError::MissingReference { what: "group", id: group.0 });
         }
@@ -612,7 +919,7 @@ impl ImportTx<'_> {
             Reference::Channel => "SELECT EXISTS (SELECT 1 FROM channels WHERE id = ?1)",
             Reference::Member => "SELECT EXISTS (SELECT 1 FROM members WHERE id = ?1)",
         };
-        if !self.conn.prepare_cached(sql)?.query_row([id], |row| row.get::<_, bool>(0))? {
+        if !lock(&self.db).prepare_cached(sql)?.query_row([id], |row| row.get::<_, bool>(0))? {
             let what = match reference {
                 Reference::Channel => "channel",
                 Reference::Member => "member",
@@ -646,7 +953,7 @@ impl ImportTx<'_> {
             && self.groups.values().all(|state| state.fresh)
         {
             for (name, _) in ACTIVITY_INDEXES {
-                self.conn.execute_batch(&format!("DROP INDEX {name}"))?;
+                lock(&self.db).execute_batch(&format!("DROP INDEX {name}"))?;
             }
             self.indexes_dropped = true;
         }
@@ -655,10 +962,10 @@ impl ImportTx<'_> {
 
     /// Builds the dropped indexes again, each in one sorted pass.
     fn restore_indexes(&mut self) -> Result<()> {
-        self.flush()?;
+        self.settle()?;
         if self.indexes_dropped {
             for (_, create) in ACTIVITY_INDEXES {
-                self.conn.execute_batch(create)?;
+                lock(&self.db).execute_batch(create)?;
             }
             self.indexes_dropped = false;
         }
@@ -666,55 +973,66 @@ impl ImportTx<'_> {
     }
 
     /// A stored activity seen again: a later export may carry an edited text. Rows that
-    /// are already in the search index get their entry replaced; rows of this import are
-    /// indexed with their final text by `finish`.
+    /// are already in the search index get their entry replaced; the others are indexed
+    /// with their final text later (in chunks, or by `finish`).
     fn update_text(&mut self, id: i64, text: Option<&str>) -> Result<()> {
-        self.flush()?;
+        if self.discard_text {
+            // Text is not kept: a stored row keeps what it has (erasing is a separate act).
+            return Ok(());
+        }
+        self.settle()?;
+        let conn = lock(&self.db);
         let old_text: Option<String> =
-            self.conn.prepare_cached("SELECT text FROM activities WHERE id = ?1")?.query_row([id], |row| row.get(0))?;
+            conn.prepare_cached("SELECT text FROM activities WHERE id = ?1")?.query_row([id], |row| row.get(0))?;
         if old_text.as_deref() == text {
             return Ok(());
         }
-        if id < self.first_new_activity {
-            self.conn
-                .prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
+        if id < self.writer.indexed_to.load(Ordering::Relaxed) {
+            conn.prepare_cached("INSERT INTO activity_fts (activity_fts, rowid, text) VALUES ('delete', ?1, ?2)")?
                 .execute(params![id, old_text])?;
-            self.conn.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, text])?;
+            conn.prepare_cached("INSERT INTO activity_fts (rowid, text) VALUES (?1, ?2)")?.execute(params![id, text])?;
         }
-        self.conn.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, text])?;
+        conn.prepare_cached("UPDATE activities SET text = ?2 WHERE id = ?1")?.execute(params![id, text])?;
+        drop(conn);
         self.counts.updated += 1;
         Ok(())
+    }
+
+    /// Writes the activities that follow without their text (the app setting "store
+    /// message text" is off). Rows already stored keep theirs.
+    pub fn discard_text(&mut self, discard: bool) {
+        self.discard_text = discard;
     }
 
     /// Records what the demo generator knows about a member (persona, when it churned).
     pub fn record_demo_truth(&mut self, member_id: i64, persona: &str, churned_at: Option<UnixSeconds>) -> Result<()> {
         self.check_reference(Reference::Member, member_id)?;
-        self.conn
+        lock(&self.db)
             .prepare_cached("INSERT OR REPLACE INTO demo_truth (member_id, persona, churned_at) VALUES (?1, ?2, ?3)")?
             .execute(params![member_id, persona, churned_at])?;
         Ok(())
     }
 
-    /// Resolves reply and reaction parents, fills the search index, builds dropped indexes,
-    /// refreshes each member's first/last seen, join and leave times, and commits.
+    /// Resolves reply and reaction parents, builds dropped indexes, refreshes each member's
+    /// first/last seen, join and leave times, and commits. (The search index was filled as
+    /// the rows were written.)
     pub fn finish(mut self) -> Result<WriteCounts> {
         self.check_cancel()?;
-        self.flush()?;
+        self.settle()?;
         self.resolve_pending_parents()?;
         // The key maps are done with: free them before the passes that need memory.
         self.groups.values_mut().for_each(|state| state.keys = KeyMap::default());
-        // The search index, in one pass over this import's rows. Rows without text are
-        // indexed too (as empty documents) so that the index mirrors its content table
-        // exactly, which FTS5's integrity check expects.
-        self.conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_BULK_HASHSIZE])?;
-        self.conn
-            .execute("INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id >= ?1", [self.first_new_activity])?;
-        self.conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_DEFAULT_HASHSIZE])?;
+        {
+            let conn = lock(&self.db);
+            index_for_search(&conn, &self.writer.indexed_to, self.next_activity)?;
+            conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_DEFAULT_HASHSIZE])?;
+            conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('automerge', ?1)", [FTS_DEFAULT_AUTOMERGE])?;
+        }
         self.restore_indexes()?;
         self.update_member_spans()?;
         // The last moment a cancel can still undo everything.
         self.check_cancel()?;
-        self.conn.execute_batch("COMMIT")?;
+        lock(&self.db).execute_batch("COMMIT")?;
         self.committed = true;
         Ok(std::mem::take(&mut self.counts))
     }
@@ -723,22 +1041,20 @@ impl ImportTx<'_> {
     fn resolve_pending_parents(&mut self) -> Result<()> {
         let pending = std::mem::take(&mut self.pending_parents);
         for id in pending {
-            let (group, parent): (i64, String) = self
-                .conn
+            let (group, parent): (i64, String) = lock(&self.db)
                 .prepare_cached("SELECT group_id, parent_platform_id FROM activities WHERE id = ?1")?
                 .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
             let state = &self.groups[&group];
             let parent_id = match state.keys.get(&parent, self.first_new_activity) {
                 Some(parent_id) => Some(parent_id),
-                None if !state.fresh || !self.keys_complete => self
-                    .conn
+                None if !state.fresh || !self.keys_complete => lock(&self.db)
                     .prepare_cached("SELECT id FROM activities WHERE group_id = ?1 AND platform_id = ?2")?
                     .query_row(params![group, parent], |row| row.get(0))
                     .optional()?,
                 None => None,
             };
             if let Some(parent_id) = parent_id {
-                self.conn.prepare_cached("UPDATE activities SET parent_id = ?2 WHERE id = ?1")?.execute([id, parent_id])?;
+                lock(&self.db).prepare_cached("UPDATE activities SET parent_id = ?2 WHERE id = ?1")?.execute([id, parent_id])?;
             }
         }
         Ok(())
@@ -751,7 +1067,7 @@ impl ImportTx<'_> {
         let mut spans: Vec<(i64, Span)> = self.spans.drain().collect();
         spans.sort_unstable_by_key(|(member, _)| *member);
         for (member, span) in &spans {
-            self.conn
+            lock(&self.db)
                 .prepare_cached(
                     "UPDATE members SET
                         first_seen_at = MIN(COALESCE(first_seen_at, ?2), ?2),
@@ -762,7 +1078,7 @@ impl ImportTx<'_> {
                 )?
                 .execute(params![member, span.first, span.last, span.first_join, span.left_at()])?;
             if !span.fresh_group && (span.last_join.is_some() || span.last_leave.is_some()) {
-                self.conn
+                lock(&self.db)
                     .prepare_cached(
                         "UPDATE members SET left_at =
                             (SELECT MAX(l.at) FROM activities l WHERE l.member_id = members.id AND l.kind = 'leave'
@@ -774,5 +1090,62 @@ impl ImportTx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message<'a>(channel: i64, member: i64, platform_id: &'a str, text: &'a str) -> NewActivity<'a> {
+        NewActivity {
+            channel_id: channel,
+            member_id: member,
+            platform_id,
+            kind: ActivityKind::Message,
+            at: 1_000,
+            parent_platform_id: None,
+            text: Some(text),
+            raw_kind: None,
+        }
+    }
+
+    /// An export that repeats a message with a new text after the writer thread has put the
+    /// first one in the search index: the index must follow the edit.
+    #[test]
+    fn an_edit_of_a_row_already_indexed_during_the_import_replaces_its_search_entry() {
+        let mut store = Store::open_in_memory().unwrap();
+        let rows = SEARCH_CHUNK_ROWS + 1_000;
+        let mut tx = store.begin_import().unwrap();
+        let group = tx
+            .upsert_group(&NewGroup { platform: Platform::Slack, platform_id: "T", name: "T", is_archive: true, is_demo: false }, 0)
+            .unwrap();
+        let channel = tx.upsert_channel(group, "C", "c").unwrap();
+        let member = tx.upsert_member(group, &NewMember { platform_id: "U", display_name: "U", is_bot: false }).unwrap();
+        tx.insert_activity(group, &message(channel, member, "first", "original harbour")).unwrap();
+        for index in 1..rows {
+            tx.insert_activity(group, &message(channel, member, &index.to_string(), "filler")).unwrap();
+        }
+        // Let the writer catch up, so that "first" is in the index before its edit.
+        tx.settle().unwrap();
+        assert!(tx.writer.indexed_to.load(Ordering::Relaxed) > tx.first_new_activity);
+        assert_eq!(tx.insert_activity(group, &message(channel, member, "first", "edited lighthouse")).unwrap(), None);
+        let counts = tx.finish().unwrap();
+        assert_eq!((counts.messages, counts.duplicates, counts.updated), (rows as u64, 1, 1));
+        assert_eq!(store.search_text(group, "lighthouse", 10).unwrap().len(), 1);
+        assert!(store.search_text(group, "harbour", 10).unwrap().is_empty());
+        assert_eq!(store.search_text(group, "filler", 1_000_000).unwrap().len(), rows as usize - 1);
+        assert!(store.fts_integrity_ok().unwrap());
+    }
+
+    #[test]
+    fn the_fast_hasher_spreads_similar_keys() {
+        let hashes: FastSet<u64> = (0..100_000).map(|index| key_hash(&index.to_string())).collect();
+        assert_eq!(hashes.len(), 100_000);
+        // Keys that differ only in length (a trailing zero byte) hash differently.
+        assert_ne!(key_hash("a"), key_hash("a\0"));
+        // The low bits (a table's bucket) take every value for consecutive ids.
+        let buckets: FastSet<u64> = (0..4096).map(|index| key_hash(&index.to_string()) & 1023).collect();
+        assert!(buckets.len() > 1000, "{}", buckets.len());
     }
 }

@@ -125,10 +125,24 @@ describe('Hearth desktop window', () => {
       if (withProgress) writeFileSync(join(artifacts, 'first-start.png'), await session.screenshot());
     }
 
+    // The start screen is the groups overview; the tests below begin on the demo's dashboard.
+    await session.waitFor(
+      'the groups overview',
+      async () => {
+        if ((await session.findAll('[data-testid=first-start]')).length > 0) screensSeen.add('first-start');
+        const errors = await session.findAll('[data-testid=start-error]');
+        if (errors.length > 0) throw new Error(`the app shows an error: ${await session.text(errors[0])}`);
+        return (await session.findAll('[data-testid=overview-row]')).length > 0;
+      },
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    timings.overviewMs = Math.round(performance.now() - started);
+    screensSeen.add('overview');
+    // WebKit's driver does not click table rows themselves; the group's name is in the row.
+    await session.click((await session.findAll('[data-testid=overview-row] [data-testid=overview-name]'))[0]);
     await session.waitFor(
       'the dashboard of the demo community',
       async () => {
-        if ((await session.findAll('[data-testid=first-start]')).length > 0) screensSeen.add('first-start');
         const errors = await session.findAll('[data-testid=start-error], [data-testid=dashboard-error]');
         if (errors.length > 0) throw new Error(`the app shows an error: ${await session.text(errors[0])}`);
         return (await session.findAll('[data-testid=health-score]')).length > 0;
@@ -477,5 +491,362 @@ describe('Hearth desktop window', () => {
   it('still runs under the strict CSP after the imports', async () => {
     const violations = await session.execute('return window.__hearthCspViolations ?? null;');
     assert.deepEqual(violations, []);
+  });
+
+  // people: overview, members, profile
+
+  /** Picks a value in one of the Preferences selects (language, theme), as a person would. */
+  async function choosePreference(testid, value) {
+    await session.execute(
+      `const select = document.querySelector('[data-testid=' + arguments[0] + ']');
+       select.value = arguments[1];
+       select.dispatchEvent(new Event('change', { bubbles: true }));`,
+      [testid, value],
+    );
+  }
+
+  /** Saves `name`-light.png and `name`-dark.png of what the window shows now. */
+  async function snapshotBothThemes(name) {
+    await snapshot(`${name}-light.png`);
+    await choosePreference('theme', 'dark');
+    await session.waitFor('the dark theme', async () => (await session.execute('return document.documentElement.dataset.theme;')) === 'dark');
+    await snapshot(`${name}-dark.png`);
+    await choosePreference('theme', 'light');
+    await session.waitFor('the light theme', async () => (await session.execute('return document.documentElement.dataset.theme;')) === 'light');
+  }
+
+  function cliJson(...args) {
+    return JSON.parse(execFileSync(cliBinary, ['--db', storePath, ...args, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }));
+  }
+
+  /** Sets an input's or select's value and tells the page, as typing or picking would. */
+  async function setValue(selector, value, eventName) {
+    await session.execute(
+      `const element = document.querySelector(arguments[0]); element.value = arguments[1];
+       element.dispatchEvent(new Event(arguments[2], { bubbles: true }));`,
+      [selector, value, eventName],
+    );
+  }
+
+  async function membersShown() {
+    const [count] = await session.findAll('[data-testid=members-count]');
+    return count ? Number(await session.attribute(count, 'data-shown')) : null;
+  }
+
+  it('starts on the overview: every group, the demo scored as `hearth health` scores it, with search and sort', async () => {
+    await session.click(await session.waitForElement('[data-testid=overview-action]'));
+    const opened = performance.now();
+    const demoScore = `[data-testid=overview-row][data-group-id="${demoGroupId}"] [data-testid=overview-score]`;
+    const [score] = await session.waitFor('the demo’s score on the overview', async () => session.findAll(demoScore).then((found) => (found.length ? found : null)), {
+      timeoutMs: 300_000,
+    });
+    timings.overviewDemoRowMs = Math.round(performance.now() - opened);
+    const report = cliJson('health', String(demoGroupId));
+    assert.equal(await session.text(score), report.score.toFixed(1));
+    const rows = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=overview-row]')].map((row) => ({
+         id: Number(row.dataset.groupId), name: row.querySelector('[data-testid=overview-name]').textContent,
+         points: row.querySelector('[data-testid=overview-sparkline]')?.dataset.points ?? null,
+         archive: row.querySelector('[data-testid=overview-archive]') !== null }));`,
+    );
+    assert.deepEqual(rows.map((row) => row.id).sort(), cliGroups().map((entry) => entry.group.id).sort());
+    const demo = rows.find((row) => row.id === demoGroupId);
+    assert.equal(demo.points, '12', 'the sparkline has the last 12 weekly scores');
+
+    // Every row computed, then search and sort.
+    await session.waitFor('every row computed', async () => (await session.findAll('[data-testid=overview-row-loading]')).length === 0, { timeoutMs: 300_000 });
+    await setValue('[data-testid=overview-search]', 'makers', 'input');
+    await session.waitFor('only the demo', async () => (await session.findAll('[data-testid=overview-row]')).length === 1);
+    await setValue('[data-testid=overview-search]', 'no group is called this', 'input');
+    await session.waitForElement('[data-testid=overview-no-match]');
+    await setValue('[data-testid=overview-search]', '', 'input');
+    await session.click(await session.waitForElement('[data-testid=overview-sort-score]'));
+    const scores = await session.execute(
+      `return [...document.querySelectorAll('[data-testid=overview-score]')].map((cell) => cell.textContent === '—' ? null : Number(cell.textContent));`,
+    );
+    const numbers = scores.filter((value) => value !== null);
+    assert.deepEqual(numbers, [...numbers].sort((a, b) => b - a), `scores not highest first: ${scores}`);
+    await session.click(await session.waitForElement('[data-testid=overview-sort-name]'));
+    await snapshotBothThemes('overview');
+  });
+
+  it('opens a group with Enter, and a stage heatmap cell opens exactly the members behind it', async () => {
+    // WebKit's driver sends no keys to a table row; focus it and press Enter as the page sees it.
+    await session.execute(
+      `const row = document.querySelector('[data-testid=overview-row][data-group-id="' + arguments[0] + '"]');
+       row.focus();
+       row.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));`,
+      [demoGroupId],
+    );
+    await session.waitForElement('[data-testid=health-score]', { timeoutMs: 120_000 });
+    await session.waitForElement('[data-testid=trend-score-chart]', { timeoutMs: 300_000 });
+    const cells = await session.waitFor('the stage heatmap', async () => {
+      const found = await session.findAll('[data-testid=stage-heatmap-grid] button.cell');
+      return found.length > 0 ? found : null;
+    }, { timeoutMs: 300_000 });
+    await session.waitForElement('[data-testid=cohort-heatmap-grid]', { timeoutMs: 300_000 });
+    await session.waitForElement('[data-testid=hour-heatmap-grid]', { timeoutMs: 300_000 });
+    await session.execute(`document.querySelector('[data-testid=trend-panel]').scrollIntoView();`);
+    await snapshotBothThemes('dashboard-trend');
+    await session.execute(`document.querySelector('[data-testid=stage-heatmap]').scrollIntoView();`);
+    await snapshotBothThemes('dashboard-heatmaps');
+
+    // The last cell of the first row: the core members at the end of the latest week.
+    const last = cells[await session.execute(
+      `const cells = [...document.querySelectorAll('[data-testid=stage-heatmap-grid] button.cell')];
+       const first = cells.filter((cell) => cell.dataset.row === '0');
+       return cells.indexOf(first[first.length - 1]);`,
+    )];
+    const expected = Number(await session.attribute(last, 'data-value'));
+    await session.click(last);
+    await session.waitForElement('[data-testid=filter-only]', { timeoutMs: 300_000 });
+    await session.waitFor('the members behind the cell', async () => (await membersShown()) === expected, { timeoutMs: 300_000 });
+    const core = cliJson('members', String(demoGroupId), '--stage', 'core');
+    assert.equal(expected, core.length, 'the last week’s core cell is today’s core members');
+    const stages = await session.execute(`return [...new Set([...document.querySelectorAll('[data-testid=member-row]')].map((row) => row.children[1].textContent))];`);
+    assert.deepEqual(stages, ['Core']);
+    await session.click(await session.waitForElement('[data-testid=filter-clear]'));
+  });
+
+  it('shows every member in a virtualised table whose filters and sorting agree with `hearth members`', async () => {
+    const all = cliJson('members', String(demoGroupId));
+    const opened = performance.now();
+    await session.click(await session.waitForElement('[data-testid=tab-members]'));
+    await session.waitFor('every member', async () => (await membersShown()) === all.length, { timeoutMs: 300_000 });
+    timings.membersTableMs = Math.round(performance.now() - opened);
+    const rendered = (await session.findAll('[data-testid=member-row]')).length;
+    assert.ok(all.length > 1000 && rendered > 5 && rendered < 60, `${rendered} rows in the DOM for ${all.length} members`);
+
+    await setValue('[data-testid=filter-stage]', 'contributor', 'change');
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    await session.waitFor('the contributors', async () => (await membersShown()) === contributors.length);
+    await setValue('[data-testid=filter-state]', 'silent', 'change');
+    const silent = cliJson('members', String(demoGroupId), '--stage', 'contributor', '--state', 'silent');
+    await session.waitFor('the silent contributors', async () => (await membersShown()) === silent.length);
+    await setValue('[data-testid=filter-state]', '', 'change');
+    await session.waitFor('the contributors again', async () => (await membersShown()) === contributors.length);
+
+    // Risk, highest first, as `hearth members --sort risk` ranks them.
+    const byRisk = cliJson('members', String(demoGroupId), '--stage', 'contributor', '--sort', 'risk');
+    await session.click(await session.waitForElement('[data-testid=sort-activity]'));
+    await session.click(await session.waitForElement('[data-testid=sort-risk]'));
+    const topIds = async () => session.execute(`return [...document.querySelectorAll('[data-testid=member-row]')].slice(0, 5).map((row) => Number(row.dataset.memberId));`);
+    assert.deepEqual(await topIds(), byRisk.slice(0, 5).map((member) => member.id));
+    await session.click(await session.waitForElement('[data-testid=sort-name]'));
+    const names = await session.execute(`return [...document.querySelectorAll('[data-testid=member-name]')].map((name) => name.textContent);`);
+    for (let index = 1; index < names.length; index++) {
+      assert.ok(names[index - 1].localeCompare(names[index], undefined, { sensitivity: 'base', numeric: true }) <= 0, `${names[index - 1]} before ${names[index]}`);
+    }
+
+    // Scrolling far down replaces the rows instead of adding them.
+    await setValue('[data-testid=filter-stage]', '', 'change');
+    await session.waitFor('every member again', async () => (await membersShown()) === all.length);
+    await session.execute(`const scroller = document.querySelector('[data-testid=members-scroller]'); scroller.scrollTop = scroller.scrollHeight / 2; scroller.dispatchEvent(new Event('scroll'));`);
+    await session.waitFor('rows from the middle', async () => {
+      const indexes = await session.execute(`return [...document.querySelectorAll('[data-testid=member-row]')].map((row) => Number(row.getAttribute('aria-rowindex')));`);
+      return indexes.length < 60 && indexes[0] > all.length / 3;
+    });
+    await session.execute(`const scroller = document.querySelector('[data-testid=members-scroller]'); scroller.scrollTop = 0; scroller.dispatchEvent(new Event('scroll'));`);
+    await setValue('[data-testid=filter-stage]', 'contributor', 'change');
+    await session.waitFor('the contributors', async () => (await membersShown()) === contributors.length);
+    await snapshotBothThemes('members');
+  });
+
+  it('exports the filtered members to the CSV file chosen in the save dialog', async () => {
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    assert.equal(await membersShown(), contributors.length);
+    const target = join(workDir, 'contributors.csv');
+    await session.click(await session.waitForElement('[data-testid=members-export]'));
+    // The system's save dialog is a window of its own: type the path into it as a person would.
+    const dialog = execFileSync('xdotool', ['search', '--sync', '--name', 'Save the members as CSV'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0];
+    // Xvfb runs no window manager: focus the dialog directly (activation needs one).
+    execFileSync('xdotool', ['windowfocus', '--sync', dialog]);
+    execFileSync('xdotool', ['key', '--clearmodifiers', 'ctrl+a']);
+    execFileSync('xdotool', ['type', '--delay', '20', target]);
+    execFileSync('xdotool', ['key', 'Return']);
+    const note = await session.waitForElement('[data-testid=members-export-note]', { timeoutMs: 30_000 });
+    assert.match(await session.text(note), /^Saved [\d,]+ members to /);
+    const lines = readFileSync(target, 'utf8').trimEnd().split('\r\n');
+    assert.equal(lines[0].split(',')[0], 'id');
+    assert.equal(lines.length - 1, contributors.length, 'one CSV line per filtered member');
+    assert.deepEqual(lines.slice(1).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b), contributors.map((member) => member.id).sort((a, b) => a - b));
+  });
+
+  it('opens a member profile with Enter: stage history, risk, neighbours, messages and notes kept as text', async () => {
+    const grid = await session.waitForElement('[data-testid=members-grid]');
+    const firstId = Number(await session.execute(`return document.querySelector('[data-testid=member-row]').dataset.memberId;`));
+    await session.execute(`document.querySelector('[data-testid=members-grid]').focus();`);
+    await session.type(grid, '\uE007');
+    const opened = performance.now();
+    await session.waitForElement(`[data-testid=member-profile][data-member-id="${firstId}"]`, { timeoutMs: 300_000 });
+    timings.memberProfileMs = Math.round(performance.now() - opened);
+    const cli = cliJson('member', String(demoGroupId), String(firstId));
+    const history = await session.execute(`return [...document.querySelectorAll('[data-testid=profile-history-item]')].map((item) => item.textContent.trim());`);
+    assert.equal(history.length, cli.changes.length);
+    assert.ok(history.length > 0, 'the profile shows the stage history');
+    assert.match(history[0], new RegExp(`^${cli.changes[0].week}`));
+    assert.ok((await session.findAll('[data-testid=profile-risk-term]')).length > 0);
+    assert.ok((await session.findAll('[data-testid=profile-weekly-chart] rect')).length > 0);
+
+    const payload = '<img src=x onerror="window.__notePwned=1">note & <b>bold</b>';
+    await setValue('[data-testid=profile-note-input]', payload, 'input');
+    await session.click(await session.waitForElement('[data-testid=profile-note-add]'));
+    const body = await session.waitForElement('[data-testid=profile-note-body]');
+    assert.equal(await session.text(body), payload);
+    assert.equal(await session.execute('return window.__notePwned ?? null;'), null);
+    await session.click(await session.waitForElement('[data-testid=profile-note-edit-button]'));
+    await setValue('[data-testid=profile-note-edit]', 'Offered mentoring', 'input');
+    await session.click(await session.waitForElement('[data-testid=profile-note-save]'));
+    await session.waitFor('the edited note', async () => (await session.text(await session.waitForElement('[data-testid=profile-note-body]'))) === 'Offered mentoring');
+    await snapshotBothThemes('member-profile');
+    await session.click(await session.waitForElement('[data-testid=profile-note-delete]'));
+    await session.waitFor('the note gone', async () => (await session.findAll('[data-testid=profile-note]')).length === 0);
+
+    await session.click(await session.waitForElement('[data-testid=profile-back]'));
+    const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
+    await session.waitFor('the filtered members again', async () => (await membersShown()) === contributors.length);
+    const violations = await session.execute('return window.__hearthCspViolations ?? null;');
+    assert.deepEqual(violations, []);
+  });
+
+  // moderation: warnings, review, settings
+
+  /** Opens one of the group's tabs for the demo community. */
+  async function openTab(tab) {
+    const [item] = await session.findAll(`[data-testid=group-item][data-group-id="${demoGroupId}"]`);
+    assert.ok(item, 'the demo group is not in the sidebar');
+    await session.click(item);
+    await session.click(await session.waitForElement(`[data-testid=tab-${tab}]`));
+  }
+
+  /** Presses keys as a person would (WebDriver key actions), on whatever has the focus. */
+  async function pressKeys(...keys) {
+    const actions = keys.flatMap((key) => [
+      { type: 'keyDown', value: key },
+      { type: 'keyUp', value: key },
+    ]);
+    await session.command('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+    await session.command('DELETE', '/actions');
+  }
+
+  it('lists the same churn warnings as `hearth warnings`, grouped by severity, with the backtest beside them', async () => {
+    const opened = performance.now();
+    await openTab('warnings');
+    await session.waitForElement('[data-testid=warnings-loading], [data-testid=warning], [data-testid=warnings-empty]', { timeoutMs: 10_000 });
+    await session.waitForElement('[data-testid=warning], [data-testid=warnings-empty], [data-testid=warnings-error]', { timeoutMs: 180_000 });
+    timings.warningsMs = Math.round(performance.now() - opened);
+    assert.equal((await session.findAll('[data-testid=warnings-error]')).length, 0, 'the warnings screen shows an error');
+
+    const expected = cliJson('warnings', String(demoGroupId));
+    const shown = await session.execute(
+      `return [...document.querySelectorAll('[data-testid^=severity-]')].map((group) => ({
+         severity: group.dataset.testid.replace('severity-', ''),
+         members: [...group.querySelectorAll('[data-testid=warning]')].map((card) => Number(card.dataset.memberId)),
+       }));`,
+    );
+    const bySeverity = (severity) =>
+      expected.warnings.filter((item) => item.warning.severity === severity).map((item) => item.warning.member_id).sort((a, b) => a - b);
+    const severities = ['high', 'medium', 'low'].filter((severity) => bySeverity(severity).length > 0);
+    assert.ok(expected.warnings.length > 0, 'the demo community should have churn warnings');
+    assert.deepEqual(shown.map((group) => group.severity), severities, 'groups are high, medium, low');
+    for (const group of shown) assert.deepEqual([...group.members].sort((a, b) => a - b), bySeverity(group.severity), `${group.severity} warnings`);
+
+    // The backtest arrives on its own, after the warnings.
+    await session.waitForElement('[data-testid=backtest-method][data-method=risk_score], [data-testid=backtest-error]', { timeoutMs: 240_000 });
+    timings.backtestMs = Math.round(performance.now() - opened);
+    assert.equal((await session.findAll('[data-testid=backtest-error]')).length, 0, 'the backtest shows an error');
+    await snapshotBothThemes('warnings');
+  });
+
+  it('reviews flags with the keyboard: j moves, a decides, u undoes, n notes and e escalates, as `hearth flags` shows', async () => {
+    const opened = performance.now();
+    await openTab('review');
+    await session.waitForElement('[data-testid=flag-row], [data-testid=review-empty], [data-testid=review-error]', { timeoutMs: 120_000 });
+    timings.reviewMs = Math.round(performance.now() - opened);
+    const rows = async () => session.execute(`return [...document.querySelectorAll('[data-testid=flag-row]')].map((row) => Number(row.dataset.flagId));`);
+    const selected = async () => session.execute(`return Number(document.querySelector('[data-testid=flag-row][aria-current=true]')?.dataset.flagId);`);
+    const status = (flagId) => cliJson('flags', String(demoGroupId)).flags.find((flag) => flag.id === flagId);
+    const open = await rows();
+    assert.ok(open.length >= 2, `the demo community should have at least two open flags, got ${open.length}`);
+    assert.match(await session.text((await session.findAll('[data-testid=review-keys]'))[0]), /j\s*\/\s*k/);
+    await session.execute('document.activeElement?.blur();');
+
+    await pressKeys('j');
+    await session.waitFor('the second flag selected', async () => (await selected()) === open[1]);
+    await pressKeys('a');
+    await session.waitFor('the actioned flag to leave the open queue', async () => !(await rows()).includes(open[1]));
+    assert.equal(status(open[1]).status, 'actioned');
+    await snapshot('review-decided.png');
+
+    await pressKeys('u');
+    await session.waitFor('the flag back in the queue', async () => (await rows()).includes(open[1]));
+    assert.equal(status(open[1]).status, 'open');
+    assert.equal(await selected(), open[1]);
+
+    await pressKeys('n');
+    const note = await session.waitForElement('[data-testid=review-note-input]');
+    // Letters typed into the note are text, not commands.
+    await session.type(note, 'spam wave; asked the owner\uE007');
+    await session.waitForElement('[data-testid=review-note-pending]');
+    assert.equal(status(open[1]).status, 'open', 'typing the note decided nothing');
+    await snapshotBothThemes('review');
+    await session.execute('document.activeElement?.blur();');
+    await pressKeys('e');
+    await session.waitFor('the escalated flag to leave the open queue', async () => !(await rows()).includes(open[1]));
+    const escalated = status(open[1]);
+    assert.equal(escalated.status, 'escalated');
+    assert.equal(escalated.note, 'spam wave; asked the owner');
+    assert.deepEqual(
+      escalated.decisions.map((decision) => [decision.to_status, decision.undone_at !== null]),
+      [
+        ['actioned', true],
+        ['escalated', false],
+      ],
+    );
+
+    await session.click(await session.waitForElement('[data-testid=review-log-tab]'));
+    await session.waitForElement('[data-testid=review-log-entry]');
+    const log = await session.execute(`return [...document.querySelectorAll('[data-testid=review-log-entry]')].map((row) => row.textContent);`);
+    assert.equal(log.length, 2);
+    assert.match(log[0], /spam wave; asked the owner/);
+    await snapshotBothThemes('review-log');
+    await session.click(await session.waitForElement('[data-testid=review-queue-tab]'));
+  });
+
+  it('previews the score under an unsaved setting, and saving stores it as `hearth settings` shows', async () => {
+    await openTab('settings');
+    const key = 'health.metrics.messages_per_active_member.high';
+    const field = await session.waitForElement(`[data-testid=setting][data-key="${key}"]`, { timeoutMs: 60_000 });
+    const before = cliJson('health', String(demoGroupId));
+    const typed = performance.now();
+    await session.type(field, '1000');
+    await session.waitForElement('[data-testid=preview-score]', { timeoutMs: 60_000 });
+    timings.settingsPreviewMs = Math.round(performance.now() - typed);
+    const current = await session.text((await session.findAll('[data-testid=preview-current]'))[0]);
+    const previewed = await session.text((await session.findAll('[data-testid=preview-score]'))[0]);
+    assert.equal(current, before.score.toFixed(1));
+    assert.ok(Number(previewed) < Number(current), `a far target lowers the score: ${previewed} vs ${current}`);
+    assert.match(await session.text((await session.findAll('[data-testid=preview-changes]'))[0]), /Messages per active member/);
+    // Nothing is stored before Save.
+    assert.equal(cliJson('settings', String(demoGroupId), 'get', key), before.metrics.find((metric) => metric.metric === 'messages_per_active_member').high);
+    await snapshotBothThemes('settings');
+
+    await session.click(await session.waitForElement('[data-testid=settings-save]'));
+    await session.waitForElement('[data-testid=settings-saved]');
+    assert.equal(cliJson('settings', String(demoGroupId), 'get', key), 1000);
+    assert.equal(cliJson('health', String(demoGroupId)).score.toFixed(1), previewed);
+
+    // A weight alone cannot be saved: the window says what to do.
+    const weight = await session.waitForElement('[data-testid=setting][data-key="health.metrics.retention7d.weight"]');
+    await session.type(weight, '0.9');
+    await session.waitFor('the typed weight', async () => (await session.execute('return arguments[0].value;', [{ 'element-6066-11e4-a52e-4f735466cecf': weight }])) === '0.9');
+    const problem = await session.waitForElement('[data-testid=setting-problem][data-key="health.metrics"]');
+    assert.match(await session.text(problem), /must add up to 1/);
+    await snapshot('settings-problem-light.png');
+
+    // Back to the defaults for the tests that follow.
+    await session.click(await session.waitForElement('[data-testid=reset-health]'));
+    await session.click(await session.waitForElement('[data-testid=reset-health]'));
+    await session.waitFor('the default target again', async () => cliJson('settings', String(demoGroupId), 'get', key) !== 1000);
   });
 });

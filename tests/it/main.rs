@@ -13,6 +13,8 @@ mod import_mbox;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;
+mod moderation;
+mod people;
 mod review;
 mod store;
 mod support;

@@ -12,6 +12,12 @@ afterEach(() => {
   resetCommands();
 });
 
+/** The window starts on the groups overview; a group in the sidebar opens its dashboard. */
+async function openGroupFromSidebar(index = 0): Promise<void> {
+  await screen.findByTestId('overview');
+  await fireEvent.click((await screen.findAllByTestId('group-item'))[index]!);
+}
+
 describe('App', () => {
   it('creates the demo on an empty store, showing progress, then opens its dashboard', async () => {
     let groups: GroupSummary[] = [];
@@ -42,6 +48,7 @@ describe('App', () => {
     expect(bar?.getAttribute('value')).toBe('250');
 
     releaseDemo();
+    await openGroupFromSidebar();
     expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
     expect(screen.getByTestId('demo-badge').textContent).toBe('Demo');
     expect(screen.getByTestId('demo-label').textContent).toContain('Demo community — generated data');
@@ -80,6 +87,7 @@ describe('App', () => {
 
     fail = false;
     await fireEvent.click(screen.getByTestId('retry'));
+    await openGroupFromSidebar();
     expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
   });
 
@@ -147,6 +155,7 @@ describe('App language', () => {
       if (command === 'dashboard') return demoDashboard;
     });
     render(App);
+    await openGroupFromSidebar();
     expect((await screen.findByTestId('health-score')).textContent).toBe('62.4');
     const select = screen.getByTestId('language') as HTMLSelectElement;
     select.value = 'zh-CN';

@@ -5,7 +5,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open } from '@tauri-apps/plugin-dialog';
+import { open, save } from '@tauri-apps/plugin-dialog';
 
 import type { Anchor } from './bindings/Anchor';
 import type { ArchiveChannel } from './bindings/ArchiveChannel';
@@ -190,4 +190,214 @@ export async function onPathsDropped(handler: (event: DropEvent) => void): Promi
     else handler({ kind: 'hover' });
   });
   return unlisten;
+}
+
+// people: the groups overview, the dashboard's trend and heatmaps, the members table, the
+// member profile with its notes, and the CSV export.
+
+export type { CellMembers } from './bindings/CellMembers';
+export type { Cohort } from './bindings/Cohort';
+export type { HeatmapCell } from './bindings/HeatmapCell';
+export type { HeatmapData } from './bindings/HeatmapData';
+export type { HeatmapView } from './bindings/HeatmapView';
+export type { MemberMessage } from './bindings/MemberMessage';
+export type { MemberNote } from './bindings/MemberNote';
+export type { MemberProfile } from './bindings/MemberProfile';
+export type { MemberRow } from './bindings/MemberRow';
+export type { MembersTable } from './bindings/MembersTable';
+export type { OverviewRow } from './bindings/OverviewRow';
+export type { RiskBand } from './bindings/RiskBand';
+export type { Trend } from './bindings/Trend';
+export type { TrendPoint } from './bindings/TrendPoint';
+export type { WeekPosts } from './bindings/WeekPosts';
+export type { WeekScore } from './bindings/WeekScore';
+
+/** One group's row of the overview: score, 12 weekly scores, change, warnings, flags. */
+export function overviewRow(groupId: GroupId): Promise<import('./bindings/OverviewRow').OverviewRow> {
+  return call('overview_row', { groupId });
+}
+
+/** The daily score between two dates (YYYY-MM-DD; `null`: the whole history). */
+export function healthTrend(groupId: GroupId, from: string | null, to: string | null): Promise<import('./bindings/Trend').Trend> {
+  return call('health_trend', { groupId, from, to });
+}
+
+export type HeatmapKindName = 'stages' | 'cohorts' | 'hours' | 'first-minutes' | 'transitions';
+
+/** One heatmap; `timezone` (IANA name) only matters for `hours`. */
+export function heatmap(groupId: GroupId, kind: HeatmapKindName, timezone: string | null): Promise<import('./bindings/HeatmapView').HeatmapView> {
+  return call('heatmap', { groupId, kind, timezone });
+}
+
+/** This computer's time zone as an IANA name, or `null` when the system does not say. */
+export function computerTimezone(): Promise<string | null> {
+  return call('computer_timezone');
+}
+
+/** The members behind a cell of the stage or cohort heatmap. */
+export function heatmapMembers(groupId: GroupId, cell: import('./bindings/HeatmapCell').HeatmapCell): Promise<import('./bindings/CellMembers').CellMembers> {
+  return call('heatmap_members', { groupId, cell });
+}
+
+export function membersTable(groupId: GroupId): Promise<import('./bindings/MembersTable').MembersTable> {
+  return call('members_table', { groupId });
+}
+
+export function memberProfile(groupId: GroupId, memberId: number): Promise<import('./bindings/MemberProfile').MemberProfile> {
+  return call('member_profile', { groupId, memberId });
+}
+
+export function addMemberNote(groupId: GroupId, memberId: number, body: string): Promise<import('./bindings/MemberNote').MemberNote> {
+  return call('add_member_note', { groupId, memberId, body });
+}
+
+export function updateMemberNote(groupId: GroupId, noteId: number, body: string): Promise<import('./bindings/MemberNote').MemberNote> {
+  return call('update_member_note', { groupId, noteId, body });
+}
+
+export function deleteMemberNote(groupId: GroupId, noteId: number): Promise<void> {
+  return call('delete_member_note', { groupId, noteId });
+}
+
+/**
+ * Asks where to save a CSV (the system's save dialog) and writes `contents` there through
+ * the core. Resolves to the chosen path, or `null` when the person closed the dialog.
+ */
+export async function saveCsv(contents: string, defaultName: string, title: string): Promise<string | null> {
+  let chosen: string | null;
+  try {
+    chosen = await save({ title, defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+  if (chosen === null) return null;
+  const path = /\.csv$/i.test(chosen) ? chosen : `${chosen}.csv`;
+  await call<number>('write_csv_file', { path, contents });
+  return path;
+// Moderation: churn warnings and the backtest, the review queue and its decisions log,
+// the analytics settings with their preview, and the app-level settings.
+
+export type { AppSettings } from './bindings/AppSettings';
+export type { BacktestReport } from './bindings/BacktestReport';
+export type { ChurnWarning } from './bindings/ChurnWarning';
+export type { Decision } from './bindings/Decision';
+export type { DecisionEntry } from './bindings/DecisionEntry';
+export type { Evidence } from './bindings/Evidence';
+export type { FlagList } from './bindings/FlagList';
+export type { FlagStatus } from './bindings/FlagStatus';
+export type { FlagView } from './bindings/FlagView';
+export type { MethodResult } from './bindings/MethodResult';
+export type { MetricChange } from './bindings/MetricChange';
+export type { Playbook } from './bindings/Playbook';
+export type { Reason } from './bindings/Reason';
+export type { ReasonCode } from './bindings/ReasonCode';
+export type { SettingEdit } from './bindings/SettingEdit';
+export type { SettingEntry } from './bindings/SettingEntry';
+export type { SettingProblem } from './bindings/SettingProblem';
+export type { SettingsPreview } from './bindings/SettingsPreview';
+export type { SettingsView } from './bindings/SettingsView';
+export type { Severity } from './bindings/Severity';
+export type { StoredText } from './bindings/StoredText';
+export type { TextErased } from './bindings/TextErased';
+export type { WarningAction } from './bindings/WarningAction';
+export type { WarningItem } from './bindings/WarningItem';
+export type { WarningList } from './bindings/WarningList';
+
+import type { AppSettings } from './bindings/AppSettings';
+import type { BacktestReport } from './bindings/BacktestReport';
+import type { Decision } from './bindings/Decision';
+import type { DecisionEntry } from './bindings/DecisionEntry';
+import type { FlagList } from './bindings/FlagList';
+import type { FlagView } from './bindings/FlagView';
+import type { SettingEdit } from './bindings/SettingEdit';
+import type { SettingsPreview } from './bindings/SettingsPreview';
+import type { SettingsView } from './bindings/SettingsView';
+import type { StoredText } from './bindings/StoredText';
+import type { TextErased } from './bindings/TextErased';
+import type { WarningAction } from './bindings/WarningAction';
+import type { WarningList } from './bindings/WarningList';
+
+/** The group's churn warnings; snoozed and handled ones too with `includeHidden`. */
+export function churnWarnings(groupId: GroupId, includeHidden: boolean): Promise<WarningList> {
+  return call<WarningList>('churn_warnings', { groupId, includeHidden });
+}
+
+/** How far to trust the warnings: the rules and the risk score tested on the group's history. */
+export function churnBacktest(groupId: GroupId): Promise<BacktestReport> {
+  return call<BacktestReport>('churn_backtest', { groupId });
+}
+
+export interface WarningActionRequest {
+  /** Days to snooze for; 0 ends a snooze. */
+  snoozeDays?: number;
+  /** true: handled now; false: reopened. */
+  handled?: boolean;
+  /** The note; empty clears it. */
+  note?: string;
+}
+
+export function actOnWarning(groupId: GroupId, memberId: number, request: WarningActionRequest): Promise<WarningAction> {
+  return call<WarningAction>('act_on_warning', {
+    groupId,
+    memberId,
+    snoozeDays: request.snoozeDays ?? null,
+    handled: request.handled ?? null,
+    note: request.note ?? null,
+  });
+}
+
+/** Runs flag detection and lists the review queue. */
+export function reviewFlags(groupId: GroupId): Promise<FlagList> {
+  return call<FlagList>('review_flags', { groupId });
+}
+
+export function reviewFlag(groupId: GroupId, flagId: number, decision: Decision, note: string | null): Promise<FlagView> {
+  return call<FlagView>('review_flag', { groupId, flagId, decision, note });
+}
+
+export function undoReview(groupId: GroupId, flagId: number): Promise<FlagView> {
+  return call<FlagView>('undo_review', { groupId, flagId });
+}
+
+/** The messages a flag's evidence names, oldest first. */
+export function flagMessages(groupId: GroupId, flagId: number): Promise<ArchiveMessage[]> {
+  return call<ArchiveMessage[]>('flag_messages', { groupId, flagId });
+}
+
+export function decisionsLog(groupId: GroupId): Promise<DecisionEntry[]> {
+  return call<DecisionEntry[]>('decisions_log', { groupId });
+}
+
+export function groupSettings(groupId: GroupId): Promise<SettingsView> {
+  return call<SettingsView>('group_settings', { groupId });
+}
+
+/** The score under the stored settings and under them with `edits`, nothing stored. */
+export function previewSettings(groupId: GroupId, edits: SettingEdit[]): Promise<SettingsPreview> {
+  return call<SettingsPreview>('preview_settings', { groupId, edits });
+}
+
+export function saveSettings(groupId: GroupId, edits: SettingEdit[]): Promise<SettingsView> {
+  return call<SettingsView>('save_settings', { groupId, edits });
+}
+
+/** Back to the defaults: one section, or all with `null`. */
+export function resetSettings(groupId: GroupId, section: string | null): Promise<SettingsView> {
+  return call<SettingsView>('reset_settings', { groupId, section });
+}
+
+export function appSettings(): Promise<AppSettings> {
+  return call<AppSettings>('app_settings');
+}
+
+export function setStoreMessageText(keep: boolean): Promise<AppSettings> {
+  return call<AppSettings>('set_store_message_text', { keep });
+}
+
+export function storedText(groupId: GroupId): Promise<StoredText> {
+  return call<StoredText>('stored_text', { groupId });
+}
+
+export function eraseMessageText(groupId: GroupId): Promise<TextErased> {
+  return call<TextErased>('erase_message_text', { groupId });
 }

@@ -1,0 +1,94 @@
+// Names the members screens show for what the core identifies by code: the stage rules'
+// checks (the core words them in English with their numbers), the risk model's features,
+// the churn warnings' reasons and severities, risk bands, stage verdicts and weekdays. An
+// unknown text is shown as the core wrote it.
+
+import type { RiskBand } from '../api/api';
+import type { ReasonCode } from '../api/bindings/ReasonCode';
+import type { Severity } from '../api/bindings/Severity';
+import type { Verdict } from '../api/bindings/Verdict';
+import type { MessageKey } from '../i18n';
+import { t } from '../i18n/i18n.svelte';
+
+const CHECKS: { pattern: RegExp; label: (match: RegExpMatchArray) => string }[] = [
+  { pattern: /^days since the first message \(Newcomer under (\d+)\)$/, label: (match) => t('profile.check_first_message', { days: match[1]! }) },
+  { pattern: /^days since the last message$/, label: () => t('profile.check_last_message') },
+  { pattern: /^active days in the last (\d+) days$/, label: (match) => t('profile.check_active_days', { days: match[1]! }) },
+  { pattern: /^responses given in the last (\d+) days$/, label: (match) => t('profile.check_given', { days: match[1]! }) },
+  { pattern: /^responses received in the last (\d+) days$/, label: (match) => t('profile.check_received', { days: match[1]! }) },
+  { pattern: /^weeks as Contributor or Core of the last (\d+)$/, label: (match) => t('profile.check_core_weeks', { weeks: match[1]! }) },
+  { pattern: /^rank among the answerers of the last (\d+) days$/, label: (match) => t('profile.check_answerer_rank', { days: match[1]! }) },
+];
+
+/** A stage rule's check in the window's language. */
+export function checkLabel(label: string): string {
+  for (const check of CHECKS) {
+    const match = label.match(check.pattern);
+    if (match) return check.label(match);
+  }
+  return label;
+}
+
+const FEATURES: Record<string, MessageKey> = {
+  relative_silence: 'profile.feature_relative_silence',
+  decline: 'profile.feature_decline',
+  centrality_drop: 'profile.feature_centrality_drop',
+  unanswered: 'profile.feature_unanswered',
+  newness: 'profile.feature_newness',
+  silence_days: 'profile.feature_silence_days',
+  activity: 'profile.feature_activity',
+};
+
+/** A risk model feature in the window's language. */
+export function featureName(feature: string): string {
+  const key = FEATURES[feature];
+  return key ? t(key) : feature;
+}
+
+const REASONS: Record<ReasonCode, MessageKey> = {
+  silent_short: 'profile.reason_silent_short',
+  silent_long: 'profile.reason_silent_long',
+  key_member_at_risk: 'profile.reason_key_member_at_risk',
+  newcomer_unanswered: 'profile.reason_newcomer_unanswered',
+  newcomer_critical_window: 'profile.reason_newcomer_critical_window',
+  declining: 'profile.reason_declining',
+};
+
+/** A churn warning's reason in the window's language. */
+export function reasonName(code: ReasonCode): string {
+  return t(REASONS[code]);
+}
+
+const RISK_BANDS: Record<RiskBand, MessageKey> = { low: 'members.risk_low', medium: 'members.risk_medium', high: 'members.risk_high' };
+
+export function riskBandName(band: RiskBand): string {
+  return t(RISK_BANDS[band]);
+}
+
+const SEVERITIES: Record<Severity, MessageKey> = { low: 'profile.severity_low', medium: 'profile.severity_medium', high: 'profile.severity_high' };
+
+export function severityName(severity: Severity): string {
+  return t(SEVERITIES[severity]);
+}
+
+const VERDICTS: Record<Verdict, MessageKey> = { climbing: 'heatmaps.verdict_climbing', stable: 'heatmaps.verdict_stable', dropping: 'heatmaps.verdict_dropping' };
+
+export function verdictName(verdict: Verdict): string {
+  return t(VERDICTS[verdict]);
+}
+
+const WEEKDAYS: [string, MessageKey][] = [
+  ['mon', 'heatmaps.weekday_mon'],
+  ['tue', 'heatmaps.weekday_tue'],
+  ['wed', 'heatmaps.weekday_wed'],
+  ['thu', 'heatmaps.weekday_thu'],
+  ['fri', 'heatmaps.weekday_fri'],
+  ['sat', 'heatmaps.weekday_sat'],
+  ['sun', 'heatmaps.weekday_sun'],
+];
+
+/** A weekday the core names in English ("Monday") as the window's short name. */
+export function weekdayName(day: string): string {
+  const found = WEEKDAYS.find(([prefix]) => day.toLowerCase().startsWith(prefix));
+  return found ? t(found[1]) : day;
+}

@@ -1,0 +1,45 @@
+import { cleanup, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { WarningItem } from '../api/api';
+import { mockCommands, resetCommands } from '../api/testing';
+import WarningsView from './WarningsView.svelte';
+
+afterEach(() => {
+  cleanup();
+  resetCommands();
+});
+
+function item(memberId: number, severity: 'high' | 'medium' | 'low', risk: number): WarningItem {
+  return {
+    display_name: `Member ${memberId}`,
+    risk,
+    action: null,
+    warning: {
+      member_id: memberId,
+      stage: 'contributor',
+      state: 'silent',
+      severity,
+      level: null,
+      reasons: [{ code: 'silent_long', severity, level: null, evidence: [{ name: 'silence_days', value: 12.5 }], message_ids: [] }],
+      playbook: 'wake_silent_members',
+    },
+  };
+}
+
+describe('WarningsView', () => {
+  it('shows the warnings grouped by severity while the backtest is still running', async () => {
+    mockCommands((command) => {
+      if (command === 'churn_warnings') return { as_of_date: '2026-11-20', warnings: [item(1, 'low', 0.2), item(2, 'high', 0.8), item(3, 'medium', 0.5)], hidden: 2 };
+      if (command === 'churn_backtest') return new Promise(() => {});
+    });
+    render(WarningsView, { groupId: 1 });
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(3));
+    const order = screen.getAllByTestId(/^severity-/).map((group) => group.getAttribute('data-testid'));
+    expect(order).toEqual(['severity-high', 'severity-medium', 'severity-low']);
+    expect(screen.getByTestId('severity-high').textContent).toContain('Member 2');
+    expect(screen.getAllByTestId('warning-reason')[0]!.textContent).toMatch(/Silent for more than a week.*Days silent.*12\.5/s);
+    expect(screen.getByTestId('warnings-hidden').textContent).toContain('2 snoozed or handled warnings are hidden');
+    expect(screen.getByTestId('backtest-loading')).toBeTruthy();
+  });
+});
