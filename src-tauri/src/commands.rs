@@ -31,16 +31,22 @@ pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 /// At most this many progress events per second reach the window; more only costs IPC.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
 
-/// The open store, or why it could not be opened (shown by the UI instead of a crash).
-pub struct StoreState(Result<Mutex<Store>, Error>);
+/// The open store, or why it could not be opened (shown by the UI instead of a crash),
+/// and the analytics computed on it, kept between commands: a screen shows what was
+/// computed unless the group's rows or settings changed since (an import is absorbed on
+/// the next request).
+pub struct StoreState {
+    store: Result<Mutex<Store>, Error>,
+    analyst: api::Analyst,
+}
 
 impl StoreState {
     pub fn new(store: Result<Mutex<Store>, Error>) -> StoreState {
-        StoreState(store)
+        StoreState { store, analyst: api::Analyst::new() }
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
-        let store = self.0.as_ref().map_err(Clone::clone)?;
+        let store = self.store.as_ref().map_err(Clone::clone)?;
         store.lock().map_err(|_| Error::new(ErrorCode::Store, "an earlier request failed while it held the store; restart Hearth"))
     }
 }
@@ -84,7 +90,7 @@ pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
 
 #[tauri::command]
 pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, Error> {
-    off_main_thread(app, move |state| api::dashboard(&*state.lock()?, group_id, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.dashboard(&*state.lock()?, group_id, unix_now())).await
 }
 
 #[tauri::command]
@@ -196,7 +202,10 @@ pub async fn ensure_demo(app: AppHandle) -> Result<Option<DemoSummary>, Error> {
                 let _ = events.emit(DEMO_PROGRESS_EVENT, progress);
             }
         };
-        api::ensure_demo(&mut *state.lock()?, unix_now(), &mut forward)
+        let created = api::ensure_demo(&mut *state.lock()?, unix_now(), &mut forward);
+        // A new demo replaces the group's rows: nothing computed before is kept.
+        state.analyst.invalidate(None);
+        created
     })
     .await
 }

@@ -12,10 +12,9 @@ use ts_rs::TS;
 
 use super::graph::GraphConfig;
 use super::risk::{features as risk_features, fit, score, RiskFeatures, RiskModel};
-use super::signals::{member_signals, MemberSignals, Prepared};
-use super::stages::StageConfig;
+use super::signals::{member_signals_with, MemberSignals, Prepared};
+use super::stages::{statuses_at, MemberStatus, StageConfig};
 use super::warnings::{reasons, round, ReasonCode, WarningConfig};
-use super::Index;
 use crate::model::{GroupData, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -227,8 +226,32 @@ pub fn backtest(
     graph_config: &GraphConfig,
     truth: Option<&HashMap<i64, Option<UnixSeconds>>>,
 ) -> BacktestReport {
-    let prepared = Prepared::new(data, &stage_config.conversations, graph_config);
-    let index = Index::new(data);
+    let prepared = Prepared::with_graph(data, &stage_config.conversations, graph_config);
+    backtest_prepared(&prepared, end, config, warning_config, model, stage_config, graph_config, truth)
+}
+
+/// The labelled examples of the cut-offs: each member of each cut-off's population with
+/// their features, outcome and the methods' scores (the risk score left at 0).
+struct Gathered {
+    instants: Vec<UnixSeconds>,
+    examples: Vec<Example>,
+    summaries: Vec<CutoffSummary>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gather(
+    prepared: &Prepared<'_>,
+    end: UnixSeconds,
+    instants: Vec<UnixSeconds>,
+    statuses: Vec<Vec<MemberStatus>>,
+    config: &BacktestConfig,
+    warning_config: &WarningConfig,
+    model: &RiskModel,
+    graph_config: &GraphConfig,
+    truth: Option<&HashMap<i64, Option<UnixSeconds>>>,
+) -> Gathered {
+    let data = prepared.data();
+    let index = &prepared.index;
     // Per member, the sorted times of activities that count as active, for the labels.
     let mut active_times: HashMap<i64, Vec<UnixSeconds>> = HashMap::new();
     for activity in data.activities.iter().filter(|activity| activity.kind.counts_as_active() && activity.at < end) {
@@ -236,14 +259,12 @@ pub fn backtest(
             active_times.entry(activity.member_id).or_default().push(activity.at);
         }
     }
-    let first_at = data.activities.first().map_or(end, |activity| activity.at);
-    let instants = cutoffs(first_at, end, config);
     let methods = methods(config);
     let horizon = i64::from(config.horizon_days) * DAY;
     let mut examples: Vec<Example> = Vec::new();
     let mut summaries = Vec::new();
-    for (cutoff_index, &at) in instants.iter().enumerate() {
-        let signals = member_signals(&prepared, at, &warning_config.signals, stage_config, graph_config);
+    for (cutoff_index, (&at, statuses)) in instants.iter().zip(statuses).enumerate() {
+        let signals = member_signals_with(prepared, at, &warning_config.signals, graph_config, statuses);
         let population: Vec<&MemberSignals> = signals
             .iter()
             .filter(|member| !member.left)
@@ -281,6 +302,52 @@ pub fn backtest(
         }
         summaries.push(CutoffSummary { at, population: population.len() as u64, churned: churned_here });
     }
+    Gathered { instants, examples, summaries }
+}
+
+/// The cut-offs of `config` for a group whose history ends at `end`.
+pub fn cutoffs_for(prepared: &Prepared<'_>, end: UnixSeconds, config: &BacktestConfig) -> Vec<UnixSeconds> {
+    let first_at = prepared.data().activities.first().map_or(end, |activity| activity.at);
+    cutoffs(first_at, end, config)
+}
+
+/// The risk model refined on the cut-offs of `config` (the group's own history): the
+/// priors fitted once on every example, as [`BacktestReport::fitted_model`]. `statuses`
+/// are the members' statuses at each cut-off of [`cutoffs_for`], in order.
+#[allow(clippy::too_many_arguments)]
+pub fn fitted_model(
+    prepared: &Prepared<'_>,
+    end: UnixSeconds,
+    statuses: Vec<Vec<MemberStatus>>,
+    config: &BacktestConfig,
+    warning_config: &WarningConfig,
+    model: &RiskModel,
+    graph_config: &GraphConfig,
+) -> RiskModel {
+    let instants = cutoffs_for(prepared, end, config);
+    let gathered = gather(prepared, end, instants, statuses, config, warning_config, model, graph_config, None);
+    let all: Vec<(RiskFeatures, bool)> = gathered.examples.iter().map(|example| (example.features, example.churned)).collect();
+    fit(model, &all)
+}
+
+/// [`backtest`] on data already prepared (its graph windows are shared with the stages).
+#[allow(clippy::too_many_arguments)]
+pub fn backtest_prepared(
+    prepared: &Prepared<'_>,
+    end: UnixSeconds,
+    config: &BacktestConfig,
+    warning_config: &WarningConfig,
+    model: &RiskModel,
+    stage_config: &StageConfig,
+    graph_config: &GraphConfig,
+    truth: Option<&HashMap<i64, Option<UnixSeconds>>>,
+) -> BacktestReport {
+    let instants = cutoffs_for(prepared, end, config);
+    let statuses = statuses_at(prepared, &instants, stage_config);
+    let Gathered { instants, mut examples, summaries } =
+        gather(prepared, end, instants, statuses, config, warning_config, model, graph_config, truth);
+    let methods = methods(config);
+    let horizon = i64::from(config.horizon_days) * DAY;
 
     // Walk forward: the risk score at cut-off k comes from a model fitted only on cut-offs
     // whose whole horizon lies before it (their outcome was known at k).

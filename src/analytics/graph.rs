@@ -278,6 +278,8 @@ pub struct WindowGraph {
     pub edges: Vec<Edge>,
     /// Node index -> (PageRank, weighted degree), for the members that are nodes.
     centrality: HashMap<u32, (f64, f64)>,
+    /// Node index -> rank by PageRank, starting at 1 (ties: lower node index first).
+    rank: HashMap<u32, usize>,
 }
 
 impl WindowGraph {
@@ -288,8 +290,28 @@ impl WindowGraph {
             *degree.entry(edge.to).or_default() += edge.weight;
         }
         let ranks = page_rank(&edges, config.damping);
-        let centrality = degree.into_iter().map(|(node, degree)| (node, (ranks.get(&node).copied().unwrap_or(0.0), degree))).collect();
-        WindowGraph { from, to, edges, centrality }
+        let centrality: HashMap<u32, (f64, f64)> =
+            degree.into_iter().map(|(node, degree)| (node, (ranks.get(&node).copied().unwrap_or(0.0), degree))).collect();
+        let mut graph = WindowGraph { from, to, edges, centrality, rank: HashMap::new() };
+        graph.rank = graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (node, rank + 1)).collect();
+        graph
+    }
+
+    /// A node's rank by PageRank (1 = highest), if it is a node.
+    pub fn rank(&self, node: u32) -> Option<usize> {
+        self.rank.get(&node).copied()
+    }
+
+    /// How many of the top nodes the top `share` is (at least one), widened by `relax` (≤ 1)
+    /// for the demotion hysteresis.
+    pub fn top_count(&self, share: f64, relax: f64) -> f64 {
+        (share * self.node_count() as f64).ceil().max(1.0) / relax
+    }
+
+    /// Whether a node is in the top `share` of the nodes by PageRank (the Core stage rule,
+    /// "top 5 % by interaction PageRank"); `relax` (≤ 1) widens the top.
+    pub fn in_top(&self, node: u32, share: f64, relax: f64) -> bool {
+        share > 0.0 && self.rank(node).is_some_and(|rank| rank as f64 <= self.top_count(share, relax))
     }
 
     pub fn node_count(&self) -> usize {
@@ -337,58 +359,130 @@ impl WindowGraph {
     }
 }
 
-/// Weighted PageRank of the nodes that have edges, by `graphrs` (power iteration, damping
-/// `damping`, dangling nodes spread uniformly, as in NetworkX).
+/// Weighted PageRank of the nodes that have edges: power iteration with damping
+/// `damping`, dangling nodes spread uniformly, stopping when the L1 change falls below
+/// 1e-8 per node (NetworkX's formulation; NetworkX stops at 1e-6, but then rankings would
+/// depend on when the iteration stopped).
+///
+/// The same iteration as `graphrs`'s `pagerank`, in the same order of additions (a test
+/// checks that both give the same ranks): building a `graphrs` graph took ~70 ms per
+/// window of ~14,000 edges (an `Arc` and several hash-map entries per edge, and an error
+/// message formatted for every new edge), 80 % of the warnings' time on the demo, while
+/// the iteration itself over these arrays takes about a millisecond.
 fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
     if edges.is_empty() {
         return HashMap::new();
     }
-    let graph_edges =
-        edges.iter().filter(|edge| edge.weight > 0.0).map(|edge| graphrs::Edge::with_weight(edge.from, edge.to, edge.weight)).collect();
     let mut nodes: Vec<u32> = edges.iter().flat_map(|edge| [edge.from, edge.to]).collect();
     nodes.sort_unstable();
     nodes.dedup();
-    let graph_nodes = nodes.iter().map(|&node| graphrs::Node::from_name(node)).collect();
-    let graph =
-        graphrs::Graph::<u32, ()>::new_from_nodes_and_edges(graph_nodes, graph_edges, graphrs::GraphSpecs::directed_create_missing())
-            .expect("edges are unique pairs of known nodes without self-loops");
-    // 1e-8 per node (NetworkX uses 1e-6): rankings do not depend on when the iteration stopped.
-    graphrs::algorithms::centrality::pagerank::pagerank(&graph, true, Some(damping), Some(1000), Some(1e-8))
-        .expect("PageRank with damping below 1 converges well within 1000 iterations")
+    let index_of = |node: u32| nodes.binary_search(&node).expect("every endpoint is a node");
+    let count = nodes.len();
+    // Incoming edges per destination, sources ascending (the edges come sorted by (from, to)).
+    let mut incoming: Vec<(usize, usize, f64)> =
+        edges.iter().filter(|edge| edge.weight > 0.0).map(|edge| (index_of(edge.to), index_of(edge.from), edge.weight)).collect();
+    incoming.sort_by_key(|&(to, from, _)| (to, from));
+    let mut outgoing = vec![0.0; count];
+    for &(_, from, weight) in &incoming {
+        outgoing[from] += weight;
+    }
+    let mut starts = vec![0usize; count + 1];
+    for &(to, _, _) in &incoming {
+        starts[to + 1] += 1;
+    }
+    for node in 0..count {
+        starts[node + 1] += starts[node];
+    }
+    let teleport = (1.0 - damping) / count as f64;
+    let mut ranks = vec![1.0 / count as f64; count];
+    let mut next = vec![0.0; count];
+    for _ in 0..1000 {
+        let dangling: f64 = ranks.iter().zip(&outgoing).filter(|(_, &out)| out == 0.0).map(|(rank, _)| rank).sum();
+        let dangling_share = damping * dangling / count as f64;
+        for (node, score) in next.iter_mut().enumerate() {
+            let inflow: f64 =
+                incoming[starts[node]..starts[node + 1]].iter().map(|&(_, from, weight)| ranks[from] * weight / outgoing[from]).sum();
+            *score = teleport + dangling_share + damping * inflow;
+        }
+        let change: f64 = next.iter().zip(&ranks).map(|(new, old)| (new - old).abs()).sum();
+        std::mem::swap(&mut ranks, &mut next);
+        if change < count as f64 * 1e-8 {
+            break;
+        }
+    }
+    nodes.into_iter().zip(ranks).collect()
 }
 
-/// Per evaluation instant, each member's rank by PageRank in the trailing window and the
-/// number of nodes, for the Core stage rule ("top 5 % by interaction PageRank").
-pub struct PagerankRanks {
-    /// Per instant: member id -> (rank starting at 1, node count).
-    per_instant: Vec<HashMap<i64, (usize, usize)>>,
+/// Each window's graph computed once: the weekly stage evaluations, the warnings and every
+/// backtest cut-off ask for trailing windows that mostly coincide, and a window's PageRank
+/// is the most expensive thing the analytics compute. Keyed by (from, to); the interactions
+/// are extracted on first use.
+pub struct WindowCache {
+    config: GraphConfig,
+    interactions: std::sync::OnceLock<Interactions>,
+    windows: std::sync::Mutex<super::MixMap<(UnixSeconds, UnixSeconds), std::sync::Arc<WindowGraph>>>,
 }
 
-impl PagerankRanks {
-    pub fn new(data: &GroupData, instants: &[UnixSeconds], config: &GraphConfig) -> PagerankRanks {
-        let interactions = Interactions::new(data, config);
-        let window = i64::from(config.window_days) * DAY;
-        let per_instant = instants
-            .iter()
-            .map(|&instant| {
-                let graph = interactions.window(instant - window, instant, config);
-                let count = graph.node_count();
-                graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (interactions.member_id(node), (rank + 1, count))).collect()
-            })
-            .collect();
-        PagerankRanks { per_instant }
+impl WindowCache {
+    pub fn new(config: &GraphConfig) -> WindowCache {
+        WindowCache { config: config.clone(), interactions: std::sync::OnceLock::new(), windows: Default::default() }
     }
 
-    /// Whether the member is in the top `share` of the graph's nodes at evaluation
-    /// `instant_index`; `relax` (≤ 1) widens the top for the demotion hysteresis.
-    pub fn in_top(&self, instant_index: usize, member_id: i64, share: f64, relax: f64) -> bool {
-        if share <= 0.0 {
-            return false;
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    pub fn interactions(&self, data: &GroupData) -> &Interactions {
+        self.interactions.get_or_init(|| Interactions::new(data, &self.config))
+    }
+
+    /// The graph of [from, to), computed on first request.
+    pub fn window(&self, data: &GroupData, from: UnixSeconds, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
+        if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&(from, to)) {
+            // A window kept for its ranks only has no edges; one with nodes needs them back.
+            if found.node_count() == 0 || !found.edges.is_empty() {
+                return found.clone();
+            }
         }
-        self.per_instant[instant_index].get(&member_id).is_some_and(|&(rank, count)| {
-            let top = (share * count as f64).ceil().max(1.0);
-            (rank as f64) <= top / relax
-        })
+        let graph = std::sync::Arc::new(self.interactions(data).window(from, to, &self.config));
+        self.windows.lock().expect("the window cache is never poisoned").insert((from, to), graph.clone());
+        graph
+    }
+
+    /// The trailing window ending at `to`.
+    pub fn trailing(&self, data: &GroupData, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
+        self.window(data, to - i64::from(self.config.window_days) * DAY, to)
+    }
+
+    /// The trailing window ending at `to` for its PageRank ranks only (the weekly stage
+    /// evaluations): kept without its edges, which at a million messages would hold
+    /// hundreds of megabytes over all weeks.
+    pub fn trailing_ranks(&self, data: &GroupData, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
+        let key = (to - i64::from(self.config.window_days) * DAY, to);
+        if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&key) {
+            return found.clone();
+        }
+        let mut graph = self.interactions(data).window(key.0, key.1, &self.config);
+        graph.edges = Vec::new();
+        let graph = std::sync::Arc::new(graph);
+        self.windows.lock().expect("the window cache is never poisoned").insert(key, graph.clone());
+        graph
+    }
+
+    /// How many windows are kept.
+    pub fn len(&self) -> usize {
+        self.windows.lock().expect("the window cache is never poisoned").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the windows that end after `at` (their rows may change), keeping the rest.
+    /// The interactions are extracted again on next use.
+    pub fn forget_after(&mut self, at: UnixSeconds) {
+        self.interactions = std::sync::OnceLock::new();
+        self.windows.get_mut().expect("the window cache is never poisoned").retain(|&(_, to), _| to <= at);
     }
 }
 
@@ -500,11 +594,17 @@ mod tests {
     fn top_share_and_relaxation() {
         let data = tiny();
         let config = GraphConfig::default();
-        let ranks = PagerankRanks::new(&data, &[10_000], &config);
+        let cache = WindowCache::new(&config);
+        let graph = cache.window(&data, 10_000 - 30 * DAY, 10_000);
         // 3 nodes: top 5 % is ceil(0.15) = 1 node; relaxed by 0.5 it is 2.
-        let top: Vec<i64> = [1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 1.0)).collect();
-        assert_eq!(top.len(), 1);
-        assert_eq!([1, 2, 3].into_iter().filter(|&id| ranks.in_top(0, id, 0.05, 0.5)).count(), 2);
+        assert_eq!((0..3).filter(|&node| graph.in_top(node, 0.05, 1.0)).count(), 1);
+        assert_eq!((0..3).filter(|&node| graph.in_top(node, 0.05, 0.5)).count(), 2);
+        assert_eq!((0..3).filter(|&node| graph.in_top(node, 0.0, 1.0)).count(), 0);
+        // The ranks follow PageRank, and the window is computed once.
+        let ranked = graph.ranked();
+        assert_eq!(graph.rank(ranked[0].0), Some(1));
+        assert!(std::sync::Arc::ptr_eq(&graph, &cache.window(&data, 10_000 - 30 * DAY, 10_000)));
+        assert_eq!(cache.len(), 1);
     }
 
     mod properties {
@@ -546,7 +646,42 @@ mod tests {
             by_member
         }
 
+        /// PageRank by the `graphrs` library, the reference the own iteration is checked against.
+        fn graphrs_page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
+            let graph_edges = edges
+                .iter()
+                .filter(|edge| edge.weight > 0.0)
+                .map(|edge| graphrs::Edge::with_weight(edge.from, edge.to, edge.weight))
+                .collect();
+            let mut nodes: Vec<u32> = edges.iter().flat_map(|edge| [edge.from, edge.to]).collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            let graph_nodes = nodes.iter().map(|&node| graphrs::Node::from_name(node)).collect();
+            let graph = graphrs::Graph::<u32, ()>::new_from_nodes_and_edges(
+                graph_nodes,
+                graph_edges,
+                graphrs::GraphSpecs::directed_create_missing(),
+            )
+            .expect("unique pairs without self-loops");
+            graphrs::algorithms::centrality::pagerank::pagerank(&graph, true, Some(damping), Some(1000), Some(1e-8)).expect("converges")
+        }
+
         proptest! {
+            #[test]
+            fn page_rank_agrees_with_graphrs(pairs in proptest::collection::btree_map((0..30u32, 0..30u32), 0.0..1.0f64, 1..120)) {
+                let edges: Vec<Edge> = pairs
+                    .into_iter()
+                    .filter(|((from, to), _)| from != to)
+                    .map(|((from, to), weight)| Edge { from, to, messages: 0, reactions: 0, median_response_seconds: None, shared_threads: 0, weight })
+                    .collect();
+                let ours = page_rank(&edges, 0.85);
+                let reference = if edges.is_empty() { HashMap::new() } else { graphrs_page_rank(&edges, 0.85) };
+                prop_assert_eq!(ours.len(), reference.len());
+                for (node, rank) in &reference {
+                    prop_assert!((ours[node] - rank).abs() < 1e-12, "node {}: {} vs {}", node, ours[node], rank);
+                }
+            }
+
             #[test]
             fn member_order_does_not_change_centrality(rows in community()) {
                 let forward = centrality_by_member(&build(&rows, false));

@@ -90,19 +90,52 @@ impl<'a> Index<'a> {
     }
 }
 
-/// What several analytics share, computed once per group: the lookups and the
-/// conversations (health and stages both count responses).
+/// What several analytics share, computed once per group: the lookups, the conversations
+/// (health, stages, signals and warnings all count responses), and the interaction graph's
+/// windows with their PageRank (stages, warnings and the backtest ask for the same trailing
+/// windows), each computed once on first use.
 pub struct Prepared<'a> {
     pub index: Index<'a>,
     pub conversations: Vec<Conversation>,
     pub conversation_config: ConversationConfig,
+    pub graphs: graph::WindowCache,
 }
 
 impl<'a> Prepared<'a> {
     pub fn new(data: &'a GroupData, config: &ConversationConfig) -> Prepared<'a> {
+        Prepared::with_graph(data, config, &graph::GraphConfig::default())
+    }
+
+    pub fn with_graph(data: &'a GroupData, config: &ConversationConfig, graph_config: &graph::GraphConfig) -> Prepared<'a> {
+        Prepared::with_cache(data, config, graph::WindowCache::new(graph_config))
+    }
+
+    /// With graph windows computed earlier (on the same rows, or on rows this data only
+    /// adds to after every window's end: see [`graph::WindowCache::forget_after`]).
+    pub fn with_cache(data: &'a GroupData, config: &ConversationConfig, graphs: graph::WindowCache) -> Prepared<'a> {
         let index = Index::new(data);
         let found = conversations(&index, data.group.platform.has_threads(), config);
-        Prepared { index, conversations: found, conversation_config: config.clone() }
+        Prepared { index, conversations: found, conversation_config: config.clone(), graphs }
+    }
+
+    /// The graph windows, to keep for a later computation.
+    pub fn into_cache(self) -> graph::WindowCache {
+        self.graphs
+    }
+
+    /// The graph of the window [from, to) with `config`: from the shared cache when the
+    /// config is the one the cache was built with.
+    pub fn window(&self, from: UnixSeconds, to: UnixSeconds, config: &graph::GraphConfig) -> std::sync::Arc<graph::WindowGraph> {
+        if self.graphs.config() == config {
+            self.graphs.window(self.data(), from, to)
+        } else {
+            std::sync::Arc::new(graph::Interactions::new(self.data(), config).window(from, to, config))
+        }
+    }
+
+    /// The interactions (directed touches and thread posts) with the cache's config.
+    pub fn interactions(&self) -> &graph::Interactions {
+        self.graphs.interactions(self.data())
     }
 
     pub fn data(&self) -> &'a GroupData {

@@ -1,6 +1,6 @@
 //! A group's analytics settings: the thresholds, weights, windows and timezone a user can
 //! change (every number of the analytics specification is a default here). Settings are
-//! kept per section (`health`, `stages`, `heatmaps`; other parts add theirs), validated,
+//! kept per section (`health`, `stages`, `heatmaps`, `graph`, `flags`, `warnings`), validated,
 //! and turned into the configs the analytics take. Pure: the store keeps the JSON, the
 //! api reads and writes it.
 
@@ -12,10 +12,13 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use super::conversations::ConversationConfig;
+use super::flags::FlagConfig;
+use super::graph::GraphConfig;
 use super::health::{HealthConfig, MetricId, MetricTarget, ThresholdSource};
 use super::heatmaps::HeatmapConfig;
 use super::noise::NoiseConfig;
 use super::stages::StageConfig;
+use super::warnings::WarningConfig;
 
 /// One metric's thresholds and weight; `low > high` means lower is better.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
@@ -85,6 +88,9 @@ pub struct StageSettings {
     pub core_weeks_needed: usize,
     pub core_weeks_window: usize,
     pub core_top_answerers: usize,
+    /// Core also admits the top share of the trailing interaction graph by PageRank
+    /// (0 turns that branch off).
+    pub core_top_pagerank_share: f64,
     pub demotion_ratio: f64,
     pub grace_days: i64,
     pub active_days: i64,
@@ -104,6 +110,7 @@ impl Default for StageSettings {
             core_weeks_needed: config.core_weeks_needed,
             core_weeks_window: config.core_weeks_window,
             core_top_answerers: config.core_top_answerers,
+            core_top_pagerank_share: config.core_top_pagerank_share,
             demotion_ratio: config.demotion_ratio,
             grace_days: config.grace_days,
             active_days: config.active_days,
@@ -148,10 +155,16 @@ pub struct Settings {
     pub health: HealthSettings,
     pub stages: StageSettings,
     pub heatmaps: HeatmapSettings,
+    /// The interaction graph (§4): window, edge weights, PageRank damping.
+    pub graph: GraphConfig,
+    /// The flags of the review queue (§5).
+    pub flags: FlagConfig,
+    /// The churn warnings (§6) and the member signals they read.
+    pub warnings: WarningConfig,
 }
 
 /// The section names, in the order they are shown and stored.
-pub const SECTIONS: [&str; 3] = ["health", "stages", "heatmaps"];
+pub const SECTIONS: [&str; 6] = ["health", "stages", "heatmaps", "graph", "flags", "warnings"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
@@ -177,6 +190,9 @@ impl Settings {
                 "health" => settings.health = serde_json::from_str(json).map_err(bad)?,
                 "stages" => settings.stages = serde_json::from_str(json).map_err(bad)?,
                 "heatmaps" => settings.heatmaps = serde_json::from_str(json).map_err(bad)?,
+                "graph" => settings.graph = serde_json::from_str(json).map_err(bad)?,
+                "flags" => settings.flags = serde_json::from_str(json).map_err(bad)?,
+                "warnings" => settings.warnings = serde_json::from_str(json).map_err(bad)?,
                 _ => {}
             }
         }
@@ -193,6 +209,9 @@ impl Settings {
             "health" => serde_json::to_string(&self.health),
             "stages" => serde_json::to_string(&self.stages),
             "heatmaps" => serde_json::to_string(&self.heatmaps),
+            "graph" => serde_json::to_string(&self.graph),
+            "flags" => serde_json::to_string(&self.flags),
+            "warnings" => serde_json::to_string(&self.warnings),
             _ => return None,
         };
         value.ok()
@@ -353,6 +372,79 @@ impl Settings {
                 heatmaps.first_minutes_seconds
             ));
         }
+        if !(0.0..=1.0).contains(&stages.core_top_pagerank_share) {
+            return fail(format!("stages.core_top_pagerank_share must be 0–1 (a share), not {}", stages.core_top_pagerank_share));
+        }
+        self.validate_churn()
+    }
+
+    /// The graph, flags and warnings sections.
+    fn validate_churn(&self) -> Result<(), SettingsError> {
+        let fail = |message: String| Err(SettingsError::Invalid(message));
+        let graph = &self.graph;
+        if !(1..=365).contains(&graph.window_days) {
+            return fail(format!("graph.window_days must be 1–365, not {}", graph.window_days));
+        }
+        if !(graph.damping > 0.0 && graph.damping < 1.0) {
+            return fail(format!("graph.damping must be between 0 and 1 (exclusive), not {}", graph.damping));
+        }
+        let weights = [graph.communication_weight, graph.responsiveness_weight, graph.coparticipation_weight];
+        if weights.iter().any(|weight| !(0.0..=1.0).contains(weight)) || (weights.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+            return fail(format!(
+                "graph.communication_weight, responsiveness_weight and coparticipation_weight must be 0–1 and sum to 1, they are {weights:?}"
+            ));
+        }
+        if graph.communication_messages <= 0.0 || graph.responsiveness_seconds <= 0.0 || graph.thread_step < 0.0 {
+            return fail(
+                "graph.communication_messages and graph.responsiveness_seconds must be positive, graph.thread_step not negative"
+                    .to_string(),
+            );
+        }
+        if !(0.0..=1.0).contains(&graph.responsiveness_floor) || !(0.0..=1.0).contains(&graph.thread_cap) {
+            return fail("graph.responsiveness_floor and graph.thread_cap must be 0–1".to_string());
+        }
+        if graph.max_thread_participants < 2 || graph.conversation_gap_seconds < 1 {
+            return fail("graph.max_thread_participants must be at least 2 and graph.conversation_gap_seconds at least 1".to_string());
+        }
+        let flags = &self.flags;
+        if !(0.0..=8.0).contains(&flags.min_entropy_bits) {
+            return fail(format!("flags.min_entropy_bits must be 0–8, not {}", flags.min_entropy_bits));
+        }
+        if flags.flood_repeats < 2 || flags.flood_window_seconds < 1 || flags.max_messages_per_second < 1 {
+            return fail("flags.flood_repeats must be at least 2, flood_window_seconds and max_messages_per_second at least 1".to_string());
+        }
+        if flags.max_payloads_per_minute < 1 || flags.episode_gap_seconds < 1 || flags.max_evidence_ids < 1 {
+            return fail("flags.max_payloads_per_minute, episode_gap_seconds and max_evidence_ids must be at least 1".to_string());
+        }
+        let warnings = &self.warnings;
+        if warnings.silent_short_min_days > warnings.silent_short_max_days {
+            return fail(format!(
+                "warnings.silent_short_min_days ({}) must not exceed warnings.silent_short_max_days ({})",
+                warnings.silent_short_min_days, warnings.silent_short_max_days
+            ));
+        }
+        if warnings.silent_long_days >= warnings.silent_long_max_days {
+            return fail(format!(
+                "warnings.silent_long_days ({}) must be below warnings.silent_long_max_days ({})",
+                warnings.silent_long_days, warnings.silent_long_max_days
+            ));
+        }
+        if warnings.critical_window_from_day > warnings.critical_window_to_day {
+            return fail("warnings.critical_window_from_day must not exceed warnings.critical_window_to_day".to_string());
+        }
+        for (key, share) in [
+            ("key_pagerank_drop", warnings.key_pagerank_drop),
+            ("key_degree_drop", warnings.key_degree_drop),
+            ("declining_ratio", warnings.declining_ratio),
+            ("signals.ewma_alpha", warnings.signals.ewma_alpha),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return fail(format!("warnings.{key} must be 0–1 (a share), not {share}"));
+            }
+        }
+        if warnings.signals.baseline_weeks < 1 || warnings.signals.history_weeks < 1 || warnings.signals.answer_within_seconds < 1 {
+            return fail("warnings.signals.baseline_weeks, history_weeks and answer_within_seconds must be at least 1".to_string());
+        }
         Ok(())
     }
 
@@ -408,9 +500,8 @@ impl Settings {
             silent_min_tenure_days: stages.silent_min_tenure_days,
             churned_days: stages.churned_days,
             conversations: self.conversation_config(),
-            // Not settings yet: the interaction graph's section comes with the churn screens.
-            core_top_pagerank_share: StageConfig::default().core_top_pagerank_share,
-            graph: StageConfig::default().graph,
+            core_top_pagerank_share: stages.core_top_pagerank_share,
+            graph: self.graph.clone(),
         }
     }
 

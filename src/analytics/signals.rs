@@ -7,11 +7,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::conversations::{conversations, Conversation, ConversationConfig};
-use super::graph::{GraphConfig, Interactions};
-use super::stages::{member_statuses, StageConfig};
-use super::{day_of, Index};
-use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY};
+use super::day_of;
+use super::graph::GraphConfig;
+use super::stages::{statuses_at, MemberStatus, StageConfig};
+use crate::model::{MemberState, Stage, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -44,21 +43,9 @@ impl Default for SignalConfig {
     }
 }
 
-/// What is extracted once per group and shared by every instant.
-pub struct Prepared<'a> {
-    pub data: &'a GroupData,
-    pub conversations: Vec<Conversation>,
-    pub interactions: Interactions,
-}
-
-impl<'a> Prepared<'a> {
-    pub fn new(data: &'a GroupData, conversation_config: &ConversationConfig, graph_config: &GraphConfig) -> Prepared<'a> {
-        let index = Index::new(data);
-        let conversations = conversations(&index, data.group.platform.has_threads(), conversation_config);
-        let interactions = Interactions::new(data, graph_config);
-        Prepared { data, conversations, interactions }
-    }
-}
+/// What is extracted once per group and shared by every instant: the lookups, the
+/// conversations and the interaction graph's windows.
+pub use super::Prepared;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSignals {
@@ -112,8 +99,20 @@ pub fn member_signals(
     stage_config: &StageConfig,
     graph_config: &GraphConfig,
 ) -> Vec<MemberSignals> {
-    let data = prepared.data;
-    let statuses = member_statuses(data, as_of, stage_config);
+    let statuses = statuses_at(prepared, &[as_of], stage_config).pop().unwrap_or_default();
+    member_signals_with(prepared, as_of, config, graph_config, statuses)
+}
+
+/// [`member_signals`] with the members' statuses at `as_of` already evaluated (one weekly
+/// stage run serves many instants: see [`statuses_at`]).
+pub fn member_signals_with(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    config: &SignalConfig,
+    graph_config: &GraphConfig,
+    statuses: Vec<MemberStatus>,
+) -> Vec<MemberSignals> {
+    let data = prepared.data();
     let member_count = data.members.len();
     let mut active_days: Vec<Vec<i64>> = vec![Vec::new(); member_count];
     let mut first_seen: Vec<Option<UnixSeconds>> = vec![None; member_count];
@@ -121,7 +120,7 @@ pub fn member_signals(
     let mut first_post: Vec<Option<(i64, UnixSeconds)>> = vec![None; member_count];
     let mut activities_90 = vec![0u32; member_count];
     let mut posts_90 = vec![0u32; member_count];
-    let index = Index::new(data);
+    let index = &prepared.index;
     let end = data.activities.partition_point(|activity| activity.at < as_of);
     for activity in &data.activities[..end] {
         let Some(position) = index.position(activity.member_id) else { continue };
@@ -144,7 +143,8 @@ pub fn member_signals(
     }
 
     let window = i64::from(graph_config.window_days) * DAY;
-    let (now_graph, before_graph) = prepared.interactions.current_and_previous(as_of, graph_config);
+    let now_graph = prepared.window(as_of - window, as_of, graph_config);
+    let before_graph = prepared.window(as_of - 2 * window, as_of - window, graph_config);
     let mut answers_now = vec![0u32; member_count];
     let mut answers_before = vec![0u32; member_count];
     let mut started_judged = vec![0u32; member_count];

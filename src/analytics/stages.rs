@@ -6,7 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::conversations::ConversationConfig;
-use super::graph::{GraphConfig, PagerankRanks};
+use super::graph::{GraphConfig, WindowCache};
 use super::{day_of, week_start, Prepared};
 use crate::model::{GroupData, MemberState, Stage, UnixSeconds, DAY, WEEK};
 
@@ -90,7 +90,15 @@ struct Timeline {
     posts: Vec<UnixSeconds>,
     responses_given: Vec<UnixSeconds>,
     responses_received: Vec<UnixSeconds>,
-    seen_since: Option<UnixSeconds>,
+    /// The member's first activity of any kind.
+    first_seen: Option<UnixSeconds>,
+}
+
+impl Timeline {
+    /// When the member was first seen before `as_of`: joined, or first activity.
+    fn seen_since(&self, joined_at: Option<UnixSeconds>, as_of: UnixSeconds) -> Option<UnixSeconds> {
+        [joined_at, self.first_seen].into_iter().flatten().filter(|&at| at < as_of).min()
+    }
 }
 
 /// A window [lo, hi) over a sorted list whose bounds only move forward.
@@ -201,6 +209,10 @@ struct Observed {
     received: f64,
     contributor_weeks: usize,
     answerer_rank: Option<usize>,
+    /// Rank by PageRank in the trailing interaction graph, and its node count.
+    pagerank_rank: Option<(usize, usize)>,
+    /// Core's "top" part held by PageRank and not by answering.
+    core_by_pagerank: bool,
     first_post: Option<UnixSeconds>,
     last_post: Option<UnixSeconds>,
     rule_stage: Option<Stage>,
@@ -208,186 +220,309 @@ struct Observed {
 
 /// Stages and states of every human member at `as_of`, in the order of `data.members`.
 pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfig) -> Vec<MemberStatus> {
-    let prepared = Prepared::new(data, &config.conversations);
-    stage_history(&prepared, as_of, config).members.into_iter().map(|member| member.status).collect()
+    let prepared = Prepared::with_graph(data, &config.conversations, &config.graph);
+    statuses_at(&prepared, &[as_of], config).pop().unwrap_or_default()
+}
+
+/// What the weekly evaluation reads, built once per group over all rows: each human's
+/// sorted event times. Every count is bounded by the instant evaluated, so one build
+/// serves evaluations at any instant.
+pub struct StageInputs {
+    /// Positions in `data.members` of the humans; a human's slot is its index here.
+    humans: Vec<usize>,
+    timelines: Vec<Timeline>,
+    first_at: Option<UnixSeconds>,
+}
+
+impl StageInputs {
+    pub fn new(prepared: &Prepared<'_>) -> StageInputs {
+        let data = prepared.data();
+        let index = &prepared.index;
+        let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
+        let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
+        for (slot, &position) in humans.iter().enumerate() {
+            human_of[position] = Some(slot);
+        }
+        let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
+        let mut timelines: Vec<Timeline> = humans.iter().map(|_| Timeline::default()).collect();
+        for activity in &data.activities {
+            let Some(slot) = slot_of(activity.member_id) else { continue };
+            let timeline = &mut timelines[slot];
+            // Rows come sorted by time, so the first one seen is the earliest.
+            timeline.first_seen.get_or_insert(activity.at);
+            if activity.kind.counts_as_active() {
+                let day = day_of(activity.at);
+                if timeline.active_days.last() != Some(&day) {
+                    timeline.active_days.push(day);
+                }
+                timeline.active_times.push(activity.at);
+            }
+            if activity.kind.is_post() {
+                timeline.posts.push(activity.at);
+            }
+        }
+        for conversation in &prepared.conversations {
+            let Some(response) = conversation.response else { continue };
+            if let Some(slot) = slot_of(response.responder_id) {
+                timelines[slot].responses_given.push(response.at);
+            }
+            if let Some(slot) = slot_of(conversation.author_id) {
+                timelines[slot].responses_received.push(response.at);
+            }
+        }
+        for timeline in &mut timelines {
+            timeline.responses_given.sort_unstable();
+            timeline.responses_received.sort_unstable();
+        }
+        StageInputs { humans, timelines, first_at: data.activities.first().map(|activity| activity.at) }
+    }
+}
+
+/// The hysteresis state of every member after some evaluations: what the next evaluation
+/// starts from. Cloned to evaluate an extra instant (a backtest cut-off) without
+/// disturbing the weekly sequence.
+#[derive(Clone)]
+struct StageState {
+    current: Vec<Stage>,
+    below_since: Vec<Option<UnixSeconds>>,
+    /// Per member, whether they were Contributor or above after each evaluation.
+    contributor_history: Vec<Vec<bool>>,
+    // The windows only move forward, so per member a cursor pair over each sorted list
+    // counts in amortised constant time (binary searches per member and week were the
+    // main cost at a million messages).
+    given_spans: Vec<Span>,
+    received_spans: Vec<Span>,
+    day_spans: Vec<Span>,
+    posts_before: Vec<Span>,
+}
+
+impl StageState {
+    fn new(members: usize) -> StageState {
+        StageState {
+            current: vec![Stage::Observer; members],
+            below_since: vec![None; members],
+            contributor_history: vec![Vec::new(); members],
+            given_spans: vec![Span::default(); members],
+            received_spans: vec![Span::default(); members],
+            day_spans: vec![Span::default(); members],
+            posts_before: vec![Span::default(); members],
+        }
+    }
+}
+
+/// One weekly evaluation at `instant`; with `observed`, the numbers behind every member's
+/// rule stage are kept (for the reasons at `as_of`).
+fn evaluate(
+    inputs: &StageInputs,
+    state: &mut StageState,
+    data: &GroupData,
+    graphs: &WindowCache,
+    instant: UnixSeconds,
+    config: &StageConfig,
+    mut observed: Option<&mut Vec<Observed>>,
+) {
+    let window = config.contributor_window_days * DAY;
+    let from = instant - window;
+    let humans = &inputs.humans;
+    let given_now: Vec<u64> = inputs
+        .timelines
+        .iter()
+        .zip(&mut state.given_spans)
+        .map(|(timeline, span)| span.count(&timeline.responses_given, from, instant))
+        .collect();
+    // The top answerers of the window, by responses given (ties: lower member id).
+    let mut answerers: Vec<(u64, i64, usize)> = given_now
+        .iter()
+        .enumerate()
+        .map(|(slot, &given)| (given, data.members[humans[slot]].id, slot))
+        .filter(|(given, _, _)| *given > 0)
+        .collect();
+    answerers.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut rank_of: Vec<Option<usize>> = vec![None; humans.len()];
+    for (rank, &(_, _, slot)) in answerers.iter().enumerate() {
+        rank_of[slot] = Some(rank + 1);
+    }
+    // The trailing interaction graph, only when the PageRank branch of Core is on.
+    let graph = (config.core_top_pagerank_share > 0.0).then(|| graphs.trailing_ranks(data, instant));
+
+    for (slot, timeline) in inputs.timelines.iter().enumerate() {
+        let node = humans[slot] as u32;
+        let active_days = state.day_spans[slot].count(&timeline.active_days, day_of(from), day_of(instant)) as f64;
+        let given = given_now[slot] as f64;
+        let received = state.received_spans[slot].count(&timeline.responses_received, from, instant) as f64;
+        let contributor_at = |ratio: f64| {
+            active_days >= config.contributor_active_days * ratio
+                && (given >= config.contributor_responses * ratio || received >= config.contributor_responses * ratio)
+        };
+        let history = &mut state.contributor_history[slot];
+        let earlier_weeks = history.iter().rev().take(config.core_weeks_window.saturating_sub(1)).filter(|&&was| was).count();
+        let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
+        let by_answers = |ratio: f64| rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
+        let by_pagerank = |ratio: f64| graph.as_ref().is_some_and(|graph| graph.in_top(node, config.core_top_pagerank_share, ratio));
+        let core_at = |ratio: f64| {
+            contributor_at(ratio)
+                && (by_answers(ratio) || by_pagerank(ratio))
+                && recent_weeks(true) as f64 >= config.core_weeks_needed as f64 * ratio
+        };
+        let posted_before = state.posts_before[slot].count(&timeline.posts, i64::MIN, instant) as usize;
+        let first_post = timeline.posts.first().copied().filter(|&at| at < instant);
+        let raw = if first_post.is_none() {
+            Stage::Observer
+        } else if core_at(1.0) {
+            Stage::Core
+        } else if contributor_at(1.0) {
+            Stage::Contributor
+        } else if first_post.is_some_and(|at| instant - at < config.newcomer_days * DAY) {
+            Stage::Newcomer
+        } else {
+            // Posted within the last 90 days, or earlier: once a member has posted, the
+            // floor is Participant; whether they are still around is their state.
+            Stage::Participant
+        };
+        let stage = &mut state.current[slot];
+        let below_since = &mut state.below_since[slot];
+        if raw >= *stage {
+            *stage = raw;
+            *below_since = None;
+        } else {
+            let holds_relaxed = match *stage {
+                Stage::Core => core_at(config.demotion_ratio),
+                Stage::Contributor => contributor_at(config.demotion_ratio),
+                _ => true,
+            };
+            if holds_relaxed {
+                *below_since = None;
+            } else {
+                let since = *below_since.get_or_insert(instant);
+                if instant - since >= config.grace_days * DAY {
+                    *stage = raw;
+                    *below_since = None;
+                }
+            }
+        }
+        let stage = *stage;
+        if let Some(observed) = observed.as_deref_mut() {
+            observed[slot] = Observed {
+                active_days,
+                given,
+                received,
+                contributor_weeks: recent_weeks(contributor_at(1.0)),
+                answerer_rank: rank_of[slot],
+                pagerank_rank: graph.as_ref().and_then(|graph| graph.rank(node).map(|rank| (rank, graph.node_count()))),
+                core_by_pagerank: by_pagerank(1.0) && !by_answers(1.0),
+                first_post,
+                last_post: posted_before.checked_sub(1).map(|last| timeline.posts[last]),
+                rule_stage: Some(raw),
+            };
+        }
+        history.push(stage >= Stage::Contributor);
+    }
+}
+
+/// A member's status at `as_of` from the stage the evaluations gave.
+fn status_at(inputs: &StageInputs, data: &GroupData, slot: usize, stage: Stage, as_of: UnixSeconds, config: &StageConfig) -> MemberStatus {
+    let member = &data.members[inputs.humans[slot]];
+    let timeline = &inputs.timelines[slot];
+    let window = config.contributor_window_days * DAY;
+    let active_before = timeline.active_times.partition_point(|&at| at < as_of);
+    let last_active_at = active_before.checked_sub(1).map(|last| timeline.active_times[last]);
+    let posts_before = timeline.posts.partition_point(|&at| at < as_of);
+    let state = member_state(last_active_at, timeline.seen_since(member.joined_at, as_of), member.left_at, as_of, config);
+    let from = as_of - window;
+    MemberStatus {
+        member_id: member.id,
+        stage,
+        state,
+        first_post_at: timeline.posts.first().copied().filter(|&at| at < as_of),
+        last_active_at,
+        posts_total: posts_before as u64,
+        active_days_28: count_between(&timeline.active_days, day_of(from), day_of(as_of)),
+        responses_given_28: count_between(&timeline.responses_given, from, as_of),
+        responses_received_28: count_between(&timeline.responses_received, from, as_of),
+    }
+}
+
+/// The window cache to use for `config`: the prepared one when its graph settings match.
+fn with_graphs<T>(prepared: &Prepared<'_>, config: &StageConfig, run: impl FnOnce(&WindowCache) -> T) -> T {
+    if prepared.graphs.config() == &config.graph {
+        run(&prepared.graphs)
+    } else {
+        run(&WindowCache::new(&config.graph))
+    }
+}
+
+/// The statuses of every human member at each of `ats` (ascending), each exactly as
+/// [`stage_history`] at that instant gives them: the weekly evaluations run once, and each
+/// instant is evaluated on a copy of the state after the last Monday before it.
+pub fn statuses_at(prepared: &Prepared<'_>, ats: &[UnixSeconds], config: &StageConfig) -> Vec<Vec<MemberStatus>> {
+    let inputs = StageInputs::new(prepared);
+    with_graphs(prepared, config, |graphs| statuses_with(&inputs, prepared.data(), graphs, ats, config))
+}
+
+/// [`statuses_at`] on inputs already built.
+pub fn statuses_with(
+    inputs: &StageInputs,
+    data: &GroupData,
+    graphs: &WindowCache,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+) -> Vec<Vec<MemberStatus>> {
+    debug_assert!(ats.windows(2).all(|pair| pair[0] <= pair[1]), "instants ascending");
+    let mut state = StageState::new(inputs.humans.len());
+    let mut next_monday = inputs.first_at.map(|first| week_start(first) + WEEK);
+    let mut found = Vec::with_capacity(ats.len());
+    for &at in ats {
+        while let Some(monday) = next_monday.filter(|&monday| monday < at) {
+            evaluate(inputs, &mut state, data, graphs, monday, config, None);
+            next_monday = Some(monday + WEEK);
+        }
+        let mut at_state = state.clone();
+        evaluate(inputs, &mut at_state, data, graphs, at, config, None);
+        found.push((0..inputs.humans.len()).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect());
+    }
+    found
 }
 
 /// The weekly stage history of every human member up to `as_of`, with the status and the
 /// reasons at `as_of`. Uses the prepared conversations (built with the same conversation
-/// settings as `config.conversations`).
+/// settings as `config.conversations`) and the prepared graph windows.
 pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &StageConfig) -> StageHistory {
-    let data = prepared.data();
-    let index = &prepared.index;
-    // Humans in the order of data.members; `human_of[position]` is their slot.
-    let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
-    let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
-    for (slot, &position) in humans.iter().enumerate() {
-        human_of[position] = Some(slot);
+    let inputs = StageInputs::new(prepared);
+    with_graphs(prepared, config, |graphs| history_with(&inputs, prepared.data(), graphs, as_of, config))
+}
+
+/// [`stage_history`] on inputs already built.
+pub fn history_with(
+    inputs: &StageInputs,
+    data: &GroupData,
+    graphs: &WindowCache,
+    as_of: UnixSeconds,
+    config: &StageConfig,
+) -> StageHistory {
+    let instants = evaluation_instants(inputs.first_at.unwrap_or(as_of), as_of);
+    let members = inputs.humans.len();
+    let mut state = StageState::new(members);
+    let mut stages: Vec<Vec<Stage>> = vec![Vec::with_capacity(instants.len()); members];
+    let mut observed: Vec<Observed> = vec![Observed::default(); members];
+    for &instant in &instants {
+        let observe = (instant == as_of).then_some(&mut observed);
+        evaluate(inputs, &mut state, data, graphs, instant, config, observe);
+        for (history, &stage) in stages.iter_mut().zip(&state.current) {
+            history.push(stage);
+        }
     }
-    let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
-    let mut timelines: Vec<Timeline> = humans
-        .iter()
-        .map(|&position| Timeline { seen_since: data.members[position].joined_at.filter(|&at| at < as_of), ..Timeline::default() })
-        .collect();
-    for activity in data.activities.iter().filter(|activity| activity.at < as_of) {
-        let Some(slot) = slot_of(activity.member_id) else { continue };
-        let timeline = &mut timelines[slot];
-        timeline.seen_since = Some(timeline.seen_since.map_or(activity.at, |seen| seen.min(activity.at)));
-        if activity.kind.counts_as_active() {
-            let day = day_of(activity.at);
-            if timeline.active_days.last() != Some(&day) {
-                timeline.active_days.push(day);
+    let members = (0..members)
+        .map(|slot| {
+            let stage = state.current[slot];
+            let member = &data.members[inputs.humans[slot]];
+            let status = status_at(inputs, data, slot, stage, as_of, config);
+            let reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config);
+            MemberHistory {
+                status,
+                seen_since: inputs.timelines[slot].seen_since(member.joined_at, as_of),
+                stages: std::mem::take(&mut stages[slot]),
+                reasons,
             }
-            timeline.active_times.push(activity.at);
-        }
-        if activity.kind.is_post() {
-            timeline.posts.push(activity.at);
-        }
-    }
-    for conversation in &prepared.conversations {
-        let Some(response) = conversation.response.filter(|response| response.at < as_of) else { continue };
-        if let Some(slot) = slot_of(response.responder_id) {
-            timelines[slot].responses_given.push(response.at);
-        }
-        if let Some(slot) = slot_of(conversation.author_id) {
-            timelines[slot].responses_received.push(response.at);
-        }
-    }
-    for timeline in &mut timelines {
-        timeline.responses_given.sort_unstable();
-        timeline.responses_received.sort_unstable();
-    }
-
-    let first_at = data.activities.first().map_or(as_of, |activity| activity.at);
-    let instants = evaluation_instants(first_at, as_of);
-    let pagerank_ranks = PagerankRanks::new(data, &instants, &config.graph);
-    let window = config.contributor_window_days * DAY;
-
-    // Hysteresis state per member: current stage, since when below, weekly history.
-    let mut current: Vec<Stage> = vec![Stage::Observer; humans.len()];
-    let mut below_since: Vec<Option<UnixSeconds>> = vec![None; humans.len()];
-    let mut contributor_history: Vec<Vec<bool>> = vec![Vec::with_capacity(instants.len()); humans.len()];
-    let mut stages: Vec<Vec<Stage>> = vec![Vec::with_capacity(instants.len()); humans.len()];
-    let mut observed: Vec<Observed> = vec![Observed::default(); humans.len()];
-    let mut rank_of: Vec<Option<usize>> = vec![None; humans.len()];
-
-    // The windows only move forward, so per member a cursor pair over each sorted list
-    // counts in amortised constant time (binary searches per member and week were the
-    // main cost at a million messages).
-    let mut given_spans = vec![Span::default(); humans.len()];
-    let mut received_spans = vec![Span::default(); humans.len()];
-    let mut day_spans = vec![Span::default(); humans.len()];
-    let mut posts_before = vec![Span::default(); humans.len()];
-    let mut given_now = vec![0u64; humans.len()];
-
-    for (instant_index, &instant) in instants.iter().enumerate() {
-        let from = instant - window;
-        for (slot, timeline) in timelines.iter().enumerate() {
-            given_now[slot] = given_spans[slot].count(&timeline.responses_given, from, instant);
-        }
-        // The top answerers of the window, by responses given (ties: lower member id).
-        let mut answerers: Vec<(u64, i64, usize)> = given_now
-            .iter()
-            .enumerate()
-            .map(|(slot, &given)| (given, data.members[humans[slot]].id, slot))
-            .filter(|(given, _, _)| *given > 0)
-            .collect();
-        answerers.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        rank_of.iter_mut().for_each(|rank| *rank = None);
-        for (rank, &(_, _, slot)) in answerers.iter().enumerate() {
-            rank_of[slot] = Some(rank + 1);
-        }
-
-        for (slot, timeline) in timelines.iter().enumerate() {
-            let active_days = day_spans[slot].count(&timeline.active_days, day_of(from), day_of(instant)) as f64;
-            let given = given_now[slot] as f64;
-            let received = received_spans[slot].count(&timeline.responses_received, from, instant) as f64;
-            let contributor_at = |ratio: f64| {
-                active_days >= config.contributor_active_days * ratio
-                    && (given >= config.contributor_responses * ratio || received >= config.contributor_responses * ratio)
-            };
-            let history = &mut contributor_history[slot];
-            let earlier_weeks = history.iter().rev().take(config.core_weeks_window.saturating_sub(1)).filter(|&&was| was).count();
-            let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
-            let core_at = |ratio: f64| {
-                let top = rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio)
-                    || pagerank_ranks.in_top(instant_index, data.members[humans[slot]].id, config.core_top_pagerank_share, ratio);
-                contributor_at(ratio) && top && recent_weeks(true) as f64 >= config.core_weeks_needed as f64 * ratio
-            };
-            let posted_before = posts_before[slot].count(&timeline.posts, i64::MIN, instant) as usize;
-            let first_post = timeline.posts.first().copied().filter(|&at| at < instant);
-            let raw = if first_post.is_none() {
-                Stage::Observer
-            } else if core_at(1.0) {
-                Stage::Core
-            } else if contributor_at(1.0) {
-                Stage::Contributor
-            } else if first_post.is_some_and(|at| instant - at < config.newcomer_days * DAY) {
-                Stage::Newcomer
-            } else {
-                // Posted within the last 90 days, or earlier: once a member has posted, the
-                // floor is Participant; whether they are still around is their state.
-                Stage::Participant
-            };
-            let stage = &mut current[slot];
-            if raw >= *stage {
-                *stage = raw;
-                below_since[slot] = None;
-            } else {
-                let holds_relaxed = match *stage {
-                    Stage::Core => core_at(config.demotion_ratio),
-                    Stage::Contributor => contributor_at(config.demotion_ratio),
-                    _ => true,
-                };
-                if holds_relaxed {
-                    below_since[slot] = None;
-                } else {
-                    let since = *below_since[slot].get_or_insert(instant);
-                    if instant - since >= config.grace_days * DAY {
-                        *stage = raw;
-                        below_since[slot] = None;
-                    }
-                }
-            }
-            history.push(*stage >= Stage::Contributor);
-            stages[slot].push(*stage);
-            if instant == as_of {
-                observed[slot] = Observed {
-                    active_days,
-                    given,
-                    received,
-                    contributor_weeks: recent_weeks(contributor_at(1.0)),
-                    answerer_rank: rank_of[slot],
-                    first_post,
-                    last_post: posted_before.checked_sub(1).map(|last| timeline.posts[last]),
-                    rule_stage: Some(raw),
-                };
-            }
-        }
-    }
-
-    let members = humans
-        .iter()
-        .enumerate()
-        .map(|(slot, &position)| {
-            let member = &data.members[position];
-            let timeline = &timelines[slot];
-            let last_active_at = timeline.active_times.iter().copied().max();
-            let state = member_state(last_active_at, timeline.seen_since, member.left_at, as_of, config);
-            let from = as_of - window;
-            let status = MemberStatus {
-                member_id: member.id,
-                stage: current[slot],
-                state,
-                first_post_at: timeline.posts.first().copied(),
-                last_active_at,
-                posts_total: timeline.posts.len() as u64,
-                active_days_28: count_between(&timeline.active_days, day_of(from), day_of(as_of)),
-                responses_given_28: count_between(&timeline.responses_given, from, as_of),
-                responses_received_28: count_between(&timeline.responses_received, from, as_of),
-            };
-            let reasons = stage_reasons(current[slot], &observed[slot], below_since[slot], as_of, config);
-            MemberHistory { status, seen_since: timeline.seen_since, stages: std::mem::take(&mut stages[slot]), reasons }
         })
         .collect();
     StageHistory { as_of, instants, members }
@@ -462,6 +597,24 @@ fn stage_reasons(
             config.core_top_answerers as f64,
         ),
     ];
+    let mut checks = checks;
+    if config.core_top_pagerank_share > 0.0 {
+        // The other way into Core's top: the top share by PageRank of the trailing graph
+        // (the threshold is that share of the graph's nodes, at least one).
+        let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
+        let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
+        checks.push(check(
+            Stage::Core,
+            format!(
+                "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
+                config.graph.window_days,
+                config.core_top_pagerank_share * 100.0
+            ),
+            seen.pagerank_rank.map(|(rank, _)| rank as f64),
+            "<=",
+            top,
+        ));
+    }
     let rule_stage = seen.rule_stage.unwrap_or(Stage::Observer);
     let mut summary = match stage {
         Stage::Observer => "Observer: seen in the group, never posted.".to_string(),
@@ -490,6 +643,18 @@ fn stage_reasons(
         Stage::Contributor => format!(
             "Contributor: active on {} of the last {window} days (at least {}) and gave {} / received {} responses (at least {} either way).",
             seen.active_days, config.contributor_active_days, seen.given, seen.received, config.contributor_responses
+        ),
+        Stage::Core if seen.core_by_pagerank => format!(
+            "Core: Contributor or Core in {} of the last {} weeks (at least {}) and #{} of {} members by PageRank in the last {} days' interaction graph (top {:.0} %); not among the top {} answerers ({}).",
+            seen.contributor_weeks,
+            config.core_weeks_window,
+            config.core_weeks_needed,
+            seen.pagerank_rank.map_or(0, |(rank, _)| rank),
+            seen.pagerank_rank.map_or(0, |(_, nodes)| nodes),
+            config.graph.window_days,
+            config.core_top_pagerank_share * 100.0,
+            config.core_top_answerers,
+            seen.answerer_rank.map_or_else(|| "gave no responses".to_string(), |rank| format!("answerer #{rank}"))
         ),
         Stage::Core => format!(
             "Core: Contributor or Core in {} of the last {} weeks (at least {}) and answerer #{} of the last {window} days (top {}).",
@@ -682,8 +847,14 @@ mod tests {
                 (Stage::Core, Some(2.0), false),
                 // The only answerer: rank 1.
                 (Stage::Core, Some(1.0), true),
+                // The graph of days 10–40 has two nodes, m1 and m2, each sending all its
+                // weight to the other: PageRank 0.5 each, the tie goes to the lower node
+                // (m1), so m2 is #2, outside the top ceil(5 % × 2) = 1.
+                (Stage::Core, Some(2.0), false),
             ]
         );
+        assert_eq!(reasons.checks[7].threshold, 1.0);
+        assert!(reasons.checks[7].label.contains("top 5 % of 2 members"), "{}", reasons.checks[7].label);
         assert_eq!((reasons.below_since, reasons.demotion_due), (None, None));
         // The weekly history: absent before day 30, Newcomer at day 32, Contributor after.
         let present: Vec<Stage> =
@@ -725,5 +896,13 @@ mod tests {
         assert_eq!(status(&statuses, 1).stage, Stage::Core);
         assert_eq!(status(&statuses, 2).stage, Stage::Contributor);
         assert_eq!(status(&statuses, 3).stage, Stage::Participant);
+        // The reasons name the branch that made m1 Core: PageRank #1 of the 3 members of
+        // the graph (top ceil(5 % × 3) = 1); m1 gave no responses at all.
+        let history = stage_history(&Prepared::new(&data, &pagerank_only.conversations), 54 * DAY, &pagerank_only);
+        let m1 = &history.members.iter().find(|member| member.status.member_id == 1).unwrap().reasons;
+        assert!(m1.summary.contains("#1 of 3 members by PageRank in the last 30 days' interaction graph (top 5 %)"), "{}", m1.summary);
+        assert!(m1.summary.contains("gave no responses"), "{}", m1.summary);
+        let pagerank_check = m1.checks.last().unwrap();
+        assert_eq!((pagerank_check.value, pagerank_check.threshold, pagerank_check.met), (Some(1.0), 1.0, true));
     }
 }

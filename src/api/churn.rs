@@ -7,18 +7,21 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{default_as_of, find_group, Error, ErrorCode, Result};
-use crate::analytics::backtest::{backtest as run_backtest, BacktestConfig, BacktestReport};
-use crate::analytics::graph::GraphConfig;
+use std::sync::Arc;
+
+use crate::analytics::backtest::{backtest as run_backtest, cutoffs_for, fitted_model, BacktestConfig, BacktestReport};
+use crate::analytics::graph::{GraphConfig, WindowGraph};
 use crate::analytics::risk::{explain, risk, RiskExplanation, RiskModel};
-use crate::analytics::signals::{member_signals, MemberSignals, Prepared};
-use crate::analytics::stages::StageConfig;
+use crate::analytics::settings::Settings;
+use crate::analytics::signals::{member_signals_with, MemberSignals, Prepared};
+use crate::analytics::stages::{statuses_at, StageConfig};
 use crate::analytics::warnings::{churn_warnings, round, ChurnWarning, Severity, WarningConfig};
-use crate::model::{GroupData, MemberState, Stage, UnixSeconds};
+use crate::model::{GroupData, GroupId, MemberState, Stage, UnixSeconds};
 use crate::store::{Store, WarningAction};
 
-/// The settings the churn use cases read. Defaults are those of analytics.md; the group's
-/// stored settings (sections `graph` and `warnings`) replace them once the settings table
-/// exists.
+/// The settings the churn use cases read: the group's stored sections `stages`, `graph`
+/// and `warnings` (defaults from analytics.md where nothing is stored); the risk model's
+/// priors and the backtest's config are not settings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChurnSettings {
     pub stages: StageConfig,
@@ -28,28 +31,72 @@ pub struct ChurnSettings {
     pub backtest: BacktestConfig,
 }
 
+impl ChurnSettings {
+    pub fn from_settings(settings: &Settings) -> ChurnSettings {
+        ChurnSettings {
+            stages: settings.stage_config(),
+            graph: settings.graph.clone(),
+            warnings: settings.warnings.clone(),
+            risk: RiskModel::default(),
+            backtest: BacktestConfig::default(),
+        }
+    }
+
+    /// The group's stored settings.
+    pub fn load(store: &Store, group: GroupId) -> Result<ChurnSettings> {
+        Ok(ChurnSettings::from_settings(&super::load_settings(store, group)?))
+    }
+
+    /// The stage config with this graph config.
+    pub fn stage_config(&self) -> StageConfig {
+        StageConfig { graph: self.graph.clone(), ..self.stages.clone() }
+    }
+}
+
 struct Computed {
     data: GroupData,
     as_of: UnixSeconds,
     signals: Vec<MemberSignals>,
     /// The priors refined on the group's recent history (cut-offs whose outcome is known).
     model: RiskModel,
+    /// The trailing interaction graph at `as_of`.
+    graph: Arc<WindowGraph>,
 }
 
 /// Cut-offs the current risk model is fitted on: the most recent ones, for speed.
-const FIT_CUTOFFS: u32 = 4;
+pub const FIT_CUTOFFS: u32 = 4;
 
-fn compute(store: &Store, group: &str, settings: &ChurnSettings, now: UnixSeconds) -> Result<Computed> {
+/// The signals at `as_of` and the risk model fitted once on the group's recent cut-offs,
+/// from one weekly stage run and one set of graph windows (shared by the stages at every
+/// instant, the signals and the fit).
+pub fn signals_and_model(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    settings: &ChurnSettings,
+) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>) {
+    let stages = settings.stage_config();
+    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
+    let mut instants = cutoffs_for(prepared, as_of, &fit_config);
+    instants.push(as_of);
+    let mut statuses = statuses_at(prepared, &instants, &stages);
+    let now = statuses.pop().unwrap_or_default();
+    let signals = member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now);
+    let model = fitted_model(prepared, as_of, statuses, &fit_config, &settings.warnings, &settings.risk, &settings.graph);
+    let window = i64::from(settings.graph.window_days) * crate::model::DAY;
+    let graph = prepared.window(as_of - window, as_of, &settings.graph);
+    (signals, model, graph)
+}
+
+fn compute(store: &Store, group: &str, now: UnixSeconds) -> Result<(Computed, ChurnSettings)> {
     let group = find_group(store, group)?;
+    let settings = &ChurnSettings::load(store, group.id)?;
     let as_of = default_as_of(store, &group, now)?;
     let data = store.load_group_data(&group)?;
-    let stages = StageConfig { graph: settings.graph.clone(), ..settings.stages.clone() };
-    let prepared = Prepared::new(&data, &stages.conversations, &settings.graph);
-    let signals = member_signals(&prepared, as_of, &settings.warnings.signals, &stages, &settings.graph);
+    let stages = settings.stage_config();
+    let prepared = Prepared::with_graph(&data, &stages.conversations, &settings.graph);
+    let (signals, model, graph) = signals_and_model(&prepared, as_of, settings);
     drop(prepared);
-    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
-    let model = run_backtest(&data, as_of, &fit_config, &settings.warnings, &settings.risk, &stages, &settings.graph, None).fitted_model;
-    Ok(Computed { data, as_of, signals, model })
+    Ok((Computed { data, as_of, signals, model, graph }, settings.clone()))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -75,16 +122,31 @@ pub struct WarningList {
 /// a reviewer snoozed (until after `now`) or marked handled are counted in `hidden`
 /// unless `include_hidden`.
 pub fn warnings(store: &Store, group: &str, min_severity: Severity, include_hidden: bool, now: UnixSeconds) -> Result<WarningList> {
-    let settings = ChurnSettings::default();
-    let computed = compute(store, group, &settings, now)?;
-    let group_id = computed.data.group.id;
+    let (computed, settings) = compute(store, group, now)?;
+    let warnings = churn_warnings(&computed.signals, computed.as_of, &settings.warnings);
+    let risks: Vec<(i64, f64)> = computed.signals.iter().map(|member| (member.member_id, risk(member, &computed.model))).collect();
+    warning_list(store, &computed.data, computed.as_of, &warnings, &risks, min_severity, include_hidden, now)
+}
+
+/// The list of warnings with names, risks and the reviewers' actions.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn warning_list(
+    store: &Store,
+    data: &GroupData,
+    as_of: UnixSeconds,
+    warnings: &[ChurnWarning],
+    risks: &[(i64, f64)],
+    min_severity: Severity,
+    include_hidden: bool,
+    now: UnixSeconds,
+) -> Result<WarningList> {
     let actions: HashMap<i64, WarningAction> =
-        store.warning_actions(group_id)?.into_iter().map(|action| (action.member_id, action)).collect();
-    let names: HashMap<i64, &str> = computed.data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
-    let risks: HashMap<i64, f64> = computed.signals.iter().map(|member| (member.member_id, risk(member, &computed.model))).collect();
+        store.warning_actions(data.group.id)?.into_iter().map(|action| (action.member_id, action)).collect();
+    let names: HashMap<i64, &str> = data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
+    let risks: HashMap<i64, f64> = risks.iter().copied().collect();
     let mut hidden = 0;
     let mut items = Vec::new();
-    for warning in churn_warnings(&computed.signals, computed.as_of, &settings.warnings) {
+    for warning in warnings {
         if warning.severity < min_severity {
             continue;
         }
@@ -98,11 +160,11 @@ pub fn warnings(store: &Store, group: &str, min_severity: Severity, include_hidd
         items.push(WarningItem {
             display_name: names.get(&warning.member_id).copied().unwrap_or_default().to_string(),
             risk: round(risks.get(&warning.member_id).copied().unwrap_or(0.0)),
-            warning,
+            warning: warning.clone(),
             action,
         });
     }
-    Ok(WarningList { as_of_date: super::date_string(computed.as_of - 1), warnings: items, hidden })
+    Ok(WarningList { as_of_date: super::date_string(as_of - 1), warnings: items, hidden })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -169,8 +231,7 @@ pub fn member_risks(
     sort: MemberSort,
     now: UnixSeconds,
 ) -> Result<Vec<MemberRisk>> {
-    let settings = ChurnSettings::default();
-    let computed = compute(store, group, &settings, now)?;
+    let (computed, _) = compute(store, group, now)?;
     let mut members: Vec<MemberRisk> = computed
         .signals
         .iter()
@@ -216,8 +277,7 @@ pub struct MemberDetail {
 /// One member (by id, platform id or display name): risk with its reasons, warning, and
 /// neighbours in the trailing interaction graph.
 pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Result<MemberDetail> {
-    let settings = ChurnSettings::default();
-    let computed = compute(store, group, &settings, now)?;
+    let (computed, settings) = compute(store, group, now)?;
     let reference = member.trim();
     let matches: Vec<&crate::model::MemberRow> = computed
         .data
@@ -243,14 +303,13 @@ pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds)
         }
     };
     let signals = computed.signals.iter().find(|member| member.member_id == row.id).expect("every human member has signals");
-    let prepared = Prepared::new(&computed.data, &settings.stages.conversations, &settings.graph);
-    let (graph, _) = prepared.interactions.current_and_previous(computed.as_of, &settings.graph);
+    let graph = &computed.graph;
     let names: HashMap<i64, &str> = computed.data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
     let neighbours = graph
         .neighbours(signals.node)
         .into_iter()
         .map(|(other, out, inbound)| {
-            let member_id = prepared.interactions.member_id(other);
+            let member_id = computed.data.members[other as usize].id;
             Neighbour {
                 member_id,
                 display_name: names.get(&member_id).copied().unwrap_or_default().to_string(),
@@ -283,8 +342,8 @@ pub fn backtest(
     every_days: Option<u32>,
     now: UnixSeconds,
 ) -> Result<BacktestReport> {
-    let settings = ChurnSettings::default();
     let group = find_group(store, group)?;
+    let settings = ChurnSettings::load(store, group.id)?;
     let end = default_as_of(store, &group, now)?;
     let data = store.load_group_data(&group)?;
     let mut config = settings.backtest.clone();
@@ -302,6 +361,6 @@ pub fn backtest(
     } else {
         None
     };
-    let stages = StageConfig { graph: settings.graph.clone(), ..settings.stages.clone() };
+    let stages = settings.stage_config();
     Ok(run_backtest(&data, end, &config, &settings.warnings, &settings.risk, &stages, &settings.graph, truth.as_ref()))
 }

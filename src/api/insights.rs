@@ -2,6 +2,7 @@
 //! stage reasons and history, the heatmaps, and the per-group settings they all read.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -9,15 +10,20 @@ use ts_rs::TS;
 
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
+use crate::analytics::flags::{detect_flags, DetectedFlag};
+use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions, CohortHeatmap, FirstMinutesHeatmap, HourHeatmap,
     StageHeatmap, Transitions,
 };
+use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
+use crate::analytics::signals::MemberSignals;
 use crate::analytics::stages::{stage_history, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::{date_of_day, day_of, Prepared};
-use crate::model::{Group, GroupData, GroupId, MemberState, Stage, UnixSeconds};
+use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
 use crate::report::charts;
 use crate::store::Store;
 
@@ -236,6 +242,10 @@ fn history_of(evaluated: &Evaluated) -> StageHistory {
 
 fn summary(data: &GroupData, member: &MemberHistory) -> MemberSummary {
     let row = data.members.iter().find(|row| row.id == member.status.member_id).expect("histories are of the group's members");
+    summary_of(row, member)
+}
+
+fn summary_of(row: &MemberRow, member: &MemberHistory) -> MemberSummary {
     let status = &member.status;
     MemberSummary {
         id: row.id,
@@ -263,15 +273,20 @@ pub fn members_filtered(
 ) -> Result<Vec<MemberSummary>> {
     let evaluated = evaluate(store, group, now)?;
     let history = history_of(&evaluated);
+    Ok(filter_members(&evaluated.data, &history, stage, state))
+}
+
+fn filter_members(data: &GroupData, history: &StageHistory, stage: Option<Stage>, state: Option<MemberState>) -> Vec<MemberSummary> {
+    let rows: std::collections::HashMap<i64, &MemberRow> = data.members.iter().map(|row| (row.id, row)).collect();
     let mut members: Vec<MemberSummary> = history
         .members
         .iter()
         .filter(|member| stage.is_none_or(|stage| member.status.stage == stage))
         .filter(|member| state.is_none_or(|state| member.status.state == state))
-        .map(|member| summary(&evaluated.data, member))
+        .map(|member| summary_of(rows[&member.status.member_id], member))
         .collect();
     members.sort_by(|a, b| b.stage.cmp(&a.stage).then(b.posts_total.cmp(&a.posts_total)).then(a.id.cmp(&b.id)));
-    Ok(members)
+    members
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -458,9 +473,10 @@ pub fn heatmap(
     Ok(HeatmapView { as_of_date: date_of_day(day_of(evaluated.as_of - 1)), group: evaluated.group, heatmap, charts })
 }
 
-/// Everything of this part at once on rows already loaded, as the benchmark and a full
+/// Everything at once on rows already loaded, as the benchmark, the report and a full
 /// refresh run it: conversations once, the daily basis once, the trend, the stage history
-/// and every heatmap.
+/// and every heatmap, the interaction graph with PageRank, the churn signals, warnings and
+/// risk (model fitted once), and the flags.
 pub struct Everything {
     pub health: HealthReport,
     pub trend: Vec<TrendPoint>,
@@ -470,18 +486,36 @@ pub struct Everything {
     pub cohorts: CohortHeatmap,
     pub hours: HourHeatmap,
     pub first_minutes: FirstMinutesHeatmap,
+    /// The trailing interaction graph at `as_of` (PageRank, weighted degree, edges).
+    pub graph: Arc<WindowGraph>,
+    pub signals: Vec<MemberSignals>,
+    /// The risk model refined on the group's recent cut-offs.
+    pub model: RiskModel,
+    pub warnings: Vec<ChurnWarning>,
+    /// Per member (in the order of `signals`), the risk score.
+    pub risks: Vec<f64>,
+    pub flags: Vec<DetectedFlag>,
 }
 
 pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Everything> {
+    Ok(Computed::full(data, as_of, settings)?.everything)
+}
+
+fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings) -> Result<Everything> {
+    let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
-    let prepared = Prepared::new(data, &health_config.conversations);
     let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
     let (first_day, last_day) = basis.day_span();
     let trend = daily_trend(&basis, first_day, last_day, &health_config);
     let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-    let history = stage_history(&prepared, as_of, &stage_config);
+    drop(basis);
+    let history = stage_history(prepared, as_of, &stage_config);
+    let churn = super::churn::ChurnSettings::from_settings(settings);
+    let (signals, model, graph) = super::churn::signals_and_model(prepared, as_of, &churn);
+    let warnings = churn_warnings(&signals, as_of, &churn.warnings);
+    let risks = signals.iter().map(|member| risk(member, &model)).collect();
     Ok(Everything {
         health,
         trend,
@@ -491,5 +525,286 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
         hours: hour_heatmap(&prepared.index, as_of, &heatmap_config),
         first_minutes: first_minutes_heatmap(&prepared.index, as_of, &heatmap_config),
         history,
+        graph,
+        signals,
+        model,
+        warnings,
+        risks,
+        flags: detect_flags(data, as_of, &settings.flags),
     })
+}
+
+/// A group's computed state: everything at `as_of`, and what can be reused when rows are
+/// added after the last one seen (the interaction graph's windows that end before the
+/// first new row: a window reads only rows before its end, and every earlier analytics
+/// instant only rows before it, so those cannot change).
+pub struct Computed {
+    pub everything: Everything,
+    pub as_of: UnixSeconds,
+    pub settings: Settings,
+    graphs: WindowCache,
+    /// The members and the (time, id) of the last row the state has seen, and how many.
+    members: Vec<MemberRow>,
+    last_row: Option<(UnixSeconds, i64)>,
+    rows: usize,
+}
+
+impl Computed {
+    /// Everything from scratch.
+    pub fn full(data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
+        Computed::with_cache(data, as_of, settings, WindowCache::new(&settings.graph))
+    }
+
+    fn with_cache(data: &GroupData, as_of: UnixSeconds, settings: &Settings, graphs: WindowCache) -> Result<Computed> {
+        let prepared = Prepared::with_cache(data, &settings.conversation_config(), graphs);
+        let everything = everything_prepared(&prepared, as_of, settings)?;
+        Ok(Computed {
+            everything,
+            as_of,
+            settings: settings.clone(),
+            graphs: prepared.into_cache(),
+            members: data.members.clone(),
+            last_row: data.activities.last().map(|row| (row.at, row.id)),
+            rows: data.activities.len(),
+        })
+    }
+
+    /// Everything for `data`, which holds the rows this state saw plus rows after them,
+    /// at `as_of`: equal to [`Computed::full`] on `data`, reusing what the new rows cannot
+    /// change. When `data` is not an extension of what was seen (rows edited or removed,
+    /// members changed, other settings), everything is computed again.
+    pub fn absorb(self, data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
+        let seen = data.activities.partition_point(|row| self.last_row.is_some_and(|last| (row.at, row.id) <= last));
+        let extends = seen == self.rows
+            && settings == &self.settings
+            && data.members.len() >= self.members.len()
+            && data.members[..self.members.len()] == self.members[..];
+        if !extends {
+            return Computed::full(data, as_of, settings);
+        }
+        let mut graphs = self.graphs;
+        if let Some(first_new) = data.activities.get(seen) {
+            graphs.forget_after(first_new.at);
+        }
+        Computed::with_cache(data, as_of, settings, graphs)
+    }
+
+    /// How many interaction-graph windows the state keeps.
+    pub fn cached_windows(&self) -> usize {
+        self.graphs.len()
+    }
+}
+
+/// What identifies the rows a computation saw: a group's counts and activity span, and
+/// when it was last imported into. Any import that adds, edits or removes rows changes it.
+#[derive(Debug, Clone, PartialEq)]
+struct DataVersion {
+    summary: super::GroupSummary,
+}
+
+/// A group's cached computation.
+struct Cached {
+    version: DataVersion,
+    data: Arc<GroupData>,
+    computed: Arc<Computed>,
+}
+
+/// The analytics kept between calls, per group, for a caller that lives long (the desktop
+/// shell holds one per store): each group's rows and everything computed on them, keyed by
+/// the group's data version and settings. A call whose group changed since (an import, a
+/// settings change) computes again, reusing what the new rows cannot change
+/// ([`Computed::absorb`]); other calls return what was computed.
+#[derive(Default)]
+pub struct Analyst {
+    groups: std::sync::Mutex<std::collections::HashMap<GroupId, Cached>>,
+}
+
+impl Analyst {
+    pub fn new() -> Analyst {
+        Analyst::default()
+    }
+
+    /// Forgets a group (or every group): the next call computes from scratch.
+    pub fn invalidate(&self, group: Option<GroupId>) {
+        let mut groups = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match group {
+            Some(group) => {
+                groups.remove(&group);
+            }
+            None => groups.clear(),
+        }
+    }
+
+    /// The group's rows and everything computed on them at its default `as_of`, up to date
+    /// with the store.
+    pub fn computed(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<(Arc<GroupData>, Arc<Computed>)> {
+        let group = store
+            .group(group)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
+        let version = DataVersion { summary: super::summarise(store, group.clone())? };
+        let as_of = default_as_of(store, &group, now)?;
+        let settings = load_settings(store, group.id)?;
+        let mut groups = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(cached) = groups.get(&group.id) {
+            if cached.version == version && cached.computed.as_of == as_of && cached.computed.settings == settings {
+                return Ok((cached.data.clone(), cached.computed.clone()));
+            }
+        }
+        let data = Arc::new(store.load_group_data(&group)?);
+        let computed = match groups.remove(&group.id).map(|cached| Arc::try_unwrap(cached.computed)) {
+            Some(Ok(previous)) => previous.absorb(&data, as_of, &settings)?,
+            _ => Computed::full(&data, as_of, &settings)?,
+        };
+        let computed = Arc::new(computed);
+        groups.insert(group.id, Cached { version, data: data.clone(), computed: computed.clone() });
+        Ok((data, computed))
+    }
+
+    /// [`super::dashboard`] from the cache.
+    pub fn dashboard(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<super::Dashboard> {
+        let (data, computed) = self.computed(store, group, now)?;
+        let summary = super::summarise(store, data.group.clone())?;
+        let statuses: Vec<_> = computed.everything.history.members.iter().map(|member| member.status.clone()).collect();
+        Ok(super::dashboard_of(summary, &data, computed.as_of, computed.everything.health.clone(), &statuses))
+    }
+
+    /// [`members_filtered`] from the cache.
+    pub fn members_filtered(
+        &self,
+        store: &Store,
+        group: GroupId,
+        stage: Option<Stage>,
+        state: Option<MemberState>,
+        now: UnixSeconds,
+    ) -> Result<Vec<MemberSummary>> {
+        let (data, computed) = self.computed(store, group, now)?;
+        Ok(filter_members(&data, &computed.everything.history, stage, state))
+    }
+
+    /// [`super::churn::warnings`] from the cache (the reviewers' actions are read fresh).
+    pub fn warnings(
+        &self,
+        store: &Store,
+        group: GroupId,
+        min_severity: crate::analytics::warnings::Severity,
+        include_hidden: bool,
+        now: UnixSeconds,
+    ) -> Result<super::churn::WarningList> {
+        let (data, computed) = self.computed(store, group, now)?;
+        let everything = &computed.everything;
+        let risks: Vec<(i64, f64)> =
+            everything.signals.iter().zip(&everything.risks).map(|(member, &risk)| (member.member_id, risk)).collect();
+        super::churn::warning_list(store, &data, computed.as_of, &everything.warnings, &risks, min_severity, include_hidden, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ActivityKind, ActivityRow, GroupId, Platform, DAY};
+
+    /// A generated group: 60 members over 160 days, skewed authorship, a third of the
+    /// posts replies to a recent post, some reactions, joins known, a few members leave.
+    fn generated(rows: usize) -> GroupData {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let start = 20_000 * DAY;
+        let members: Vec<MemberRow> = (1..=60)
+            .map(|id| MemberRow {
+                id,
+                platform_id: format!("u{id}"),
+                display_name: format!("Member {id}"),
+                is_bot: id == 60,
+                joined_at: Some(start + (id - 1) * DAY),
+                left_at: (id % 17 == 0).then_some(start + 120 * DAY),
+            })
+            .collect();
+        let words = ["how do I build it?", "thanks!", "see the docs", "anyone tried this?", "works now", "ok"];
+        let mut activities = Vec::new();
+        for index in 0..rows as i64 {
+            let draw = (next() % 1000) as f64 / 1000.0;
+            let member = ((draw * draw) * 60.0) as i64 + 1;
+            let at = start + index * 160 * DAY / rows as i64 + (next() % 600) as i64;
+            let roll = next() % 10;
+            let parent = (index > 10 && roll < 5).then(|| index - (next() % 10) as i64);
+            let kind = match (roll, parent) {
+                (0..=1, Some(_)) => ActivityKind::Reaction,
+                (_, Some(_)) => ActivityKind::Reply,
+                _ => ActivityKind::Message,
+            };
+            let text = words[(next() % words.len() as u64) as usize];
+            activities.push(ActivityRow {
+                id: index + 1,
+                member_id: member,
+                channel_id: 1,
+                kind,
+                at,
+                parent_id: parent,
+                text: Some(text.into()),
+            });
+        }
+        activities.sort_by_key(|row| (row.at, row.id));
+        GroupData {
+            group: Group {
+                id: GroupId(1),
+                platform: Platform::Slack,
+                platform_id: "g".into(),
+                name: "Generated".into(),
+                is_archive: true,
+                is_demo: false,
+                last_import_at: None,
+            },
+            members,
+            activities,
+        }
+    }
+
+    fn assert_same(a: &Everything, b: &Everything) {
+        assert_eq!(a.health, b.health);
+        assert_eq!(a.trend, b.trend);
+        assert_eq!(a.history, b.history);
+        assert_eq!(a.stages, b.stages);
+        assert_eq!(a.transitions, b.transitions);
+        assert_eq!(a.cohorts, b.cohorts);
+        assert_eq!(a.hours, b.hours);
+        assert_eq!(a.first_minutes, b.first_minutes);
+        assert_eq!(a.graph, b.graph);
+        assert_eq!(a.signals, b.signals);
+        assert_eq!(a.model, b.model);
+        assert_eq!(a.warnings, b.warnings);
+        assert_eq!(a.risks, b.risks);
+        assert_eq!(a.flags, b.flags);
+    }
+
+    #[test]
+    fn absorbing_new_rows_gives_what_a_full_computation_gives() {
+        // full(rows + new) == absorb(full(rows), rows + new), for several splits, with the
+        // windows before the first new row reused (and `as_of` moving with the data).
+        let all = generated(6_000);
+        let settings = Settings::default();
+        let as_of_of = |data: &GroupData| data.activities.last().map_or(0, |row| (row.at.div_euclid(DAY) + 1) * DAY);
+        let full = Computed::full(&all, as_of_of(&all), &settings).expect("computes");
+        assert!(!full.everything.history.members.is_empty() && full.everything.graph.node_count() > 0);
+        for kept in [5_000, 5_900, 5_999] {
+            let mut earlier = all.clone();
+            earlier.activities.truncate(kept);
+            let before = Computed::full(&earlier, as_of_of(&earlier), &settings).expect("computes");
+            let windows = before.cached_windows();
+            let absorbed = before.absorb(&all, as_of_of(&all), &settings).expect("computes");
+            assert_same(&absorbed.everything, &full.everything);
+            // Most weekly windows end before the new rows and were kept, not recomputed.
+            assert!(windows > 10 && absorbed.cached_windows() >= windows, "{windows} -> {}", absorbed.cached_windows());
+        }
+        // Rows that are not an extension (one removed in the middle) mean a full computation.
+        let mut edited = all.clone();
+        edited.activities.remove(100);
+        let from_edited = Computed::full(&edited, as_of_of(&edited), &settings).expect("computes");
+        let absorbed = from_edited.absorb(&all, as_of_of(&all), &settings).expect("computes");
+        assert_same(&absorbed.everything, &full.everything);
+    }
 }

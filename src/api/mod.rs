@@ -25,7 +25,8 @@ pub use crate::model::CancelFlag;
 pub use error::{Error, ErrorCode};
 pub use insights::{
     compute_everything, health_calibrated, heatmap, load_settings, member, members_filtered, reset_settings, set_setting, settings, trend,
-    Chart, Everything, HeatmapData, HeatmapKind, HeatmapView, MemberDetail, SettingEntry, SettingsView, StageWeek, Trend,
+    Analyst, Chart, Computed, Everything, HeatmapData, HeatmapKind, HeatmapView, MemberDetail, SettingEntry, SettingsView, StageWeek,
+    Trend,
 };
 
 use crate::analytics::activity::{weekly_active, WeekActive};
@@ -200,16 +201,25 @@ pub fn dashboard(store: &Store, group: GroupId, now: UnixSeconds) -> Result<Dash
     let as_of = default_as_of(store, &group, now)?;
     let data = store.load_group_data(&group)?;
     let settings = load_settings(store, group.id)?;
-    // The conversations are built once for the score and the stages.
+    // The conversations and the graph windows are built once for the score and the stages.
     let health_config = settings.health_config();
-    let prepared = crate::analytics::Prepared::new(&data, &health_config.conversations);
+    let stage_config = settings.stage_config();
+    let prepared = crate::analytics::Prepared::with_graph(&data, &health_config.conversations, &stage_config.graph);
     let health = crate::analytics::health::health_prepared(&prepared, as_of, &health_config);
-    let statuses: Vec<_> = crate::analytics::stages::stage_history(&prepared, as_of, &settings.stage_config())
-        .members
-        .into_iter()
-        .map(|member| member.status)
-        .collect();
-    let stage_states = stage_counts(&statuses);
+    let statuses = crate::analytics::stages::statuses_at(&prepared, &[as_of], &stage_config).pop().unwrap_or_default();
+    let summary = summarise(store, group)?;
+    Ok(dashboard_of(summary, &data, as_of, health, &statuses))
+}
+
+/// The dashboard from what was computed.
+fn dashboard_of(
+    summary: GroupSummary,
+    data: &crate::model::GroupData,
+    as_of: UnixSeconds,
+    health: HealthReport,
+    statuses: &[crate::analytics::stages::MemberStatus],
+) -> Dashboard {
+    let stage_states = stage_counts(statuses);
     let stage_totals = Stage::ALL
         .into_iter()
         .map(|stage| StageTotal {
@@ -222,18 +232,9 @@ pub fn dashboard(store: &Store, group: GroupId, now: UnixSeconds) -> Result<Dash
                 .sum(),
         })
         .collect();
-    let weekly = weekly_active(&data, as_of);
-    let weekly_active_svg = crate::report::charts::weekly_active_svg(&weekly, &group.name);
-    let summary = summarise(store, group)?;
-    Ok(Dashboard {
-        summary,
-        as_of_date: date_string(as_of - 1),
-        health,
-        stage_totals,
-        stage_states,
-        weekly_active: weekly,
-        weekly_active_svg,
-    })
+    let weekly = weekly_active(data, as_of);
+    let weekly_active_svg = crate::report::charts::weekly_active_svg(&weekly, &summary.group.name);
+    Dashboard { summary, as_of_date: date_string(as_of - 1), health, stage_totals, stage_states, weekly_active: weekly, weekly_active_svg }
 }
 
 /// The UTC date of an instant, as YYYY-MM-DD.

@@ -98,7 +98,8 @@ pub struct FlagList {
 fn detect(store: &mut Store, group: &Group, now: UnixSeconds) -> Result<FlagUpsert> {
     let as_of = default_as_of(store, group, now)?;
     let data = store.load_group_data(group)?;
-    let detected = detect_flags(&data, as_of, &FlagConfig::default());
+    let config: FlagConfig = super::load_settings(store, group.id)?.flags;
+    let detected = detect_flags(&data, as_of, &config);
     let new_flags: Vec<NewFlag> = detected
         .iter()
         .map(|flag| {
