@@ -125,6 +125,16 @@ fn cancelled_imports_stop_early_and_leave_the_store_as_it_was() {
         let before = snapshot(&store);
 
         let (result, reports) = import_cancelling_at(&mut store, &export, 2);
+        // A write right after the cancel is committed at once, as the window's next action is.
+        let group = before.0[0].group.id.0.to_string();
+        api::set_setting(&mut store, &group, "health.metrics.stickiness.high", "0.4321", NOW).expect(format);
+        let beside = Store::open(&folder.path().join("store.sqlite")).unwrap();
+        let seen = api::settings(&beside, &group).unwrap();
+        assert!(
+            serde_json::to_string(&seen).unwrap().contains("0.4321"),
+            "{format}: a write after the cancelled import is not visible to another connection"
+        );
+        drop(beside);
         let error = result.expect_err(format);
         assert_eq!(error.code, ErrorCode::Cancelled, "{format}: {error:?}");
         assert!(error.message.contains("cancelled") && error.message.contains("unchanged"), "{format}: {}", error.message);
@@ -133,10 +143,21 @@ fn cancelled_imports_stop_early_and_leave_the_store_as_it_was() {
         assert_eq!(snapshot(&store), before, "{format}: the cancelled import changed the store");
         assert!(store.fts_integrity_ok().unwrap(), "{format}");
 
-        // The same file imports fully when nobody cancels, and the store is usable again.
+        // The same file imports fully when nobody cancels, and the store is usable again:
+        // what it writes is committed (another connection, as the CLI beside the window,
+        // sees it), not left in a transaction the cancel forgot to end.
         let summary = api::import(&mut store, &export, None, NOW, &mut |_| {}).expect(format);
         assert!(summary.messages >= MESSAGES - 1, "{format}: {summary:?}");
         assert_eq!(api::groups(&store).unwrap().len(), before.0.len() + 1, "{format}");
+        let beside = Store::open(&folder.path().join("store.sqlite")).unwrap();
+        assert_eq!(api::groups(&beside).unwrap().len(), before.0.len() + 1, "{format}: another connection does not see the import");
+        drop(beside);
+        api::set_setting(&mut store, &group, "health.metrics.stickiness.high", "0.5432", NOW).expect(format);
+        let beside = Store::open(&folder.path().join("store.sqlite")).unwrap();
+        assert!(
+            serde_json::to_string(&api::settings(&beside, &group).unwrap()).unwrap().contains("0.5432"),
+            "{format}: a write after a finished import is not visible to another connection"
+        );
     }
 }
 
