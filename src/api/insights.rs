@@ -719,13 +719,18 @@ impl Analyst {
         Ok(Entry { data, computed, memo })
     }
 
-    /// Computes every group of the store that changed since it was last computed, so that
-    /// the screens opened next find it ready (the desktop shell runs this in the background
+    /// Computes every group of the store that changed since it was last computed, and its
+    /// backtest, so that the screens opened next find them ready (the desktop shell runs this in the background
     /// at start and after imports). Stops at the first group that fails and reports it.
     pub fn warm(&self, store: &Store, now: UnixSeconds) -> Result<usize> {
         let groups = store.groups()?;
         for group in &groups {
             self.entry(store, group.id, now)?;
+        }
+        // The backtest beside the warnings is the slowest screen's part: second, so that
+        // every group's main screens are ready first.
+        for group in &groups {
+            self.backtest(store, group.id, now)?;
         }
         Ok(groups.len())
     }
