@@ -178,7 +178,9 @@ fn analytics_at_scale() {
     let settings = Settings::default();
     let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
     let runs = 3;
-    println!("| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |");
+    println!(
+        "| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
+    );
     println!("|---|---|---|---|---|---|---|");
     measure_cpu("everything, full (api::compute_everything: health, trend, stages, heatmaps, graph, flags, warnings + risk)", runs, || {
         api::compute_everything(&data, as_of, &settings).expect("computes");

@@ -102,9 +102,10 @@ impl Interactions {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
         // Post id -> (author position, time, thread).
-        let mut post_info: HashMap<i64, (u32, UnixSeconds, u32)> = HashMap::new();
+        let mut post_info: super::MixMap<i64, (u32, UnixSeconds, u32)> = super::MixMap::default();
+        post_info.reserve(data.activities.len());
         // Channel -> (thread, author, time) of its latest post, for gap chaining.
-        let mut latest_in_channel: HashMap<i64, (u32, u32, UnixSeconds)> = HashMap::new();
+        let mut latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)> = super::MixMap::default();
         let mut thread_count: u32 = 0;
         let mut directed = Vec::new();
         let mut posts = Vec::new();
@@ -401,12 +402,13 @@ impl WindowGraph {
 /// window of ~14,000 edges (an `Arc` and several hash-map entries per edge, and an error
 /// message formatted for every new edge), 80 % of the warnings' time on the demo, while
 /// the iteration itself over these arrays takes about a millisecond.
+#[cfg(test)]
 fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
     let (nodes, _, ranks) = page_rank_dense(edges, damping);
     nodes.into_iter().zip(ranks).collect()
 }
 
-/// [`page_rank`] as arrays: the nodes ascending, each node index's position among them
+/// The PageRank of `page_rank` (above) as arrays: the nodes ascending, each node index's position among them
 /// (`u32::MAX` for indices that are not nodes), and the ranks in the order of the nodes.
 /// Positions come from a lookup table and the incoming edges from a counting pass over
 /// the edges (sorted by (from, to), so each destination's sources come ascending): the
@@ -567,6 +569,14 @@ impl WindowCache {
             }
             work();
         });
+    }
+
+    /// Keeps only the windows [from, to) of `windows` (what the last computation read), so
+    /// that a state absorbing new rows again and again does not pile up windows of
+    /// cut-offs that have moved on.
+    pub fn retain(&mut self, windows: &[(UnixSeconds, UnixSeconds, bool)]) {
+        let keep: std::collections::HashSet<(UnixSeconds, UnixSeconds)> = windows.iter().map(|&(from, to, _)| (from, to)).collect();
+        self.windows.get_mut().expect("the window cache is never poisoned").retain(|key, _| keep.contains(key));
     }
 
     /// How many windows are kept.

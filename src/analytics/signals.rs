@@ -184,8 +184,7 @@ pub fn member_signals_with(
     // Per member, what happened before `as_of`.
     let last_active: Vec<Option<UnixSeconds>> =
         inputs.active_times.iter().map(|times| before(times, as_of).checked_sub(1).map(|last| times[last])).collect();
-    let first_post: Vec<Option<(i64, UnixSeconds)>> =
-        inputs.first_post.iter().map(|first| first.filter(|&(_, at)| at < as_of)).collect();
+    let first_post: Vec<Option<(i64, UnixSeconds)>> = inputs.first_post.iter().map(|first| first.filter(|&(_, at)| at < as_of)).collect();
     let first_seen: Vec<Option<UnixSeconds>> = inputs.first_seen.iter().map(|first| first.filter(|&at| at < as_of)).collect();
     let active_days: Vec<&[i64]> = inputs
         .active_days

@@ -564,7 +564,16 @@ fn prefetch_windows(prepared: &Prepared<'_>, as_of: UnixSeconds, cutoffs: &[Unix
     if prepared.graphs.config() != &settings.graph {
         return;
     }
-    let data = prepared.data();
+    prepared.graphs.prefetch(prepared.data(), &windows_read(prepared.data(), as_of, cutoffs, settings));
+}
+
+/// The graph windows a computation at `as_of` reads (see [`prefetch_windows`]).
+fn windows_read(
+    data: &GroupData,
+    as_of: UnixSeconds,
+    cutoffs: &[UnixSeconds],
+    settings: &Settings,
+) -> Vec<(UnixSeconds, UnixSeconds, bool)> {
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
     let mut windows = Vec::new();
     if settings.stage_config().core_top_pagerank_share > 0.0 {
@@ -576,7 +585,7 @@ fn prefetch_windows(prepared: &Prepared<'_>, as_of: UnixSeconds, cutoffs: &[Unix
         windows.push((at - window, at, true));
         windows.push((at - 2 * window, at - window, true));
     }
-    prepared.graphs.prefetch(data, &windows);
+    windows
 }
 
 /// A group's computed state: everything at `as_of`, and what can be reused when rows are
@@ -603,11 +612,14 @@ impl Computed {
     fn with_cache(data: &GroupData, as_of: UnixSeconds, settings: &Settings, graphs: WindowCache) -> Result<Computed> {
         let prepared = Prepared::with_cache(data, &settings.conversation_config(), graphs);
         let everything = everything_prepared(&prepared, as_of, settings)?;
+        let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
+        let mut graphs = prepared.into_cache();
+        graphs.retain(&windows_read(data, as_of, &cutoffs, settings));
         Ok(Computed {
             everything,
             as_of,
             settings: settings.clone(),
-            graphs: prepared.into_cache(),
+            graphs,
             members: data.members.clone(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
