@@ -655,7 +655,13 @@ describe('Hearth desktop window', () => {
   it('exports the filtered members to the CSV file chosen in the save dialog', async () => {
     const contributors = cliJson('members', String(demoGroupId), '--stage', 'contributor');
     assert.equal(await membersShown(), contributors.length);
-    const target = join(workDir, 'contributors.csv');
+    // Not in or under the store's folder: the save dialog opens and closes the files of the
+    // folders it lists (to tell their types), and closing any descriptor of the store drops
+    // the window's SQLite locks (POSIX locks are per process), after which the CLI's last
+    // close checkpoints and resets the write-ahead log under the window: the window's later
+    // writes were lost (the review and settings tests below caught it).
+    const exportDir = mkdtempSync(join(tmpdir(), 'hearth-e2e-export-'));
+    const target = join(exportDir, 'contributors.csv');
     await session.click(await session.waitForElement('[data-testid=members-export]'));
     // The system's save dialog is a window of its own: type the path into it as a person would.
     const dialog = execFileSync('xdotool', ['search', '--sync', '--name', 'Save the members as CSV'], { encoding: 'utf8', timeout: 30_000 }).trim().split('\n')[0];
@@ -670,6 +676,7 @@ describe('Hearth desktop window', () => {
     assert.equal(lines[0].split(',')[0], 'id');
     assert.equal(lines.length - 1, contributors.length, 'one CSV line per filtered member');
     assert.deepEqual(lines.slice(1).map((line) => Number(line.split(',')[0])).sort((a, b) => a - b), contributors.map((member) => member.id).sort((a, b) => a - b));
+    rmSync(exportDir, { recursive: true, force: true });
   });
 
   it('opens a member profile with Enter: stage history, risk, neighbours, messages and notes kept as text', async () => {
