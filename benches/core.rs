@@ -8,7 +8,6 @@ use hearth::analytics::daily::{trend, DailyBasis};
 use hearth::analytics::health::score_values;
 use hearth::analytics::heatmaps::{cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions};
 use hearth::analytics::settings::Settings;
-use hearth::analytics::stages::stage_history;
 use hearth::analytics::Prepared;
 use hearth::api;
 use hearth::model::{ActivityKind, ActivityRow, Group, GroupData, GroupId, MemberRow, Platform};
@@ -31,6 +30,51 @@ fn measure(label: &str, runs: usize, mut work: impl FnMut()) {
         median.as_secs_f64() * 1e3,
         times[0].as_secs_f64() * 1e3,
         times[times.len() - 1].as_secs_f64() * 1e3
+    );
+}
+
+/// CPU time (user + system) of this process so far, every thread, from the kernel (Linux;
+/// clock ticks of 1/100 s).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |at: usize| fields.get(at).and_then(|field| field.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The one-minute load average of the machine (Linux).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|text| text.split_whitespace().next().map(str::to_string)).unwrap_or_default()
+}
+
+/// Like [`measure`], with the CPU time (all threads) and the load average at each run.
+fn measure_cpu(label: &str, runs: usize, mut work: impl FnMut()) {
+    let mut times: Vec<(Duration, f64)> = Vec::new();
+    let mut loads = Vec::new();
+    for _ in 0..runs {
+        let cpu = cpu_seconds();
+        let start = Instant::now();
+        work();
+        times.push((start.elapsed(), cpu_seconds() - cpu));
+        loads.push(load_average());
+    }
+    print_cpu_row(label, &mut times, &loads);
+}
+
+fn print_cpu_row(label: &str, times: &mut [(Duration, f64)], loads: &[String]) {
+    let mut cpu: Vec<f64> = times.iter().map(|time| time.1).collect();
+    cpu.sort_by(f64::total_cmp);
+    times.sort_by_key(|time| time.0);
+    let median = times[times.len() / 2].0;
+    println!(
+        "| {label} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} s | {} |",
+        times.len(),
+        median.as_secs_f64() * 1e3,
+        times[0].0.as_secs_f64() * 1e3,
+        times[times.len() - 1].0.as_secs_f64() * 1e3,
+        cpu[cpu.len() / 2],
+        loads.join(", ")
     );
 }
 
@@ -131,14 +175,65 @@ fn analytics_at_scale() {
         generated.elapsed().as_secs_f64()
     );
     println!();
-    println!("| what (1,000,000 messages, 20,000 members) | runs | median | min | max |");
-    println!("|---|---|---|---|---|");
     let settings = Settings::default();
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    let runs = 3;
+    println!(
+        "| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    measure_cpu("everything, full (api::compute_everything: health, trend, stages, heatmaps, graph, flags, warnings + risk)", runs, || {
+        api::compute_everything(&data, as_of, &settings).expect("computes");
+    });
+    // The incremental path: batches of 1,000 new messages after the last row, each absorbed
+    // by the state of the computation before it. One copy of the rows: the new ones are
+    // appended to it.
+    let mut data = data;
+    let mut state = None;
+    measure_cpu("full computation into a state to absorb into (api::Computed::full)", 1, || {
+        state = Some(api::Computed::full(&data, as_of, &settings).expect("computes"));
+    });
+    let mut state = state.expect("computed");
+    let mut times = Vec::new();
+    let mut loads = Vec::new();
+    for batch in 0..runs as i64 {
+        let last_id = data.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
+        let last_at = data.activities.last().map_or(0, |activity| activity.at);
+        let messages = data.activities.iter().filter(|activity| activity.kind == ActivityKind::Message).count() as i64;
+        data.activities.extend((0..1_000).map(|index| {
+            let reply = index % 3 == 0;
+            ActivityRow {
+                id: last_id + 1 + index,
+                member_id: (index * 7 + batch * 13) % 700 + 1,
+                channel_id: index % 20,
+                kind: if reply { ActivityKind::Reply } else { ActivityKind::Message },
+                at: last_at + 1 + index * 30,
+                parent_id: reply.then_some(1 + (messages - 1 - index * 37 % 5_000).max(0)),
+                text: Some(format!("later message {batch} {index}{}", if index % 5 == 0 { "?" } else { "" })),
+            }
+        }));
+        let grown_as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+        let cpu = cpu_seconds();
+        let start = Instant::now();
+        state = state.absorb(&data, grown_as_of, &settings).expect("computes");
+        times.push((start.elapsed(), cpu_seconds() - cpu));
+        loads.push(load_average());
+    }
+    print_cpu_row("after 1,000 new messages: absorb into the computed state (api::Computed::absorb)", &mut times, &loads);
+    drop(state);
+    if let Some(peak) = peak_memory_mb() {
+        println!();
+        println!("Peak resident memory of the benchmark process so far (VmHWM): {peak:.0} MB (one copy of the group's rows held).");
+    }
+    data.activities.truncate(data.activities.len() - 3_000);
+
+    // Where the time goes: the parts, one at a time (each on one thread).
+    println!();
+    println!("| part (1,000,000 messages, 20,000 members) | runs | median | min | max |");
+    println!("|---|---|---|---|---|");
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(Some("Europe/Berlin"), None).expect("a known zone");
-    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
-    let runs = 3;
     measure("conversations (shared by health and stages)", runs, || {
         Prepared::new(&data, &health_config.conversations);
     });
@@ -154,21 +249,15 @@ fn analytics_at_scale() {
     measure("daily trend, 400 days, from the aggregates", runs, || {
         trend(&basis, first_day, last_day, &health_config);
     });
-    measure("weekly stage history with reasons", runs, || {
-        stage_history(&prepared, as_of, &stage_config);
-    });
-    let history = stage_history(&prepared, as_of, &stage_config);
-    measure("stage heatmap + transitions", runs, || {
-        stage_heatmap(&history);
-        transitions(&history, &heatmap_config);
-    });
+    drop(basis);
     measure("cohort, hour (Europe/Berlin) and first-minutes heatmaps", runs, || {
         cohort_heatmap(&prepared.index, as_of, &heatmap_config);
         hour_heatmap(&prepared.index, as_of, &heatmap_config);
         first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
     });
-    drop(basis);
-    let graphs = hearth::analytics::graph::WindowCache::new(&settings.graph);
+    measure("flags (low-information, flood, bot-like)", runs, || {
+        hearth::analytics::flags::detect_flags(&data, as_of, &settings.flags);
+    });
     measure("interaction graph: extract the interactions", runs, || {
         hearth::analytics::graph::Interactions::new(&data, &settings.graph);
     });
@@ -177,71 +266,59 @@ fn analytics_at_scale() {
         interactions.window(as_of - 30 * 86_400, as_of, &settings.graph);
     });
     drop(interactions);
-    measure("interaction graph: every weekly 30-day window with PageRank (58)", 1, || {
+    measure("interaction graph: every weekly 30-day window with PageRank (58), on one thread", 1, || {
+        let graphs = hearth::analytics::graph::WindowCache::new(&settings.graph);
         let mut monday = hearth::analytics::week_start(data.activities[0].at) + 7 * 86_400;
         while monday < as_of {
-            graphs.trailing(&data, monday);
+            graphs.trailing_ranks(&data, monday);
             monday += 7 * 86_400;
         }
     });
-    drop(graphs);
-    measure("flags (low-information, flood, bot-like)", runs, || {
-        hearth::analytics::flags::detect_flags(&data, as_of, &settings.flags);
-    });
+    // The stages with the graph windows computed already (as in `everything`, where they
+    // are computed first, on both cores).
     let churn = api::churn::ChurnSettings::from_settings(&settings);
-    measure("signals + warnings + risk, model fitted once (4 cut-offs), windows shared", runs, || {
-        let prepared = Prepared::with_graph(&data, &health_config.conversations, &settings.graph);
-        let (signals, model, _) = api::churn::signals_and_model(&prepared, as_of, &churn);
+    let cutoffs = api::churn::fit_cutoffs(&prepared, as_of, &churn);
+    let mut windows = Vec::new();
+    for at in hearth::analytics::stages::evaluation_instants(data.activities[0].at, as_of).into_iter().chain(cutoffs.iter().copied()) {
+        windows.push((at - 30 * 86_400, at, false));
+    }
+    for &at in cutoffs.iter().chain([&as_of]) {
+        windows.push((at - 30 * 86_400, at, true));
+        windows.push((at - 60 * 86_400, at - 30 * 86_400, true));
+    }
+    measure("interaction graph: every window everything reads, on every core (WindowCache::prefetch)", 1, || {
+        prepared.graphs.prefetch(&data, &windows);
+    });
+    measure("weekly stage history with reasons + statuses at the 4 cut-offs (windows computed)", runs, || {
+        hearth::analytics::stages::history_and_statuses_at(&prepared, as_of, &cutoffs, &stage_config);
+    });
+    let (history, statuses) = hearth::analytics::stages::history_and_statuses_at(&prepared, as_of, &cutoffs, &stage_config);
+    measure("stage heatmap + transitions", runs, || {
+        stage_heatmap(&history);
+        transitions(&history, &heatmap_config);
+    });
+    let now: Vec<_> = history.members.iter().map(|member| member.status.clone()).collect();
+    measure("signals at as_of and 4 cut-offs, model fit, warnings, risk (windows computed)", runs, || {
+        let (signals, model, _) = api::churn::signals_and_model_with(&prepared, as_of, &churn, statuses.clone(), now.clone());
         hearth::analytics::warnings::churn_warnings(&signals, as_of, &churn.warnings);
         signals.iter().map(|member| hearth::analytics::risk::risk(member, &model)).sum::<f64>();
     });
-    drop(prepared);
-    drop(history);
-    measure("everything: health, trend, stages, heatmaps, graph, flags, warnings + risk (api::compute_everything)", runs, || {
-        api::compute_everything(&data, as_of, &settings).expect("computes");
+}
+
+/// `--profile-everything`: only the full computation at 1M, for a profiler.
+fn profile_everything() {
+    let data = generated_group(20_000, 1_000_000, 400);
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    measure_cpu("everything, full", 2, || {
+        api::compute_everything(&data, as_of, &Settings::default()).expect("computes");
     });
-    // The incremental path: 1,000 new messages after the last row, absorbed by the state of
-    // a full computation. One copy of the rows: the new ones are appended and taken off again.
-    let mut data = data;
-    let rows = data.activities.len();
-    let last_id = data.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
-    let last_at = data.activities.last().map_or(0, |activity| activity.at);
-    let new_rows: Vec<ActivityRow> = (0..1_000)
-        .map(|index| ActivityRow {
-            id: last_id + 1 + index,
-            member_id: index % 700 + 1,
-            channel_id: 1,
-            kind: if index % 3 == 0 { ActivityKind::Reply } else { ActivityKind::Message },
-            at: last_at + 1 + index * 30,
-            parent_id: (index % 3 == 0).then_some(last_id - index),
-            text: Some(format!("later message {index}")),
-        })
-        .collect();
-    let grown_as_of = (last_at + 1 + 999 * 30) / 86_400 * 86_400 + 86_400;
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        data.activities.truncate(rows);
-        let state = api::Computed::full(&data, as_of, &settings).expect("computes");
-        data.activities.extend(new_rows.iter().cloned());
-        let start = Instant::now();
-        let state = state.absorb(&data, grown_as_of, &settings).expect("computes");
-        times.push(start.elapsed());
-        drop(state);
-    }
-    times.sort();
-    println!(
-        "| after 1,000 new messages: absorb into the computed state (api::Computed::absorb) | {runs} | {:.1} ms | {:.1} ms | {:.1} ms |",
-        times[times.len() / 2].as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3
-    );
-    if let Some(peak) = peak_memory_mb() {
-        println!();
-        println!("Peak resident memory of the benchmark process: {peak:.0} MB (one copy of the group's rows held).");
-    }
 }
 
 fn main() {
+    if std::env::args().any(|argument| argument == "--profile-everything") {
+        profile_everything();
+        return;
+    }
     if std::env::args().any(|argument| argument == "--analytics-only") {
         analytics_at_scale();
         return;

@@ -250,15 +250,9 @@ fn gather(
     graph_config: &GraphConfig,
     truth: Option<&HashMap<i64, Option<UnixSeconds>>>,
 ) -> Gathered {
-    let data = prepared.data();
-    let index = &prepared.index;
-    // Per member, the sorted times of activities that count as active, for the labels.
-    let mut active_times: HashMap<i64, Vec<UnixSeconds>> = HashMap::new();
-    for activity in data.activities.iter().filter(|activity| activity.kind.counts_as_active() && activity.at < end) {
-        if index.is_human(activity.member_id) {
-            active_times.entry(activity.member_id).or_default().push(activity.at);
-        }
-    }
+    // Per member, the sorted times of activities that count as active, for the labels (only
+    // those before `end` count).
+    let inputs = prepared.signal_inputs();
     let methods = methods(config);
     let horizon = i64::from(config.horizon_days) * DAY;
     let mut examples: Vec<Example> = Vec::new();
@@ -273,9 +267,9 @@ fn gather(
         let engaged_cut = engaged_threshold(&population, config.engaged_share);
         let mut churned_here = 0;
         for member in &population {
-            let times = active_times.get(&member.member_id).map_or(&[][..], Vec::as_slice);
+            let times = inputs.active_times(member.node as usize);
             let next = times.partition_point(|&time| time < at);
-            let churned = times.get(next).is_none_or(|&time| time >= at + horizon);
+            let churned = times.get(next).is_none_or(|&time| time >= at + horizon || time >= end);
             churned_here += u64::from(churned);
             let fired: Vec<ReasonCode> = reasons(member, at, warning_config).into_iter().map(|reason| reason.code).collect();
             let silence = member.silence_days.unwrap_or(0.0);

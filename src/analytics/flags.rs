@@ -4,14 +4,14 @@
 //! Each flag carries a stable fingerprint, so that detection can run again and again and
 //! the store recognises the flags it already has.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::noise::{char_entropy_bits, fingerprint, may_be_below};
 use super::warnings::{round, Evidence};
-use super::{week_start, Index};
+use super::{week_start, Index, MixMap};
 use crate::model::{GroupData, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -120,12 +120,23 @@ pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -
     // Flooding and payload posts per member, as (time, id) with why.
     let mut flood: BTreeMap<i64, BTreeMap<PostKey, (u32, u32)>> = BTreeMap::new();
     let mut payload: BTreeMap<i64, BTreeMap<PostKey, u32>> = BTreeMap::new();
-    let mut same_text: HashMap<(i64, u64), VecDeque<(UnixSeconds, i64)>> = HashMap::new();
-    let mut last_second: HashMap<i64, VecDeque<(UnixSeconds, i64)>> = HashMap::new();
-    let mut last_minute: HashMap<i64, VecDeque<(UnixSeconds, i64)>> = HashMap::new();
+    let mut same_text: MixMap<(i64, u64), VecDeque<(UnixSeconds, i64)>> = MixMap::default();
+    let mut last_second: MixMap<i64, VecDeque<(UnixSeconds, i64)>> = MixMap::default();
+    let mut last_minute: MixMap<i64, VecDeque<(UnixSeconds, i64)>> = MixMap::default();
+    let mut sweep_at = 4096;
     for activity in &data.activities[..end] {
         if !activity.kind.is_post() || !index.is_human(activity.member_id) {
             continue;
+        }
+        // Forget windows whose posts are all too old to count again (the next post of the
+        // same text or member would empty them first), so that the maps hold only the
+        // recent past however long the history.
+        if same_text.len() + last_second.len() + last_minute.len() > sweep_at {
+            let now = activity.at;
+            same_text.retain(|_, window| window.back().is_some_and(|&(at, _)| now - at < config.flood_window_seconds));
+            last_second.retain(|_, burst| burst.back().is_some_and(|&(at, _)| now - at < 1));
+            last_minute.retain(|_, minute| minute.back().is_some_and(|&(at, _)| now - at < 60));
+            sweep_at = 2 * (same_text.len() + last_second.len() + last_minute.len()) + 4096;
         }
         let member = activity.member_id;
         let Some(text) = activity.text.as_deref().filter(|text| !text.is_empty()) else { continue };

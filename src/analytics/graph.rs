@@ -102,9 +102,10 @@ impl Interactions {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
         // Post id -> (author position, time, thread).
-        let mut post_info: HashMap<i64, (u32, UnixSeconds, u32)> = HashMap::new();
+        let mut post_info: super::MixMap<i64, (u32, UnixSeconds, u32)> = super::MixMap::default();
+        post_info.reserve(data.activities.len());
         // Channel -> (thread, author, time) of its latest post, for gap chaining.
-        let mut latest_in_channel: HashMap<i64, (u32, u32, UnixSeconds)> = HashMap::new();
+        let mut latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)> = super::MixMap::default();
         let mut thread_count: u32 = 0;
         let mut directed = Vec::new();
         let mut posts = Vec::new();
@@ -167,56 +168,87 @@ impl Interactions {
     /// The graph of the window [from, to).
     pub fn window(&self, from: UnixSeconds, to: UnixSeconds, config: &GraphConfig) -> WindowGraph {
         // Aggregation by sorting flat records rather than a map of pairs: one allocation,
-        // and it is several times faster on windows with tens of thousands of touches.
-        // A record is (from, to, kind, seconds): kind 0 = reply, 1 = reaction, 2 = shared thread.
-        let mut records: Vec<(u32, u32, u8, i64)> = Vec::new();
+        // and several times faster on windows with tens of thousands of touches. A
+        // response is one 128-bit number, (from, to) above (its seconds, reaction?) below,
+        // so that one integer sort groups the pairs with their response times ascending.
+        let pair = |from: u32, to: u32| (u64::from(from) << 32) | u64::from(to);
         let start = self.directed.partition_point(|touch| touch.at < from);
         let end = self.directed.partition_point(|touch| touch.at < to);
-        records.extend(self.directed[start..end].iter().map(|touch| match touch.touch {
-            Touch::Reply { seconds } => (touch.from, touch.to, 0, seconds),
-            Touch::Reaction { seconds } => (touch.from, touch.to, 1, seconds),
-        }));
+        let mut responses: Vec<u128> = self.directed[start..end]
+            .iter()
+            .map(|touch| {
+                let (seconds, reaction) = match touch.touch {
+                    Touch::Reply { seconds } => (seconds, 0),
+                    Touch::Reaction { seconds } => (seconds, 1),
+                };
+                // A response comes after what it answers (rows are read in time order).
+                debug_assert!((0..1 << 62).contains(&seconds));
+                (u128::from(pair(touch.from, touch.to)) << 64) | ((seconds as u128) << 1) | reaction
+            })
+            .collect();
+        responses.sort_unstable();
+        // Shared threads: each unordered pair of a thread's participants once, counted,
+        // then both directions of every pair.
         let start = self.posts.partition_point(|post| post.at < from);
         let end = self.posts.partition_point(|post| post.at < to);
         let mut participation: Vec<(u32, u32)> = self.posts[start..end].iter().map(|post| (post.thread, post.member)).collect();
         participation.sort_unstable();
         participation.dedup();
+        let mut pairs: Vec<u64> = Vec::new();
         for thread in participation.chunk_by(|a, b| a.0 == b.0) {
             if thread.len() < 2 || thread.len() > config.max_thread_participants as usize {
                 continue;
             }
             for (offset, &(_, a)) in thread.iter().enumerate() {
-                for &(_, b) in &thread[offset + 1..] {
-                    records.push((a, b, 2, 0));
-                    records.push((b, a, 2, 0));
-                }
+                pairs.extend(thread[offset + 1..].iter().map(|&(_, b)| pair(a, b)));
             }
         }
-        // Sorted by pair, then kind, then seconds: each pair's response times come sorted.
-        records.sort_unstable();
+        drop(participation);
+        pairs.sort_unstable();
+        let mut shared: Vec<(u64, u32)> = Vec::with_capacity(2 * pairs.len());
+        for run in pairs.chunk_by(|a, b| a == b) {
+            let (a, b) = ((run[0] >> 32) as u32, run[0] as u32);
+            shared.push((pair(a, b), run.len() as u32));
+            shared.push((pair(b, a), run.len() as u32));
+        }
+        drop(pairs);
+        shared.sort_unstable();
+
+        // Both lists are in (from, to) order: merge them into the edges.
         let mut edges = Vec::new();
         let mut seconds: Vec<i64> = Vec::new();
-        for pair in records.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let mut groups = responses.chunk_by(|a, b| a >> 64 == b >> 64).peekable();
+        let mut shared = shared.into_iter().peekable();
+        loop {
+            let next_response = groups.peek().map(|group| (group[0] >> 64) as u64);
+            let next_shared = shared.peek().map(|&(key, _)| key);
+            let key = match (next_response, next_shared) {
+                (None, None) => break,
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+            };
             seconds.clear();
             let (mut messages, mut reactions, mut shared_threads) = (0u32, 0u32, 0u32);
-            for &(_, _, kind, value) in pair {
-                match kind {
-                    0 => {
+            if next_response == Some(key) {
+                for &record in groups.next().expect("peeked") {
+                    let low = record as u64;
+                    if low & 1 == 0 {
                         messages += 1;
-                        seconds.push(value);
-                    }
-                    1 => {
+                    } else {
                         reactions += 1;
-                        seconds.push(value);
                     }
-                    _ => shared_threads += 1,
+                    seconds.push((low >> 1) as i64);
                 }
+            }
+            if next_shared == Some(key) {
+                shared_threads = shared.next().expect("peeked").1;
             }
             let median = median_seconds(&mut seconds);
             let weight = edge_weight(messages, median, shared_threads, config);
             edges.push(Edge {
-                from: pair[0].0,
-                to: pair[0].1,
+                from: (key >> 32) as u32,
+                to: key as u32,
                 messages,
                 reactions,
                 median_response_seconds: median,
@@ -284,14 +316,15 @@ pub struct WindowGraph {
 
 impl WindowGraph {
     fn new(from: UnixSeconds, to: UnixSeconds, edges: Vec<Edge>, config: &GraphConfig) -> WindowGraph {
-        let mut degree: HashMap<u32, f64> = HashMap::new();
+        let (nodes, dense, ranks) = page_rank_dense(&edges, config.damping);
+        // Weighted degree, each node's edges added in the order of `edges`.
+        let mut degree = vec![0.0; nodes.len()];
         for edge in &edges {
-            *degree.entry(edge.from).or_default() += edge.weight;
-            *degree.entry(edge.to).or_default() += edge.weight;
+            degree[dense[edge.from as usize] as usize] += edge.weight;
+            degree[dense[edge.to as usize] as usize] += edge.weight;
         }
-        let ranks = page_rank(&edges, config.damping);
         let centrality: HashMap<u32, (f64, f64)> =
-            degree.into_iter().map(|(node, degree)| (node, (ranks.get(&node).copied().unwrap_or(0.0), degree))).collect();
+            nodes.iter().zip(ranks.iter().zip(&degree)).map(|(&node, (&rank, &degree))| (node, (rank, degree))).collect();
         let mut graph = WindowGraph { from, to, edges, centrality, rank: HashMap::new() };
         graph.rank = graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (node, rank + 1)).collect();
         graph
@@ -369,30 +402,55 @@ impl WindowGraph {
 /// window of ~14,000 edges (an `Arc` and several hash-map entries per edge, and an error
 /// message formatted for every new edge), 80 % of the warnings' time on the demo, while
 /// the iteration itself over these arrays takes about a millisecond.
+#[cfg(test)]
 fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
+    let (nodes, _, ranks) = page_rank_dense(edges, damping);
+    nodes.into_iter().zip(ranks).collect()
+}
+
+/// The PageRank of `page_rank` (above) as arrays: the nodes ascending, each node index's position among them
+/// (`u32::MAX` for indices that are not nodes), and the ranks in the order of the nodes.
+/// Positions come from a lookup table and the incoming edges from a counting pass over
+/// the edges (sorted by (from, to), so each destination's sources come ascending): the
+/// same arrays a sort would give, without sorting a window's hundreds of thousands of edges.
+fn page_rank_dense(edges: &[Edge], damping: f64) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+    debug_assert!(edges.windows(2).all(|pair| (pair[0].from, pair[0].to) < (pair[1].from, pair[1].to)), "edges sorted by (from, to)");
     if edges.is_empty() {
-        return HashMap::new();
+        return (Vec::new(), Vec::new(), Vec::new());
     }
-    let mut nodes: Vec<u32> = edges.iter().flat_map(|edge| [edge.from, edge.to]).collect();
-    nodes.sort_unstable();
-    nodes.dedup();
-    let index_of = |node: u32| nodes.binary_search(&node).expect("every endpoint is a node");
+    let largest = edges.iter().map(|edge| edge.from.max(edge.to)).max().unwrap_or(0) as usize;
+    let mut dense = vec![u32::MAX; largest + 1];
+    for edge in edges {
+        dense[edge.from as usize] = 0;
+        dense[edge.to as usize] = 0;
+    }
+    let mut nodes = Vec::new();
+    for (node, slot) in dense.iter_mut().enumerate() {
+        if *slot == 0 {
+            *slot = nodes.len() as u32;
+            nodes.push(node as u32);
+        }
+    }
     let count = nodes.len();
-    // Incoming edges per destination, sources ascending (the edges come sorted by (from, to)).
-    let mut incoming: Vec<(usize, usize, f64)> =
-        edges.iter().filter(|edge| edge.weight > 0.0).map(|edge| (index_of(edge.to), index_of(edge.from), edge.weight)).collect();
-    incoming.sort_by_key(|&(to, from, _)| (to, from));
+    // Incoming edges per destination, sources ascending; out-weights added per source in
+    // the order of its destinations.
     let mut outgoing = vec![0.0; count];
-    for &(_, from, weight) in &incoming {
-        outgoing[from] += weight;
-    }
     let mut starts = vec![0usize; count + 1];
-    for &(to, _, _) in &incoming {
-        starts[to + 1] += 1;
+    for edge in edges.iter().filter(|edge| edge.weight > 0.0) {
+        outgoing[dense[edge.from as usize] as usize] += edge.weight;
+        starts[dense[edge.to as usize] as usize + 1] += 1;
     }
     for node in 0..count {
         starts[node + 1] += starts[node];
     }
+    let mut incoming: Vec<(u32, f64)> = vec![(0, 0.0); starts[count]];
+    let mut cursor = starts.clone();
+    for edge in edges.iter().filter(|edge| edge.weight > 0.0) {
+        let to = dense[edge.to as usize] as usize;
+        incoming[cursor[to]] = (dense[edge.from as usize], edge.weight);
+        cursor[to] += 1;
+    }
+    drop(cursor);
     let teleport = (1.0 - damping) / count as f64;
     let mut ranks = vec![1.0 / count as f64; count];
     let mut next = vec![0.0; count];
@@ -400,8 +458,10 @@ fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
         let dangling: f64 = ranks.iter().zip(&outgoing).filter(|(_, &out)| out == 0.0).map(|(rank, _)| rank).sum();
         let dangling_share = damping * dangling / count as f64;
         for (node, score) in next.iter_mut().enumerate() {
-            let inflow: f64 =
-                incoming[starts[node]..starts[node + 1]].iter().map(|&(_, from, weight)| ranks[from] * weight / outgoing[from]).sum();
+            let inflow: f64 = incoming[starts[node]..starts[node + 1]]
+                .iter()
+                .map(|&(from, weight)| ranks[from as usize] * weight / outgoing[from as usize])
+                .sum();
             *score = teleport + dangling_share + damping * inflow;
         }
         let change: f64 = next.iter().zip(&ranks).map(|(new, old)| (new - old).abs()).sum();
@@ -410,7 +470,7 @@ fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
             break;
         }
     }
-    nodes.into_iter().zip(ranks).collect()
+    (nodes, dense, ranks)
 }
 
 /// Each window's graph computed once: the weekly stage evaluations, the warnings and every
@@ -467,6 +527,56 @@ impl WindowCache {
         let graph = std::sync::Arc::new(graph);
         self.windows.lock().expect("the window cache is never poisoned").insert(key, graph.clone());
         graph
+    }
+
+    /// Computes the windows [from, to) not kept yet, on every core the machine offers
+    /// (windows are independent of each other), so that later requests find them: with
+    /// `edges` false a window is kept for its ranks only, as [`WindowCache::trailing_ranks`]
+    /// keeps it.
+    pub fn prefetch(&self, data: &GroupData, windows: &[(UnixSeconds, UnixSeconds, bool)]) {
+        let missing: Vec<(UnixSeconds, UnixSeconds, bool)> = {
+            let kept = self.windows.lock().expect("the window cache is never poisoned");
+            let mut missing: Vec<_> = windows
+                .iter()
+                .copied()
+                .filter(|&(from, to, edges)| {
+                    kept.get(&(from, to)).is_none_or(|found| edges && found.node_count() > 0 && found.edges.is_empty())
+                })
+                .collect();
+            // A window asked for with and without edges is computed once, with them.
+            missing.sort_unstable_by_key(|&(from, to, edges)| (from, to, !edges));
+            missing.dedup_by_key(|&mut (from, to, _)| (from, to));
+            missing
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let interactions = self.interactions(data);
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(missing.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(from, to, edges)) = missing.get(at) else { break };
+            let mut graph = interactions.window(from, to, &self.config);
+            if !edges {
+                graph.edges = Vec::new();
+            }
+            self.windows.lock().expect("the window cache is never poisoned").insert((from, to), std::sync::Arc::new(graph));
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
+        });
+    }
+
+    /// Keeps only the windows [from, to) of `windows` (what the last computation read), so
+    /// that a state absorbing new rows again and again does not pile up windows of
+    /// cut-offs that have moved on.
+    pub fn retain(&mut self, windows: &[(UnixSeconds, UnixSeconds, bool)]) {
+        let keep: std::collections::HashSet<(UnixSeconds, UnixSeconds)> = windows.iter().map(|&(from, to, _)| (from, to)).collect();
+        self.windows.get_mut().expect("the window cache is never poisoned").retain(|key, _| keep.contains(key));
     }
 
     /// How many windows are kept.

@@ -99,6 +99,8 @@ pub struct Prepared<'a> {
     pub conversations: Vec<Conversation>,
     pub conversation_config: ConversationConfig,
     pub graphs: graph::WindowCache,
+    /// The signals' per-member timelines, built on first use.
+    signal_inputs: std::sync::OnceLock<signals::SignalInputs>,
 }
 
 impl<'a> Prepared<'a> {
@@ -115,7 +117,7 @@ impl<'a> Prepared<'a> {
     pub fn with_cache(data: &'a GroupData, config: &ConversationConfig, graphs: graph::WindowCache) -> Prepared<'a> {
         let index = Index::new(data);
         let found = conversations(&index, data.group.platform.has_threads(), config);
-        Prepared { index, conversations: found, conversation_config: config.clone(), graphs }
+        Prepared { index, conversations: found, conversation_config: config.clone(), graphs, signal_inputs: std::sync::OnceLock::new() }
     }
 
     /// The graph windows, to keep for a later computation.
@@ -136,6 +138,11 @@ impl<'a> Prepared<'a> {
     /// The interactions (directed touches and thread posts) with the cache's config.
     pub fn interactions(&self) -> &graph::Interactions {
         self.graphs.interactions(self.data())
+    }
+
+    /// What the churn signals read at every instant, built once.
+    pub fn signal_inputs(&self) -> &signals::SignalInputs {
+        self.signal_inputs.get_or_init(|| signals::SignalInputs::new(self))
     }
 
     pub fn data(&self) -> &'a GroupData {

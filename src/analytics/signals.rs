@@ -103,6 +103,71 @@ pub fn member_signals(
     member_signals_with(prepared, as_of, config, graph_config, statuses)
 }
 
+/// What the signals read, built once per group over all rows and shared by every instant
+/// (each instant only looks at the part before it): per member (a position in
+/// `data.members`), the sorted times of activities that count as active, of posts, and the
+/// active days; and per conversation, the positions of its author and responder.
+pub struct SignalInputs {
+    active_times: Vec<Vec<UnixSeconds>>,
+    post_times: Vec<Vec<UnixSeconds>>,
+    active_days: Vec<Vec<i64>>,
+    first_seen: Vec<Option<UnixSeconds>>,
+    first_post: Vec<Option<(i64, UnixSeconds)>>,
+    /// Per conversation (in the order of `prepared.conversations`): (author, responder).
+    conversation_members: Vec<(Option<u32>, Option<u32>)>,
+    /// Per member, the conversation its first post started, if it started one.
+    first_conversation: Vec<Option<usize>>,
+}
+
+impl SignalInputs {
+    pub fn new(prepared: &Prepared<'_>) -> SignalInputs {
+        let data = prepared.data();
+        let index = &prepared.index;
+        let members = data.members.len();
+        let mut inputs = SignalInputs {
+            active_times: vec![Vec::new(); members],
+            post_times: vec![Vec::new(); members],
+            active_days: vec![Vec::new(); members],
+            first_seen: vec![None; members],
+            first_post: vec![None; members],
+            conversation_members: Vec::with_capacity(prepared.conversations.len()),
+            first_conversation: vec![None; members],
+        };
+        for activity in &data.activities {
+            let Some(position) = index.position(activity.member_id) else { continue };
+            inputs.first_seen[position].get_or_insert(activity.at);
+            if !activity.kind.counts_as_active() {
+                continue;
+            }
+            let day = day_of(activity.at);
+            if inputs.active_days[position].last() != Some(&day) {
+                inputs.active_days[position].push(day);
+            }
+            inputs.active_times[position].push(activity.at);
+            if activity.kind.is_post() {
+                inputs.first_post[position].get_or_insert((activity.id, activity.at));
+                inputs.post_times[position].push(activity.at);
+            }
+        }
+        for (at, conversation) in prepared.conversations.iter().enumerate() {
+            let author = index.position(conversation.author_id);
+            let responder = conversation.response.and_then(|response| index.position(response.responder_id));
+            inputs.conversation_members.push((author.map(|position| position as u32), responder.map(|position| position as u32)));
+            if let Some(position) = author {
+                if inputs.first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
+                    inputs.first_conversation[position] = Some(at);
+                }
+            }
+        }
+        inputs
+    }
+
+    /// The sorted times of a member's activities that count as active (every row).
+    pub fn active_times(&self, position: usize) -> &[UnixSeconds] {
+        &self.active_times[position]
+    }
+}
+
 /// [`member_signals`] with the members' statuses at `as_of` already evaluated (one weekly
 /// stage run serves many instants: see [`statuses_at`]).
 pub fn member_signals_with(
@@ -113,34 +178,20 @@ pub fn member_signals_with(
     statuses: Vec<MemberStatus>,
 ) -> Vec<MemberSignals> {
     let data = prepared.data();
+    let inputs = prepared.signal_inputs();
     let member_count = data.members.len();
-    let mut active_days: Vec<Vec<i64>> = vec![Vec::new(); member_count];
-    let mut first_seen: Vec<Option<UnixSeconds>> = vec![None; member_count];
-    let mut last_active: Vec<Option<UnixSeconds>> = vec![None; member_count];
-    let mut first_post: Vec<Option<(i64, UnixSeconds)>> = vec![None; member_count];
-    let mut activities_90 = vec![0u32; member_count];
-    let mut posts_90 = vec![0u32; member_count];
-    let index = &prepared.index;
-    let end = data.activities.partition_point(|activity| activity.at < as_of);
-    for activity in &data.activities[..end] {
-        let Some(position) = index.position(activity.member_id) else { continue };
-        first_seen[position].get_or_insert(activity.at);
-        if !activity.kind.counts_as_active() {
-            continue;
-        }
-        let day = day_of(activity.at);
-        if active_days[position].last() != Some(&day) {
-            active_days[position].push(day);
-        }
-        last_active[position] = Some(activity.at);
-        if activity.kind.is_post() {
-            first_post[position].get_or_insert((activity.id, activity.at));
-        }
-        if as_of - activity.at <= 90 * DAY {
-            activities_90[position] += 1;
-            posts_90[position] += u32::from(activity.kind.is_post());
-        }
-    }
+    let before = |times: &[i64], at: UnixSeconds| times.partition_point(|&time| time < at);
+    // Per member, what happened before `as_of`.
+    let last_active: Vec<Option<UnixSeconds>> =
+        inputs.active_times.iter().map(|times| before(times, as_of).checked_sub(1).map(|last| times[last])).collect();
+    let first_post: Vec<Option<(i64, UnixSeconds)>> = inputs.first_post.iter().map(|first| first.filter(|&(_, at)| at < as_of)).collect();
+    let first_seen: Vec<Option<UnixSeconds>> = inputs.first_seen.iter().map(|first| first.filter(|&at| at < as_of)).collect();
+    let active_days: Vec<&[i64]> = inputs
+        .active_days
+        .iter()
+        .zip(&last_active)
+        .map(|(days, last)| last.map_or(&days[..0], |last| &days[..days.partition_point(|&day| day <= day_of(last))]))
+        .collect();
 
     let window = i64::from(graph_config.window_days) * DAY;
     let now_graph = prepared.window(as_of - window, as_of, graph_config);
@@ -149,33 +200,37 @@ pub fn member_signals_with(
     let mut answers_before = vec![0u32; member_count];
     let mut started_judged = vec![0u32; member_count];
     let mut started_unanswered = vec![0u32; member_count];
-    let mut conversation_of_root: std::collections::HashMap<i64, Option<i64>> = std::collections::HashMap::new();
     let conversations_from = as_of - i64::from(config.conversations_days) * DAY;
-    for conversation in prepared.conversations.iter().take_while(|conversation| conversation.started_at < as_of) {
+    let delay_of = |conversation: &super::conversations::Conversation| {
+        conversation.response.filter(|response| response.at < as_of).map(|response| response.at - conversation.started_at)
+    };
+    for (conversation, &(author, responder)) in
+        prepared.conversations.iter().zip(&inputs.conversation_members).take_while(|(conversation, _)| conversation.started_at < as_of)
+    {
         let response = conversation.response.filter(|response| response.at < as_of);
-        if let Some(response) = response {
-            if let Some(position) = index.position(response.responder_id) {
-                if response.at >= as_of - window {
-                    answers_now[position] += 1;
-                } else if response.at >= as_of - 2 * window {
-                    answers_before[position] += 1;
-                }
+        if let (Some(response), Some(position)) = (response, responder) {
+            if response.at >= as_of - window {
+                answers_now[position as usize] += 1;
+            } else if response.at >= as_of - 2 * window {
+                answers_before[position as usize] += 1;
             }
         }
-        let delay = response.map(|response| response.at - conversation.started_at);
-        if let Some(position) = index.position(conversation.author_id) {
-            if first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
-                conversation_of_root.insert(conversation.root_id, delay);
-            }
+        if let Some(position) = author {
             let judged = conversation.started_at >= conversations_from && as_of - conversation.started_at >= config.answer_within_seconds;
             if judged {
-                started_judged[position] += 1;
-                if delay.is_none_or(|delay| delay > config.answer_within_seconds) {
-                    started_unanswered[position] += 1;
+                started_judged[position as usize] += 1;
+                if delay_of(conversation).is_none_or(|delay| delay > config.answer_within_seconds) {
+                    started_unanswered[position as usize] += 1;
                 }
             }
         }
     }
+    let first_conversation = |position: usize| {
+        let (id, at) = first_post[position]?;
+        let conversation = &prepared.conversations[inputs.first_conversation[position]?];
+        Some((id, at, delay_of(conversation)))
+    };
+    let count_90 = |times: &[i64]| (before(times, as_of) - before(times, as_of - 90 * DAY)) as u32;
 
     let last_day = day_of(as_of - 1);
     data.members
@@ -184,7 +239,7 @@ pub fn member_signals_with(
         .filter(|(_, member)| !member.is_bot)
         .zip(statuses)
         .map(|((position, member), status)| {
-            let days = &active_days[position];
+            let days = active_days[position];
             let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen[position]) {
                 (Some(joined), Some(seen)) => Some(joined.min(seen)),
                 (joined, seen) => joined.or(seen),
@@ -206,8 +261,8 @@ pub fn member_signals_with(
                 last_active_at: last_active[position],
                 active_days_total: days.len() as u32,
                 active_days_28: days.iter().rev().take_while(|&&day| day > last_day - 28).count() as u32,
-                activities_90: activities_90[position],
-                posts_90: posts_90[position],
+                activities_90: count_90(&inputs.active_times[position]),
+                posts_90: count_90(&inputs.post_times[position]),
                 silence_days: last_active[position].map(|at| (as_of - at) as f64 / DAY as f64),
                 median_gap_days,
                 tenure_days: seen_since.map_or(0.0, |since| (as_of - since) as f64 / DAY as f64),
@@ -220,7 +275,7 @@ pub fn member_signals_with(
                 degree_before: before_graph.weighted_degree(node),
                 answers_now: answers_now[position],
                 answers_before: answers_before[position],
-                first_conversation: first_post[position].and_then(|(id, at)| conversation_of_root.get(&id).map(|&delay| (id, at, delay))),
+                first_conversation: first_conversation(position),
                 started_judged: started_judged[position],
                 started_unanswered: started_unanswered[position],
             }

@@ -491,6 +491,18 @@ pub fn stage_history(prepared: &Prepared<'_>, as_of: UnixSeconds, config: &Stage
     with_graphs(prepared, config, |graphs| history_with(&inputs, prepared.data(), graphs, as_of, config))
 }
 
+/// [`history_and_statuses`] on prepared data: the stage history up to `as_of` and the
+/// statuses at each of `ats`, from one weekly run.
+pub fn history_and_statuses_at(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+) -> (StageHistory, Vec<Vec<MemberStatus>>) {
+    let inputs = StageInputs::new(prepared);
+    with_graphs(prepared, config, |graphs| history_and_statuses(&inputs, prepared.data(), graphs, as_of, ats, config))
+}
+
 /// [`stage_history`] on inputs already built.
 pub fn history_with(
     inputs: &StageInputs,
@@ -499,12 +511,36 @@ pub fn history_with(
     as_of: UnixSeconds,
     config: &StageConfig,
 ) -> StageHistory {
+    history_and_statuses(inputs, data, graphs, as_of, &[], config).0
+}
+
+/// The stage history up to `as_of` and, from the same weekly run, the statuses at each of
+/// `ats` (ascending, before `as_of`) exactly as [`statuses_at`] gives them: the history
+/// and the churn cut-offs share one pass over the weeks.
+pub fn history_and_statuses(
+    inputs: &StageInputs,
+    data: &GroupData,
+    graphs: &WindowCache,
+    as_of: UnixSeconds,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+) -> (StageHistory, Vec<Vec<MemberStatus>>) {
+    debug_assert!(ats.windows(2).all(|pair| pair[0] <= pair[1]), "instants ascending");
     let instants = evaluation_instants(inputs.first_at.unwrap_or(as_of), as_of);
     let members = inputs.humans.len();
     let mut state = StageState::new(members);
     let mut stages: Vec<Vec<Stage>> = vec![Vec::with_capacity(instants.len()); members];
     let mut observed: Vec<Observed> = vec![Observed::default(); members];
+    let mut pending = ats.iter().copied().peekable();
+    let mut found = Vec::with_capacity(ats.len());
     for &instant in &instants {
+        // An extra instant sees every evaluation before it (the Mondays before it), as in
+        // `statuses_with`, and is evaluated on a copy of that state.
+        while let Some(at) = pending.next_if(|&at| at <= instant) {
+            let mut at_state = state.clone();
+            evaluate(inputs, &mut at_state, data, graphs, at, config, None);
+            found.push((0..members).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect());
+        }
         let observe = (instant == as_of).then_some(&mut observed);
         evaluate(inputs, &mut state, data, graphs, instant, config, observe);
         for (history, &stage) in stages.iter_mut().zip(&state.current) {
@@ -525,7 +561,13 @@ pub fn history_with(
             }
         })
         .collect();
-    StageHistory { as_of, instants, members }
+    // Instants after `as_of` (none in practice) on copies of the final state's predecessor
+    // would need the weeks after it: evaluate them as `statuses_with` does.
+    if pending.peek().is_some() {
+        let rest: Vec<UnixSeconds> = pending.collect();
+        found.extend(statuses_with(inputs, data, graphs, &rest, config));
+    }
+    (StageHistory { as_of, instants, members }, found)
 }
 
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.

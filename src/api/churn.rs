@@ -75,11 +75,29 @@ pub fn signals_and_model(
     settings: &ChurnSettings,
 ) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>) {
     let stages = settings.stage_config();
-    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
-    let mut instants = cutoffs_for(prepared, as_of, &fit_config);
+    let mut instants = fit_cutoffs(prepared, as_of, settings);
     instants.push(as_of);
     let mut statuses = statuses_at(prepared, &instants, &stages);
     let now = statuses.pop().unwrap_or_default();
+    signals_and_model_with(prepared, as_of, settings, statuses, now)
+}
+
+/// The cut-offs the current risk model is fitted on (the last [`FIT_CUTOFFS`]).
+pub fn fit_cutoffs(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &ChurnSettings) -> Vec<UnixSeconds> {
+    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
+    cutoffs_for(prepared, as_of, &fit_config)
+}
+
+/// [`signals_and_model`] with the members' statuses already evaluated: at each of
+/// [`fit_cutoffs`] (`statuses`) and at `as_of` (`now`).
+pub fn signals_and_model_with(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    settings: &ChurnSettings,
+    statuses: Vec<Vec<crate::analytics::stages::MemberStatus>>,
+    now: Vec<crate::analytics::stages::MemberStatus>,
+) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>) {
+    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
     let signals = member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now);
     let model = fitted_model(prepared, as_of, statuses, &fit_config, &settings.warnings, &settings.risk, &settings.graph);
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;

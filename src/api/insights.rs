@@ -20,7 +20,7 @@ use crate::analytics::heatmaps::{
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
-use crate::analytics::stages::{stage_history, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::stages::{history_and_statuses_at, stage_history, MemberHistory, StageHistory, StageReasons};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
@@ -535,32 +535,86 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
-    let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
-    let (first_day, last_day) = basis.day_span();
-    let trend = daily_trend(&basis, first_day, last_day, &health_config);
-    let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-    drop(basis);
-    let history = stage_history(prepared, as_of, &stage_config);
-    let churn = super::churn::ChurnSettings::from_settings(settings);
-    let (signals, model, graph) = super::churn::signals_and_model(prepared, as_of, &churn);
-    let warnings = churn_warnings(&signals, as_of, &churn.warnings);
-    let risks = signals.iter().map(|member| risk(member, &model)).collect();
+    // Two independent halves, one per core: the daily aggregates with the score and its
+    // trend, the row heatmaps and the flags on one thread; the graph windows, the stages
+    // and the churn signals and model on the other.
+    let side = || {
+        let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+        let (first_day, last_day) = basis.day_span();
+        let trend = daily_trend(&basis, first_day, last_day, &health_config);
+        let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
+        drop(basis);
+        let cohorts = cohort_heatmap(&prepared.index, as_of, &heatmap_config);
+        let hours = hour_heatmap(&prepared.index, as_of, &heatmap_config);
+        let first_minutes = first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
+        let flags = detect_flags(data, as_of, &settings.flags);
+        (health, trend, cohorts, hours, first_minutes, flags)
+    };
+    let main = || {
+        let churn = super::churn::ChurnSettings::from_settings(settings);
+        // One weekly stage run gives the history and the statuses at the risk model's cut-offs.
+        let cutoffs = super::churn::fit_cutoffs(prepared, as_of, &churn);
+        prefetch_windows(prepared, as_of, &cutoffs, settings);
+        let (history, statuses) = history_and_statuses_at(prepared, as_of, &cutoffs, &stage_config);
+        let now = history.members.iter().map(|member| member.status.clone()).collect();
+        let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
+        let warnings = churn_warnings(&signals, as_of, &churn.warnings);
+        let risks = signals.iter().map(|member| risk(member, &model)).collect();
+        (history, signals, model, graph, warnings, risks)
+    };
+    let ((health, trend, cohorts, hours, first_minutes, flags), (history, signals, model, graph, warnings, risks)) =
+        std::thread::scope(|scope| {
+            let side = scope.spawn(side);
+            let main = main();
+            (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
+        });
     Ok(Everything {
         health,
         trend,
         stages: stage_heatmap(&history),
         transitions: transitions(&history, &heatmap_config),
-        cohorts: cohort_heatmap(&prepared.index, as_of, &heatmap_config),
-        hours: hour_heatmap(&prepared.index, as_of, &heatmap_config),
-        first_minutes: first_minutes_heatmap(&prepared.index, as_of, &heatmap_config),
+        cohorts,
+        hours,
+        first_minutes,
         history,
         graph,
         signals,
         model,
         warnings,
         risks,
-        flags: detect_flags(data, as_of, &settings.flags),
+        flags,
     })
+}
+
+/// Computes, in parallel, every graph window the stages and the churn signals will ask
+/// for: the trailing window of each weekly evaluation (ranks only) and, at each cut-off and
+/// at `as_of`, the trailing window and the one before it (with their edges).
+fn prefetch_windows(prepared: &Prepared<'_>, as_of: UnixSeconds, cutoffs: &[UnixSeconds], settings: &Settings) {
+    if prepared.graphs.config() != &settings.graph {
+        return;
+    }
+    prepared.graphs.prefetch(prepared.data(), &windows_read(prepared.data(), as_of, cutoffs, settings));
+}
+
+/// The graph windows a computation at `as_of` reads (see [`prefetch_windows`]).
+fn windows_read(
+    data: &GroupData,
+    as_of: UnixSeconds,
+    cutoffs: &[UnixSeconds],
+    settings: &Settings,
+) -> Vec<(UnixSeconds, UnixSeconds, bool)> {
+    let window = i64::from(settings.graph.window_days) * crate::model::DAY;
+    let mut windows = Vec::new();
+    if settings.stage_config().core_top_pagerank_share > 0.0 {
+        let first_at = data.activities.first().map_or(as_of, |row| row.at);
+        let instants = crate::analytics::stages::evaluation_instants(first_at, as_of);
+        windows.extend(instants.iter().chain(cutoffs).map(|&at| (at - window, at, false)));
+    }
+    for &at in cutoffs.iter().chain([&as_of]) {
+        windows.push((at - window, at, true));
+        windows.push((at - 2 * window, at - window, true));
+    }
+    windows
 }
 
 /// A group's computed state: everything at `as_of`, and what can be reused when rows are
@@ -587,11 +641,14 @@ impl Computed {
     fn with_cache(data: &GroupData, as_of: UnixSeconds, settings: &Settings, graphs: WindowCache) -> Result<Computed> {
         let prepared = Prepared::with_cache(data, &settings.conversation_config(), graphs);
         let everything = everything_prepared(&prepared, as_of, settings)?;
+        let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
+        let mut graphs = prepared.into_cache();
+        graphs.retain(&windows_read(data, as_of, &cutoffs, settings));
         Ok(Computed {
             everything,
             as_of,
             settings: settings.clone(),
-            graphs: prepared.into_cache(),
+            graphs,
             members: data.members.clone(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
