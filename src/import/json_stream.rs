@@ -447,7 +447,7 @@ enum Next {
     TooLong,
     /// Anything else, for the parser to read: the array's `]`, the end of the file, or a
     /// byte that does not belong there.
-    ParserNext,
+    ForParser,
 }
 
 impl Source {
@@ -529,10 +529,10 @@ impl Buffer {
     /// Finds the next element of an array whose `[` (`first`) or previous element was just
     /// handed out, and hands out what comes before it.
     fn next(&mut self, first: bool) -> std::io::Result<Next> {
-        let Some(byte) = self.skip_whitespace()? else { return Ok(Next::ParserNext) };
+        let Some(byte) = self.skip_whitespace()? else { return Ok(Next::ForParser) };
         if !first {
             match byte {
-                b']' => return Ok(Next::ParserNext),
+                b']' => return Ok(Next::ForParser),
                 b',' => {}
                 _ => return Ok(Next::MissingComma),
             }
@@ -541,7 +541,7 @@ impl Buffer {
                 return Ok(Next::TrailingComma);
             }
         } else if byte == b']' {
-            return Ok(Next::ParserNext);
+            return Ok(Next::ForParser);
         }
         self.element()
     }
@@ -629,7 +629,7 @@ where
         let at = buffer.at;
         let length = match next {
             Ok(Next::Element(length)) => length,
-            Ok(Next::ParserNext) => return Ok(()),
+            Ok(Next::ForParser) => return Ok(()),
             Ok(next @ (Next::TrailingComma | Next::MissingComma)) => {
                 drop(buffer);
                 // serde_json's own error for the same mistake, at the byte it looked at.
