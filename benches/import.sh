@@ -16,12 +16,15 @@ chat_analytics_dir=$tools/chat-analytics-$chat_analytics_version
 # `generate_export` to measure instead of building them (the Cargo target folder may be
 # shared with other checkouts, whose builds overwrite target/release/hearth).
 bin_dir=${HEARTH_BENCH_BIN_DIR:-}
+# HEARTH_BENCH_SKIP_CHAT_ANALYTICS=1: measure hearth only (chat-analytics takes many
+# minutes per file on a busy machine); its rows then say "not run".
+skip_chat_analytics=${HEARTH_BENCH_SKIP_CHAT_ANALYTICS:-}
 hearth=${bin_dir:-$target/release}/hearth
 generate=${bin_dir:-$target/release/examples}/generate_export
 
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
 [ -n "$bin_dir" ] || cargo build --release --bin hearth --example generate_export
-if [ ! -x "$chat_analytics_dir/node_modules/.bin/chat-analytics" ]; then
+if [ -z "$skip_chat_analytics" ] && [ ! -x "$chat_analytics_dir/node_modules/.bin/chat-analytics" ]; then
   mkdir -p "$chat_analytics_dir"
   (cd "$chat_analytics_dir" && npm install --no-audit --no-fund --no-save "chat-analytics@$chat_analytics_version" >/dev/null)
 fi
@@ -47,7 +50,9 @@ for format in telegram discord slack; do
   imported=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"])' "$work/out")
   rate=$(python3 -c "print(round($imported / max($seconds, 0.01)))")
   echo "| $format | hearth import | ${seconds} s | ${cpu} s | ${megabytes} MB | $rate | 1.00 |"
-  if [ "$format" != slack ]; then
+  if [ "$format" != slack ] && [ -n "$skip_chat_analytics" ]; then
+    echo "| $format | chat-analytics $chat_analytics_version | not run (HEARTH_BENCH_SKIP_CHAT_ANALYTICS) | | | | |"
+  elif [ "$format" != slack ]; then
     if read -r ca_seconds ca_megabytes ca_cpu < <(measure "$chat_analytics_dir/node_modules/.bin/chat-analytics" -p "$format" -i "$input" -o "$work/report.html"); then
       ratio=$(python3 -c "print(round($ca_seconds / max($seconds, 0.01), 2))")
       echo "| $format | chat-analytics $chat_analytics_version | ${ca_seconds} s | ${ca_cpu} s | ${ca_megabytes} MB | $(python3 -c "print(round($imported / max($ca_seconds, 0.01)))") | $ratio |"

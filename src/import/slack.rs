@@ -509,6 +509,25 @@ struct Session<'a, 'conn> {
     files_done: u64,
     files_total: u64,
     failure: Option<Failure>,
+    /// The day file being read, when it is read whole (see `read_day`).
+    day_bytes: Vec<u8>,
+}
+
+/// Day files up to this size are read whole: no message in them can be longer than the
+/// streaming reader allows one to be.
+const WHOLE_DAY_FILE_BYTES: u64 = json_stream::MAX_ELEMENT_BYTES;
+
+/// A reader that gives the error reading a file stopped with, where the bytes read before it
+/// end.
+struct FailingReader(Option<std::io::Error>);
+
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.take() {
+            Some(error) => Err(error),
+            None => Ok(0),
+        }
+    }
 }
 
 impl<'a, 'conn> Session<'a, 'conn> {
@@ -525,6 +544,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
             files_done: 0,
             files_total: 0,
             failure: None,
+            day_bytes: Vec::new(),
         }
     }
 
@@ -590,14 +610,41 @@ impl<'a, 'conn> Session<'a, 'conn> {
         Ok((folder.to_string(), row))
     }
 
-    fn read_day(&mut self, reader: Box<dyn Read + '_>, path: &Path, channel: (String, i64)) -> Result<(), ImportError> {
+    fn read_day(&mut self, mut reader: Box<dyn Read + '_>, path: &Path, channel: (String, i64)) -> Result<(), ImportError> {
         // The meter refuses a message longer than any Slack writes before it is in memory.
         let meter = Rc::new(Meter::default());
-        let mut deserializer = serde_json::Deserializer::from_reader(BufReader::new(MeteredReader::new(reader, Rc::clone(&meter))));
         let mut index = 0;
-        let result = DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter }
-            .deserialize(&mut deserializer)
-            .and_then(|()| deserializer.end());
+        // A day file holds one channel's day, a few hundred kilobytes: one no longer than
+        // the longest message may be is read whole into a buffer kept for the next file and
+        // parsed from there (serde_json reads a slice many bytes at a step, an `io::Read` a
+        // byte at a time). A longer one streams, its first bytes from the buffer, the rest
+        // from the file, as does one whose reading failed: the parser meets the error where
+        // it happened.
+        let mut whole = std::mem::take(&mut self.day_bytes);
+        whole.clear();
+        let read = (&mut reader).take(WHOLE_DAY_FILE_BYTES + 1).read_to_end(&mut whole);
+        let result = match read {
+            Ok(length) if length as u64 <= WHOLE_DAY_FILE_BYTES => {
+                let mut deserializer = serde_json::Deserializer::from_slice(&whole);
+                let result = DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter }
+                    .deserialize(&mut deserializer)
+                    .and_then(|()| deserializer.end());
+                self.day_bytes = whole;
+                result
+            }
+            read => {
+                let rest: Box<dyn Read + '_> = match read {
+                    Ok(_) => reader,
+                    Err(error) => Box::new(FailingReader(Some(error))),
+                };
+                let streamed = std::io::Cursor::new(whole).chain(rest);
+                let mut deserializer =
+                    serde_json::Deserializer::from_reader(BufReader::new(MeteredReader::new(streamed, Rc::clone(&meter))));
+                DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter }
+                    .deserialize(&mut deserializer)
+                    .and_then(|()| deserializer.end())
+            }
+        };
         result.map_err(|error| {
             let message = Some(index + 1);
             match self.failure.take() {

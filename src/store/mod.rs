@@ -33,6 +33,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
     ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
     ("0007_app_settings", include_str!("migrations/0007_app_settings.sql")),
+    ("0008_partial_parent_index", include_str!("migrations/0008_partial_parent_index.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -268,6 +269,85 @@ mod tests {
         store.delete_group(crate::model::GroupId(1)).unwrap();
         let left: i64 = store.conn.query_row("SELECT COUNT(*) FROM activities", [], |row| row.get(0)).unwrap();
         assert_eq!(left, 0);
+    }
+
+    /// The plan SQLite picks for `sql`, one line per step.
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+    }
+
+    #[test]
+    fn a_version_7_store_gets_the_partial_parent_index_and_every_parent_lookup_uses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &MIGRATIONS[..7] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "PRAGMA user_version = 7;
+                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
+                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
+                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+                     VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'harbour lights');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
+                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen them');
+                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
+            )
+            .unwrap();
+            let old: String =
+                conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'activities_parent'", [], |row| row.get(0)).unwrap();
+            assert!(!old.contains("WHERE"), "{old}");
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = &store.conn;
+        let (sql, entries): (String, i64) = conn
+            .query_row(
+                "SELECT sql, (SELECT COUNT(*) FROM activities INDEXED BY activities_parent WHERE parent_id IS NOT NULL)
+                 FROM sqlite_schema WHERE name = 'activities_parent'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(sql, writer::ACTIVITY_INDEXES.iter().find(|(name, _)| *name == "activities_parent").unwrap().1);
+        assert_eq!(entries, 1);
+        // The shapes of the store's queries on parents (store/archive.rs: the replies and
+        // reactions counted under a message, a thread's rows): each is an equality on
+        // parent_id, which implies `parent_id IS NOT NULL`, so the partial index serves it.
+        let counts = "SELECT a.id, (SELECT COUNT(*) FROM activities c WHERE c.parent_id = a.id AND c.kind = 'reply'),
+                             (SELECT COUNT(*) FROM activities c WHERE c.parent_id = a.id AND c.kind = 'reaction')
+                      FROM activities a WHERE a.id = 5";
+        let thread = "WITH RECURSIVE thread(id) AS (
+                          SELECT 5 UNION SELECT c.id FROM activities c JOIN thread t ON c.parent_id = t.id WHERE c.kind = 'reply'
+                      ) SELECT id FROM thread";
+        for query in [counts, thread] {
+            let plan = plan(conn, query);
+            assert!(plan.contains("USING INDEX activities_parent (parent_id=?)"), "{query}\n{plan}");
+            assert!(!plan.contains("SCAN c"), "{query}\n{plan}");
+        }
+        // The foreign key's ON DELETE SET NULL finds the replies to a deleted row through it
+        // too: deleting the parent steps through no table scan.
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let mut delete = conn.prepare("DELETE FROM activities WHERE id = 5").unwrap();
+        assert_eq!(delete.execute([]).unwrap(), 1);
+        assert_eq!(delete.get_status(rusqlite::StatementStatus::FullscanStep), 0);
+        drop(delete);
+        let orphan: Option<i64> = conn.query_row("SELECT parent_id FROM activities WHERE id = 9", [], |row| row.get(0)).unwrap();
+        assert_eq!(orphan, None);
+        // Without the index the same delete scans the table: the counter above can tell.
+        conn.execute_batch(
+            "DROP INDEX activities_parent;
+             INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id)
+                 VALUES (12, 1, 1, 1, 'p3', 'reply', 300, 'p2', 9);",
+        )
+        .unwrap();
+        let mut delete = conn.prepare("DELETE FROM activities WHERE id = 9").unwrap();
+        assert_eq!(delete.execute([]).unwrap(), 1);
+        assert!(delete.get_status(rusqlite::StatementStatus::FullscanStep) > 0);
     }
 
     #[test]

@@ -64,13 +64,14 @@ pub struct WriteCounts {
     pub updated: u64,
 }
 
-/// The activities' indexes, with the schema's own statements (migration 0004), so that
-/// the schema reads the same after a bulk import has dropped and rebuilt them.
+/// The activities' indexes, with the schema's own statements (migrations 0004, 0005 and
+/// 0008), so that the schema reads the same after a bulk import has dropped and rebuilt
+/// them.
 pub(super) const ACTIVITY_INDEXES: &[(&str, &str)] = &[
     ("activities_key", "CREATE UNIQUE INDEX activities_key ON activities (group_id, platform_id)"),
     ("activities_group_at", "CREATE INDEX activities_group_at ON activities (group_id, at)"),
     ("activities_member_at", "CREATE INDEX activities_member_at ON activities (member_id, at)"),
-    ("activities_parent", "CREATE INDEX activities_parent ON activities (parent_id)"),
+    ("activities_parent", "CREATE INDEX activities_parent ON activities (parent_id) WHERE parent_id IS NOT NULL"),
     ("activities_channel_at", "CREATE INDEX activities_channel_at ON activities (channel_id, at, id)"),
 ];
 
