@@ -13,7 +13,16 @@ stage: Stage,
 /**
  * What is counted, for a person ("active days in the last 28 days").
  */
-label: string, measure: RuleMeasure, window: number, 
+label: string, 
+/**
+ * What is counted, as a code, for the window to say in its language with `window`.
+ */
+measure: RuleMeasure, 
+/**
+ * The days (weeks for `contributor_weeks`) the count looks back over; for
+ * `days_since_first_message`, the Newcomer threshold in days.
+ */
+window: number, 
 /**
  * `None` when there is nothing to count (never posted, never answered).
  */
