@@ -327,6 +327,11 @@ describe('Hearth desktop window', () => {
         await session.waitForElement(`[data-testid=${ready}]`, { timeoutMs: 300_000 });
       }
       await look('dashboard');
+      // Pictures of the core's charts as the Chinese window shows them.
+      await session.execute(`document.querySelector('[data-testid=weekly-active]').scrollIntoView();`);
+      await snapshot('dashboard-zh-weekly.png');
+      await session.execute(`document.querySelector('[data-testid=heatmap-chart-transitions]')?.scrollIntoView();`);
+      await snapshot('dashboard-zh-transitions.png');
 
       await tab('members', '[data-testid=member-row]');
       await look('members');
