@@ -1,13 +1,16 @@
-//! The IPC commands. Each one takes the store from Tauri's state, makes exactly one
-//! `hearth::api` call off the main thread and returns its result; errors cross IPC as
+//! The IPC commands. Each one takes a store connection from Tauri's state (a read
+//! connection, or the write connection for writes), makes one `hearth::api` call off the
+//! main thread (two for the review queue: detection on a reader, the queue on the writer)
+//! and returns its result; errors cross IPC as
 //! `hearth::api::Error { code, message }`. No SQL, no loops and no analytics here.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
-use hearth::api::churn::{self, WarningList};
+use hearth::api::churn::WarningList;
 use hearth::api::moderation::{
     self, AppSettings, BacktestReport, DecisionEntry, SettingEdit, SettingsPreview, Severity, StoredText, TextErased, WarningAction,
 };
@@ -34,21 +37,116 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
 /// The open store, or why it could not be opened (shown by the UI instead of a crash),
 /// and the analytics computed on it, kept between commands: a screen shows what was
 /// computed unless the group's rows or settings changed since (an import is absorbed on
-/// the next request).
+/// the next request, or before it by the background warm-up).
+///
+/// Writes go through one connection behind a mutex; reads (every screen, the analytics)
+/// through a pool of read connections, so a long computation never holds up a note, a
+/// review decision or a saved setting (the store is in WAL mode: readers see the last
+/// commit and do not block the writer).
 pub struct StoreState {
-    store: Result<Mutex<Store>, Error>,
+    stores: Result<Stores, Error>,
     analyst: api::Analyst,
+    warmer: Warmer,
+}
+
+struct Stores {
+    writer: Mutex<Store>,
+    path: PathBuf,
+    /// Read connections not in use; a request takes one or opens one.
+    idle: Mutex<Vec<Store>>,
+}
+
+/// A read connection, back in the pool when dropped.
+struct Reader<'a> {
+    store: Option<Store>,
+    idle: &'a Mutex<Vec<Store>>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.store.as_ref().expect("a reader holds its store until dropped")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(store) = self.store.take() {
+            lock_ignoring_poison(self.idle).push(store);
+        }
+    }
+}
+
+/// The idle list and the warm-up flags hold plain values a panic cannot leave half-written.
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl StoreState {
-    pub fn new(store: Result<Mutex<Store>, Error>) -> StoreState {
-        StoreState { store, analyst: api::Analyst::new() }
+    /// The store opened at `path` (the writer), or why it could not be.
+    pub fn new(path: PathBuf, store: Result<Store, Error>) -> StoreState {
+        let stores = store.map(|writer| Stores { writer: Mutex::new(writer), path, idle: Mutex::new(Vec::new()) });
+        StoreState { stores, analyst: api::Analyst::new(), warmer: Warmer::default() }
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
-        store.lock().map_err(|_| Error::new(ErrorCode::Store, "an earlier request failed while it held the store; restart Hearth"))
+    fn stores(&self) -> Result<&Stores, Error> {
+        self.stores.as_ref().map_err(Clone::clone)
     }
+
+    /// The write connection: held only by writes, which are short.
+    fn lock(&self) -> Result<MutexGuard<'_, Store>, Error> {
+        self.stores()?
+            .writer
+            .lock()
+            .map_err(|_| Error::new(ErrorCode::Store, "an earlier request failed while it held the store; restart Hearth"))
+    }
+
+    /// A read connection from the pool.
+    fn read(&self) -> Result<Reader<'_>, Error> {
+        let stores = self.stores()?;
+        let idle = lock_ignoring_poison(&stores.idle).pop();
+        let store = match idle {
+            Some(store) => store,
+            None => api::open_store(&stores.path)?,
+        };
+        Ok(Reader { store: Some(store), idle: &stores.idle })
+    }
+}
+
+/// Computes every group's analytics in the background after start, imports and settings
+/// changes, so that a screen opened next finds them ready. One warm-up runs at a time; a
+/// request during one makes it run once more when it ends.
+#[derive(Default)]
+struct Warmer {
+    running: AtomicBool,
+    again: AtomicBool,
+}
+
+/// Starts the background warm-up (see [`Warmer`]).
+pub fn warm_in_background(app: &AppHandle) {
+    let state = app.state::<StoreState>();
+    state.warmer.again.store(true, Ordering::SeqCst);
+    if state.warmer.running.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let state = app.state::<StoreState>();
+        let warmer = &state.warmer;
+        loop {
+            while warmer.again.swap(false, Ordering::SeqCst) {
+                // A failure here is not the person's: the screen that needs the group
+                // computes it again and shows the error with what to do.
+                if let Err(error) = state.read().and_then(|store| state.analyst.warm(&store, unix_now())) {
+                    eprintln!("hearth: computing the analytics ahead failed: {}", error.message);
+                }
+            }
+            warmer.running.store(false, Ordering::SeqCst);
+            if !warmer.again.load(Ordering::SeqCst) || warmer.running.swap(true, Ordering::SeqCst) {
+                break;
+            }
+        }
+    });
 }
 
 /// The cancel flag of the import that is running, if one is.
@@ -85,37 +183,37 @@ impl ImportState {
 
 #[tauri::command]
 pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
-    off_main_thread(app, |state| api::groups(&*state.lock()?)).await
+    off_main_thread(app, |state| api::groups(&*state.read()?)).await
 }
 
 #[tauri::command]
 pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, Error> {
-    off_main_thread(app, move |state| state.analyst.dashboard(&*state.lock()?, group_id, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.dashboard(&*state.read()?, group_id, unix_now())).await
 }
 
 #[tauri::command]
 pub async fn archive_channels(app: AppHandle, group_id: GroupId) -> Result<Vec<ArchiveChannel>, Error> {
-    off_main_thread(app, move |state| archive::archive_channels(&*state.lock()?, group_id)).await
+    off_main_thread(app, move |state| archive::archive_channels(&*state.read()?, group_id)).await
 }
 
 #[tauri::command]
 pub async fn archive_page(app: AppHandle, group_id: GroupId, channel_id: i64, anchor: Anchor, limit: usize) -> Result<ArchivePage, Error> {
-    off_main_thread(app, move |state| archive::archive_page(&*state.lock()?, group_id, channel_id, anchor, limit)).await
+    off_main_thread(app, move |state| archive::archive_page(&*state.read()?, group_id, channel_id, anchor, limit)).await
 }
 
 #[tauri::command]
 pub async fn archive_page_at_message(app: AppHandle, group_id: GroupId, message_id: i64, limit: usize) -> Result<ArchivePage, Error> {
-    off_main_thread(app, move |state| archive::archive_page_at_message(&*state.lock()?, group_id, message_id, limit)).await
+    off_main_thread(app, move |state| archive::archive_page_at_message(&*state.read()?, group_id, message_id, limit)).await
 }
 
 #[tauri::command]
 pub async fn archive_thread(app: AppHandle, group_id: GroupId, message_id: i64) -> Result<Vec<ArchiveMessage>, Error> {
-    off_main_thread(app, move |state| archive::archive_thread(&*state.lock()?, group_id, message_id)).await
+    off_main_thread(app, move |state| archive::archive_thread(&*state.read()?, group_id, message_id)).await
 }
 
 #[tauri::command]
 pub async fn search_messages(app: AppHandle, group_id: GroupId, query: String, limit: usize) -> Result<SearchResults, Error> {
-    off_main_thread(app, move |state| archive::search(&*state.lock()?, group_id, &query, limit)).await
+    off_main_thread(app, move |state| archive::search(&*state.read()?, group_id, &query, limit)).await
 }
 
 // people: the groups overview, the dashboard's trend and heatmaps, the members table, the
@@ -123,13 +221,14 @@ pub async fn search_messages(app: AppHandle, group_id: GroupId, query: String, l
 
 #[tauri::command]
 pub async fn overview_row(app: AppHandle, group_id: GroupId) -> Result<OverviewRow, Error> {
-    off_main_thread(app, move |state| api::overview::overview_row(&*state.lock()?, group_id, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.overview_row(&*state.read()?, group_id, unix_now())).await
 }
 
 /// The daily score between two dates (`YYYY-MM-DD`, default: the whole history).
 #[tauri::command]
 pub async fn health_trend(app: AppHandle, group_id: GroupId, from: Option<String>, to: Option<String>) -> Result<Trend, Error> {
-    off_main_thread(app, move |state| people::trend_between(&*state.lock()?, group_id, from.as_deref(), to.as_deref(), unix_now())).await
+    off_main_thread(app, move |state| state.analyst.trend_between(&*state.read()?, group_id, from.as_deref(), to.as_deref(), unix_now()))
+        .await
 }
 
 /// One heatmap; `timezone` (IANA) for the hours heatmap, else the group's setting, else
@@ -139,7 +238,7 @@ pub async fn heatmap(app: AppHandle, group_id: GroupId, kind: String, timezone: 
     off_main_thread(app, move |state| {
         let kind: HeatmapKind = kind.parse()?;
         let computer = iana_time_zone::get_timezone().ok();
-        api::heatmap(&*state.lock()?, &group_id.0.to_string(), kind, timezone.as_deref(), computer.as_deref(), unix_now())
+        state.analyst.heatmap(&*state.read()?, group_id, kind, timezone.as_deref(), computer.as_deref(), unix_now())
     })
     .await
 }
@@ -153,17 +252,17 @@ pub fn computer_timezone() -> Option<String> {
 
 #[tauri::command]
 pub async fn heatmap_members(app: AppHandle, group_id: GroupId, cell: HeatmapCell) -> Result<CellMembers, Error> {
-    off_main_thread(app, move |state| people::heatmap_members(&*state.lock()?, group_id, &cell, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.heatmap_members(&*state.read()?, group_id, &cell, unix_now())).await
 }
 
 #[tauri::command]
 pub async fn members_table(app: AppHandle, group_id: GroupId) -> Result<MembersTable, Error> {
-    off_main_thread(app, move |state| people::members_table(&*state.lock()?, group_id, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.members_table(&*state.read()?, group_id, unix_now())).await
 }
 
 #[tauri::command]
 pub async fn member_profile(app: AppHandle, group_id: GroupId, member_id: i64) -> Result<MemberProfile, Error> {
-    off_main_thread(app, move |state| people::member_profile(&*state.lock()?, group_id, member_id, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.member_profile(&*state.read()?, group_id, member_id, unix_now())).await
 }
 
 #[tauri::command]
@@ -194,7 +293,7 @@ pub async fn write_csv_file(path: PathBuf, contents: String) -> Result<u64, Erro
 #[tauri::command]
 pub async fn ensure_demo(app: AppHandle) -> Result<Option<DemoSummary>, Error> {
     let events = app.clone();
-    off_main_thread(app, move |state| {
+    let created = off_main_thread(app.clone(), move |state| {
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
         let mut forward = |progress: &Progress| {
             if throttle.admits(progress, Instant::now()) {
@@ -207,7 +306,8 @@ pub async fn ensure_demo(app: AppHandle) -> Result<Option<DemoSummary>, Error> {
         state.analyst.invalidate(None);
         created
     })
-    .await
+    .await;
+    warm_after(&app, created)
 }
 
 /// The import formats, by the name the core knows them.
@@ -251,7 +351,7 @@ pub async fn import_archive(
     })
     .await;
     app.state::<ImportState>().finish();
-    result
+    warm_after(&app, result)
 }
 
 /// Asks the running import to stop. Returns whether one was running.
@@ -266,13 +366,12 @@ pub fn cancel_import(app: AppHandle) -> bool {
 /// The group's churn warnings (all severities); snoozed and handled ones too with `include_hidden`.
 #[tauri::command]
 pub async fn churn_warnings(app: AppHandle, group_id: GroupId, include_hidden: bool) -> Result<WarningList, Error> {
-    off_main_thread(app, move |state| churn::warnings(&*state.lock()?, &group_id.0.to_string(), Severity::Low, include_hidden, unix_now()))
-        .await
+    off_main_thread(app, move |state| state.analyst.warnings(&*state.read()?, group_id, Severity::Low, include_hidden, unix_now())).await
 }
 
 #[tauri::command]
 pub async fn churn_backtest(app: AppHandle, group_id: GroupId) -> Result<BacktestReport, Error> {
-    off_main_thread(app, move |state| churn::backtest(&*state.lock()?, &group_id.0.to_string(), None, None, unix_now())).await
+    off_main_thread(app, move |state| state.analyst.backtest(&*state.read()?, group_id, unix_now())).await
 }
 
 /// Snoozes a warning for `snooze_days` (0 ends a snooze), marks it handled or reopens it,
@@ -301,7 +400,14 @@ pub async fn act_on_warning(
 /// Runs flag detection and lists the group's review queue.
 #[tauri::command]
 pub async fn review_flags(app: AppHandle, group_id: GroupId) -> Result<FlagList, Error> {
-    off_main_thread(app, move |state| review::flags(&mut *state.lock()?, &group_id.0.to_string(), None, unix_now())).await
+    off_main_thread(app, move |state| {
+        // Detection reads every row: it runs on a read connection (from the analytics kept),
+        // and only the queue's rows are written.
+        let now = unix_now();
+        let detected = state.analyst.detected_flags(&*state.read()?, group_id, now)?;
+        review::flags_detected(&mut *state.lock()?, group_id, &detected, None, now)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -325,38 +431,45 @@ pub async fn undo_review(app: AppHandle, group_id: GroupId, flag_id: i64) -> Res
 
 #[tauri::command]
 pub async fn flag_messages(app: AppHandle, group_id: GroupId, flag_id: i64) -> Result<Vec<ArchiveMessage>, Error> {
-    off_main_thread(app, move |state| moderation::flag_messages(&*state.lock()?, &group_id.0.to_string(), flag_id)).await
+    off_main_thread(app, move |state| moderation::flag_messages(&*state.read()?, &group_id.0.to_string(), flag_id)).await
 }
 
 #[tauri::command]
 pub async fn decisions_log(app: AppHandle, group_id: GroupId) -> Result<Vec<DecisionEntry>, Error> {
-    off_main_thread(app, move |state| moderation::decisions_log(&*state.lock()?, &group_id.0.to_string())).await
+    off_main_thread(app, move |state| moderation::decisions_log(&*state.read()?, &group_id.0.to_string())).await
 }
 
 #[tauri::command]
 pub async fn group_settings(app: AppHandle, group_id: GroupId) -> Result<SettingsView, Error> {
-    off_main_thread(app, move |state| api::settings(&*state.lock()?, &group_id.0.to_string())).await
+    off_main_thread(app, move |state| api::settings(&*state.read()?, &group_id.0.to_string())).await
 }
 
 #[tauri::command]
 pub async fn preview_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsPreview, Error> {
-    off_main_thread(app, move |state| moderation::preview_settings(&*state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+    off_main_thread(app, move |state| moderation::preview_settings(&*state.read()?, &group_id.0.to_string(), &edits, unix_now())).await
 }
 
 #[tauri::command]
 pub async fn save_settings(app: AppHandle, group_id: GroupId, edits: Vec<SettingEdit>) -> Result<SettingsView, Error> {
-    off_main_thread(app, move |state| moderation::save_settings(&mut *state.lock()?, &group_id.0.to_string(), &edits, unix_now())).await
+    let saved = off_main_thread(app.clone(), move |state| {
+        moderation::save_settings(&mut *state.lock()?, &group_id.0.to_string(), &edits, unix_now())
+    })
+    .await;
+    warm_after(&app, saved)
 }
 
 /// Back to the defaults: one section, or every section with `None`.
 #[tauri::command]
 pub async fn reset_settings(app: AppHandle, group_id: GroupId, section: Option<String>) -> Result<SettingsView, Error> {
-    off_main_thread(app, move |state| api::reset_settings(&mut *state.lock()?, &group_id.0.to_string(), section.as_deref())).await
+    let reset =
+        off_main_thread(app.clone(), move |state| api::reset_settings(&mut *state.lock()?, &group_id.0.to_string(), section.as_deref()))
+            .await;
+    warm_after(&app, reset)
 }
 
 #[tauri::command]
 pub async fn app_settings(app: AppHandle) -> Result<AppSettings, Error> {
-    off_main_thread(app, |state| moderation::app_settings(&*state.lock()?)).await
+    off_main_thread(app, |state| moderation::app_settings(&*state.read()?)).await
 }
 
 #[tauri::command]
@@ -366,12 +479,28 @@ pub async fn set_store_message_text(app: AppHandle, keep: bool) -> Result<AppSet
 
 #[tauri::command]
 pub async fn stored_text(app: AppHandle, group_id: GroupId) -> Result<StoredText, Error> {
-    off_main_thread(app, move |state| moderation::stored_text(&*state.lock()?, &group_id.0.to_string())).await
+    off_main_thread(app, move |state| moderation::stored_text(&*state.read()?, &group_id.0.to_string())).await
 }
 
 #[tauri::command]
 pub async fn erase_message_text(app: AppHandle, group_id: GroupId) -> Result<TextErased, Error> {
-    off_main_thread(app, move |state| moderation::erase_message_text(&mut *state.lock()?, &group_id.0.to_string())).await
+    let erased = off_main_thread(app.clone(), move |state| {
+        let erased = moderation::erase_message_text(&mut *state.lock()?, &group_id.0.to_string());
+        // Erasing text keeps the rows and their counts, which is what the cache is keyed
+        // by; the flags read text, so the group is computed again.
+        state.analyst.invalidate(Some(group_id));
+        erased
+    })
+    .await;
+    warm_after(&app, erased)
+}
+
+/// Starts the background warm-up after a write that changed what the analytics read.
+fn warm_after<T>(app: &AppHandle, result: Result<T, Error>) -> Result<T, Error> {
+    if result.is_ok() {
+        warm_in_background(app);
+    }
+    result
 }
 
 /// Runs store work on a blocking thread so the window keeps painting meanwhile.
@@ -445,8 +574,10 @@ mod tests {
 
     #[test]
     fn commands_report_a_store_that_failed_to_open_with_its_own_error() {
-        let state = StoreState::new(Err(Error::new(ErrorCode::StoreTooNew, "update Hearth")));
+        let state = StoreState::new(PathBuf::from("hearth.sqlite"), Err(Error::new(ErrorCode::StoreTooNew, "update Hearth")));
         let error = state.lock().err().expect("no store");
+        assert_eq!(error.code, ErrorCode::StoreTooNew);
+        let error = state.read().err().expect("no store to read either");
         assert_eq!(error.code, ErrorCode::StoreTooNew);
     }
 }

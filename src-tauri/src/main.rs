@@ -9,7 +9,6 @@ mod commands;
 mod launch;
 
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 fn main() -> ExitCode {
     let options = match launch::parse_args(std::env::args_os().skip(1)) {
@@ -36,12 +35,17 @@ fn main() -> ExitCode {
         }
     };
     // A store that cannot be opened still gets a window: the UI shows the error and what to do.
-    let store = hearth::api::open_store(&store_path).map(Mutex::new);
+    let store = hearth::api::open_store(&store_path);
 
     let outcome = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(commands::StoreState::new(store))
+        .manage(commands::StoreState::new(store_path, store))
         .manage(commands::ImportState::default())
+        .setup(|app| {
+            // The groups' analytics are computed ahead, so the first screens find them ready.
+            commands::warm_in_background(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::list_groups,
             commands::dashboard,

@@ -232,11 +232,32 @@ pub fn member_risks(
     now: UnixSeconds,
 ) -> Result<Vec<MemberRisk>> {
     let (computed, _) = compute(store, group, now)?;
-    let mut members: Vec<MemberRisk> = computed
+    Ok(member_risks_in(&computed.view(), stage, state, sort))
+}
+
+/// What the churn use cases read about a group, computed once: by [`compute`] here, or
+/// kept between calls by [`super::Analyst`] (its `everything`'s signals, model and graph).
+pub(super) struct ChurnView<'a> {
+    pub data: &'a GroupData,
+    pub as_of: UnixSeconds,
+    pub signals: &'a [MemberSignals],
+    pub model: &'a RiskModel,
+    pub graph: &'a WindowGraph,
+}
+
+impl Computed {
+    fn view(&self) -> ChurnView<'_> {
+        ChurnView { data: &self.data, as_of: self.as_of, signals: &self.signals, model: &self.model, graph: &self.graph }
+    }
+}
+
+/// [`member_risks`] on what was computed.
+pub(super) fn member_risks_in(view: &ChurnView<'_>, stage: Option<Stage>, state: Option<MemberState>, sort: MemberSort) -> Vec<MemberRisk> {
+    let mut members: Vec<MemberRisk> = view
         .signals
         .iter()
         .filter(|member| stage.is_none_or(|stage| member.stage == stage) && state.is_none_or(|state| member.state == state))
-        .map(|member| member_risk(&computed.data, member, &computed.model))
+        .map(|member| member_risk(view.data, member, view.model))
         .collect();
     let key = |member: &MemberRisk| match sort {
         MemberSort::Risk => member.risk,
@@ -244,7 +265,7 @@ pub fn member_risks(
         MemberSort::Pagerank => member.pagerank,
     };
     members.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(&b.id)));
-    Ok(members)
+    members
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -278,9 +299,14 @@ pub struct MemberDetail {
 /// neighbours in the trailing interaction graph.
 pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Result<MemberDetail> {
     let (computed, settings) = compute(store, group, now)?;
+    member_detail_in(&computed.view(), &settings.warnings, member)
+}
+
+/// [`member_detail`] on what was computed, with the group's warning settings.
+pub(super) fn member_detail_in(view: &ChurnView<'_>, warning_config: &WarningConfig, member: &str) -> Result<MemberDetail> {
+    let data = view.data;
     let reference = member.trim();
-    let matches: Vec<&crate::model::MemberRow> = computed
-        .data
+    let matches: Vec<&crate::model::MemberRow> = data
         .members
         .iter()
         .filter(|row| !row.is_bot)
@@ -291,7 +317,7 @@ pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds)
         [] => {
             return Err(Error::new(
                 ErrorCode::NotFound,
-                format!("no member {reference:?} in group {:?}; use an id from `hearth members`", computed.data.group.name),
+                format!("no member {reference:?} in group {:?}; use an id from `hearth members`", data.group.name),
             ))
         }
         several => {
@@ -302,14 +328,14 @@ pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds)
             ));
         }
     };
-    let signals = computed.signals.iter().find(|member| member.member_id == row.id).expect("every human member has signals");
-    let graph = &computed.graph;
-    let names: HashMap<i64, &str> = computed.data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
-    let neighbours = graph
+    let signals = view.signals.iter().find(|member| member.member_id == row.id).expect("every human member has signals");
+    let names: HashMap<i64, &str> = data.members.iter().map(|member| (member.id, member.display_name.as_str())).collect();
+    let neighbours = view
+        .graph
         .neighbours(signals.node)
         .into_iter()
         .map(|(other, out, inbound)| {
-            let member_id = computed.data.members[other as usize].id;
+            let member_id = data.members[other as usize].id;
             Neighbour {
                 member_id,
                 display_name: names.get(&member_id).copied().unwrap_or_default().to_string(),
@@ -321,11 +347,11 @@ pub fn member_detail(store: &Store, group: &str, member: &str, now: UnixSeconds)
             }
         })
         .collect();
-    let warning = churn_warnings(std::slice::from_ref(signals), computed.as_of, &settings.warnings).into_iter().next();
+    let warning = churn_warnings(std::slice::from_ref(signals), view.as_of, warning_config).into_iter().next();
     Ok(MemberDetail {
-        member: member_risk(&computed.data, signals, &computed.model),
+        member: member_risk(data, signals, view.model),
         platform_id: row.platform_id.clone(),
-        explanation: explain(signals, &computed.model),
+        explanation: explain(signals, view.model),
         warning,
         pagerank_before: round(signals.pagerank_before),
         weighted_degree_before: round(signals.degree_before),
@@ -356,11 +382,38 @@ pub fn backtest(
         }
         config.every_days = every;
     }
+    backtest_on(store, &data, end, &settings, &config)
+}
+
+/// The backtest on rows already loaded (`data` of a group in `store`, whose demo truth is
+/// read when it is the demo), ending at `end`.
+pub(super) fn backtest_on(
+    store: &Store,
+    data: &GroupData,
+    end: UnixSeconds,
+    settings: &ChurnSettings,
+    config: &BacktestConfig,
+) -> Result<BacktestReport> {
+    let group = &data.group;
     let truth: Option<HashMap<i64, Option<UnixSeconds>>> = if group.is_demo {
         Some(store.demo_truth(group.id)?.into_iter().map(|truth| (truth.member_id, truth.churned_at)).collect())
     } else {
         None
     };
     let stages = settings.stage_config();
-    Ok(run_backtest(&data, end, &config, &settings.warnings, &settings.risk, &stages, &settings.graph, truth.as_ref()))
+    Ok(run_backtest(data, end, config, &settings.warnings, &settings.risk, &stages, &settings.graph, truth.as_ref()))
+}
+
+/// The churn screens served from what the analyst computed (the desktop shell's path).
+impl super::Analyst {
+    /// [`backtest`] with the default horizon and spacing, computed once per computation.
+    pub fn backtest(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<BacktestReport> {
+        let super::insights::Entry { data, computed, memo } = self.entry(store, group, now)?;
+        if let Some(report) = memo.backtest.get() {
+            return Ok(report.clone());
+        }
+        let settings = ChurnSettings::from_settings(&computed.settings);
+        let report = backtest_on(store, &data, computed.as_of, &settings, &settings.backtest)?;
+        Ok(memo.backtest.get_or_init(|| report).clone())
+    }
 }

@@ -220,7 +220,6 @@ pub fn trend(store: &Store, group: &str, from: Option<NaiveDate>, to: Option<Nai
 }
 
 struct Evaluated {
-    group: Group,
     data: GroupData,
     as_of: UnixSeconds,
     settings: Settings,
@@ -231,7 +230,7 @@ fn evaluate(store: &Store, group: &str, now: UnixSeconds) -> Result<Evaluated> {
     let as_of = default_as_of(store, &group, now)?;
     let settings = load_settings(store, group.id)?;
     let data = store.load_group_data(&group)?;
-    Ok(Evaluated { group, data, as_of, settings })
+    Ok(Evaluated { data, as_of, settings })
 }
 
 fn history_of(evaluated: &Evaluated) -> StageHistory {
@@ -276,7 +275,12 @@ pub fn members_filtered(
     Ok(filter_members(&evaluated.data, &history, stage, state))
 }
 
-fn filter_members(data: &GroupData, history: &StageHistory, stage: Option<Stage>, state: Option<MemberState>) -> Vec<MemberSummary> {
+pub(super) fn filter_members(
+    data: &GroupData,
+    history: &StageHistory,
+    stage: Option<Stage>,
+    state: Option<MemberState>,
+) -> Vec<MemberSummary> {
     let rows: std::collections::HashMap<i64, &MemberRow> = data.members.iter().map(|row| (row.id, row)).collect();
     let mut members: Vec<MemberSummary> = history
         .members
@@ -314,8 +318,14 @@ pub struct MemberDetail {
 /// id, platform id or display name (case-insensitive).
 pub fn member(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Result<MemberDetail> {
     let evaluated = evaluate(store, group, now)?;
+    let history = history_of(&evaluated);
+    member_in(&evaluated.data, evaluated.as_of, &history, member)
+}
+
+/// [`member`] on a stage history already computed at `as_of` from `data`.
+pub(super) fn member_in(data: &GroupData, as_of: UnixSeconds, history: &StageHistory, member: &str) -> Result<MemberDetail> {
     let reference = member.trim();
-    let humans: Vec<_> = evaluated.data.members.iter().filter(|row| !row.is_bot).collect();
+    let humans: Vec<_> = data.members.iter().filter(|row| !row.is_bot).collect();
     let by_id: Vec<_> = humans.iter().filter(|row| reference.parse::<i64>().ok() == Some(row.id)).collect();
     let by_platform: Vec<_> = humans.iter().filter(|row| row.platform_id == reference).collect();
     let by_name: Vec<_> = humans.iter().filter(|row| row.display_name.to_lowercase() == reference.to_lowercase()).collect();
@@ -327,7 +337,7 @@ pub fn member(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Res
                 ErrorCode::NotFound,
                 format!(
                     "no member {reference:?} in group {:?}; use a member id, platform id or display name from `hearth members {}`",
-                    evaluated.group.name, evaluated.group.id.0
+                    data.group.name, data.group.id.0
                 ),
             ))
         }
@@ -339,7 +349,6 @@ pub fn member(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Res
             ));
         }
     };
-    let history = history_of(&evaluated);
     let found = history.members.iter().find(|member| member.status.member_id == row.id).expect("every human has a history");
     let weeks: Vec<StageWeek> = history
         .instants
@@ -355,12 +364,12 @@ pub fn member(store: &Store, group: &str, member: &str, now: UnixSeconds) -> Res
         .map(|(_, week)| week.clone())
         .collect();
     Ok(MemberDetail {
-        member: summary(&evaluated.data, found),
+        member: summary(data, found),
         reasons: found.reasons.clone(),
         history: weeks,
         changes,
-        as_of_date: date_of_day(day_of(evaluated.as_of - 1)),
-        group: evaluated.group,
+        as_of_date: date_of_day(day_of(as_of - 1)),
+        group: data.group.clone(),
     })
 }
 
@@ -434,12 +443,32 @@ pub fn heatmap(
     now: UnixSeconds,
 ) -> Result<HeatmapView> {
     let evaluated = evaluate(store, group, now)?;
-    let config = evaluated.settings.heatmap_config(timezone, computer_timezone)?;
-    let name = evaluated.group.name.clone();
+    heatmap_in(&evaluated.data, evaluated.as_of, &evaluated.settings, None, kind, timezone, computer_timezone)
+}
+
+/// [`heatmap`] on rows already loaded, with the stage history at `as_of` when it was
+/// computed already (else the stage heatmaps compute it).
+pub(super) fn heatmap_in(
+    data: &GroupData,
+    as_of: UnixSeconds,
+    settings: &Settings,
+    history: Option<&StageHistory>,
+    kind: HeatmapKind,
+    timezone: Option<&str>,
+    computer_timezone: Option<&str>,
+) -> Result<HeatmapView> {
+    let config = settings.heatmap_config(timezone, computer_timezone)?;
+    let name = data.group.name.clone();
     let chart = |title: &str, svg: String| Chart { title: title.to_string(), svg };
+    let needs_history = matches!(kind, HeatmapKind::Stages | HeatmapKind::Transitions);
+    let computed_history = (history.is_none() && needs_history).then(|| {
+        let stage_config = settings.stage_config();
+        stage_history(&Prepared::new(data, &stage_config.conversations), as_of, &stage_config)
+    });
+    let history = history.or(computed_history.as_ref());
     let (heatmap, charts) = match kind {
         HeatmapKind::Stages => {
-            let heatmap = stage_heatmap(&history_of(&evaluated));
+            let heatmap = stage_heatmap(history.expect("computed above for the stage heatmaps"));
             let charts = vec![
                 chart("members per stage", charts::stage_heatmap_svg(&heatmap, &name, false)),
                 chart("share per stage", charts::stage_heatmap_svg(&heatmap, &name, true)),
@@ -447,30 +476,30 @@ pub fn heatmap(
             (HeatmapData::Stages(heatmap), charts)
         }
         HeatmapKind::Transitions => {
-            let flows = transitions(&history_of(&evaluated), &config);
+            let flows = transitions(history.expect("computed above for the transitions"), &config);
             let charts = vec![chart("stage transitions", charts::transitions_svg(&flows, &name))];
             (HeatmapData::Transitions(flows), charts)
         }
         HeatmapKind::Cohorts => {
-            let index = crate::analytics::Index::new(&evaluated.data);
-            let heatmap = cohort_heatmap(&index, evaluated.as_of, &config);
+            let index = crate::analytics::Index::new(data);
+            let heatmap = cohort_heatmap(&index, as_of, &config);
             let charts = vec![chart("cohort retention", charts::cohort_heatmap_svg(&heatmap, &name))];
             (HeatmapData::Cohorts(heatmap), charts)
         }
         HeatmapKind::Hours => {
-            let index = crate::analytics::Index::new(&evaluated.data);
-            let heatmap = hour_heatmap(&index, evaluated.as_of, &config);
+            let index = crate::analytics::Index::new(data);
+            let heatmap = hour_heatmap(&index, as_of, &config);
             let charts = vec![chart("messages by weekday and hour", charts::hour_heatmap_svg(&heatmap, &name))];
             (HeatmapData::Hours(heatmap), charts)
         }
         HeatmapKind::FirstMinutes => {
-            let index = crate::analytics::Index::new(&evaluated.data);
-            let heatmap = first_minutes_heatmap(&index, evaluated.as_of, &config);
+            let index = crate::analytics::Index::new(data);
+            let heatmap = first_minutes_heatmap(&index, as_of, &config);
             let charts = vec![chart("newcomers' first minutes", charts::first_minutes_svg(&heatmap, &name))];
             (HeatmapData::FirstMinutes(heatmap), charts)
         }
     };
-    Ok(HeatmapView { as_of_date: date_of_day(day_of(evaluated.as_of - 1)), group: evaluated.group, heatmap, charts })
+    Ok(HeatmapView { as_of_date: date_of_day(day_of(as_of - 1)), group: data.group.clone(), heatmap, charts })
 }
 
 /// Everything at once on rows already loaded, as the benchmark, the report and a full
@@ -607,6 +636,21 @@ struct Cached {
     version: DataVersion,
     data: Arc<GroupData>,
     computed: Arc<Computed>,
+    memo: Arc<Memo>,
+}
+
+/// What the screens build from a computation and keep with it until the group changes.
+#[derive(Default)]
+pub(super) struct Memo {
+    pub dashboard: std::sync::OnceLock<super::Dashboard>,
+    pub backtest: std::sync::OnceLock<crate::analytics::backtest::BacktestReport>,
+}
+
+/// One group's rows, what was computed on them, and what screens built from that.
+pub(super) struct Entry {
+    pub data: Arc<GroupData>,
+    pub computed: Arc<Computed>,
+    pub memo: Arc<Memo>,
 }
 
 /// The analytics kept between calls, per group, for a caller that lives long (the desktop
@@ -616,7 +660,9 @@ struct Cached {
 /// ([`Computed::absorb`]); other calls return what was computed.
 #[derive(Default)]
 pub struct Analyst {
-    groups: std::sync::Mutex<std::collections::HashMap<GroupId, Cached>>,
+    /// One slot per group, locked while the group is computed: a request for another group
+    /// does not wait, and two requests for the same group compute it once.
+    groups: std::sync::Mutex<std::collections::HashMap<GroupId, Arc<std::sync::Mutex<Option<Cached>>>>>,
 }
 
 impl Analyst {
@@ -635,37 +681,65 @@ impl Analyst {
         }
     }
 
+    fn slot(&self, group: GroupId) -> Arc<std::sync::Mutex<Option<Cached>>> {
+        let mut groups = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        groups.entry(group).or_default().clone()
+    }
+
     /// The group's rows and everything computed on them at its default `as_of`, up to date
     /// with the store.
     pub fn computed(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<(Arc<GroupData>, Arc<Computed>)> {
+        let entry = self.entry(store, group, now)?;
+        Ok((entry.data, entry.computed))
+    }
+
+    /// [`Analyst::computed`] with what the screens built from it.
+    pub(super) fn entry(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<Entry> {
         let group = store
             .group(group)?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
         let version = DataVersion { summary: super::summarise(store, group.clone())? };
         let as_of = default_as_of(store, &group, now)?;
         let settings = load_settings(store, group.id)?;
-        let mut groups = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(cached) = groups.get(&group.id) {
+        let slot = self.slot(group.id);
+        let mut cached = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(cached) = cached.as_ref() {
             if cached.version == version && cached.computed.as_of == as_of && cached.computed.settings == settings {
-                return Ok((cached.data.clone(), cached.computed.clone()));
+                return Ok(Entry { data: cached.data.clone(), computed: cached.computed.clone(), memo: cached.memo.clone() });
             }
         }
         let data = Arc::new(store.load_group_data(&group)?);
-        let computed = match groups.remove(&group.id).map(|cached| Arc::try_unwrap(cached.computed)) {
+        let computed = match cached.take().map(|cached| Arc::try_unwrap(cached.computed)) {
             Some(Ok(previous)) => previous.absorb(&data, as_of, &settings)?,
             _ => Computed::full(&data, as_of, &settings)?,
         };
         let computed = Arc::new(computed);
-        groups.insert(group.id, Cached { version, data: data.clone(), computed: computed.clone() });
-        Ok((data, computed))
+        let memo = Arc::new(Memo::default());
+        *cached = Some(Cached { version, data: data.clone(), computed: computed.clone(), memo: memo.clone() });
+        Ok(Entry { data, computed, memo })
+    }
+
+    /// Computes every group of the store that changed since it was last computed, so that
+    /// the screens opened next find it ready (the desktop shell runs this in the background
+    /// at start and after imports). Stops at the first group that fails and reports it.
+    pub fn warm(&self, store: &Store, now: UnixSeconds) -> Result<usize> {
+        let groups = store.groups()?;
+        for group in &groups {
+            self.entry(store, group.id, now)?;
+        }
+        Ok(groups.len())
     }
 
     /// [`super::dashboard`] from the cache.
     pub fn dashboard(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<super::Dashboard> {
-        let (data, computed) = self.computed(store, group, now)?;
+        let Entry { data, computed, memo } = self.entry(store, group, now)?;
+        if let Some(dashboard) = memo.dashboard.get() {
+            return Ok(dashboard.clone());
+        }
         let summary = super::summarise(store, data.group.clone())?;
         let statuses: Vec<_> = computed.everything.history.members.iter().map(|member| member.status.clone()).collect();
-        Ok(super::dashboard_of(summary, &data, computed.as_of, computed.everything.health.clone(), &statuses))
+        let dashboard = super::dashboard_of(summary, &data, computed.as_of, computed.everything.health.clone(), &statuses);
+        Ok(memo.dashboard.get_or_init(|| dashboard).clone())
     }
 
     /// [`members_filtered`] from the cache.

@@ -45,6 +45,20 @@ pub struct OverviewRow {
 
 /// One group's overview row at its default `as_of`.
 pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
+    row_with(store, group, now, |reference, first_day| {
+        let daily = trend(store, reference, Some(date_of(first_day)), None, now)?;
+        let open_warnings = churn::warnings(store, reference, Severity::Low, false, now)?.warnings.len() as u64;
+        Ok((daily, open_warnings))
+    })
+}
+
+/// The row, with the daily score from `first_day` and the open warnings from `scores`.
+fn row_with(
+    store: &Store,
+    group: GroupId,
+    now: UnixSeconds,
+    scores: impl FnOnce(&str, i64) -> Result<(super::Trend, u64)>,
+) -> Result<OverviewRow> {
     let found = store
         .group(group)?
         .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; reload the overview", group.0)))?;
@@ -67,7 +81,7 @@ pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<O
     let last_day = (as_of - 1).div_euclid(DAY);
     let wanted_first = last_day - 7 * (SPARKLINE_WEEKS as i64 - 1);
     let first_day = wanted_first.max(first_activity.div_euclid(DAY));
-    let daily = trend(store, &reference, Some(date_of(first_day)), None, now)?;
+    let (daily, open_warnings) = scores(&reference, first_day)?;
     // Every 7th day back from the last: the weeks end on the day the score is shown for.
     let mut weekly_scores: Vec<WeekScore> = daily
         .points
@@ -81,8 +95,18 @@ pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<O
     let score = weekly_scores.last().and_then(|week| week.score);
     let before = weekly_scores.len().checked_sub(2).and_then(|index| weekly_scores[index].score);
     let change = score.zip(before).map(|(now, before)| now - before);
-    let open_warnings = churn::warnings(store, &reference, Severity::Low, false, now)?.warnings.len() as u64;
     Ok(OverviewRow { summary, as_of_date: super::date_string(as_of - 1), score, change, weekly_scores, open_warnings, open_flags })
+}
+
+impl super::Analyst {
+    /// [`overview_row`] from the cache.
+    pub fn overview_row(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
+        row_with(store, group, now, |_, first_day| {
+            let daily = self.trend_between(store, group, Some(&date_of(first_day).to_string()), None, now)?;
+            let open_warnings = self.warnings(store, group, Severity::Low, false, now)?.warnings.len() as u64;
+            Ok((daily, open_warnings))
+        })
+    }
 }
 
 /// Every group's overview row, in the order of `hearth groups`.

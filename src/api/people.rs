@@ -14,9 +14,14 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::churn::{self, MemberSort};
-use super::{default_as_of, insights, load_settings, members_filtered, Error, ErrorCode, Result, Trend};
+use super::insights::{Computed, Entry, HeatmapKind, HeatmapView};
+use super::{default_as_of, insights, load_settings, members_filtered, Analyst, Error, ErrorCode, MemberSummary, Result, Trend};
+use crate::analytics::daily::TrendPoint;
+use crate::analytics::health::{ThresholdSource, Thresholds};
+use crate::analytics::settings::Settings;
+use crate::analytics::stages::StageHistory;
 use crate::analytics::{date_of_day, day_of, week_start, Index, Prepared};
-use crate::model::{Group, GroupId, MemberState, Stage, UnixSeconds, WEEK};
+use crate::model::{Group, GroupData, GroupId, MemberState, Stage, UnixSeconds, WEEK};
 use crate::store::Store;
 pub use crate::store::{MemberMessage, MemberNote};
 
@@ -98,9 +103,19 @@ pub fn members_table(store: &Store, group: GroupId, now: UnixSeconds) -> Result<
     let reference = group.0.to_string();
     let as_of = default_as_of(store, &found, now)?;
     let members = members_filtered(store, &reference, None, None, now)?;
-    let risks: HashMap<i64, churn::MemberRisk> =
-        churn::member_risks(store, &reference, None, None, MemberSort::Risk, now)?.into_iter().map(|risk| (risk.id, risk)).collect();
-    let flags: HashMap<i64, u64> = store.open_flags_per_member(group)?.into_iter().collect();
+    let risks = churn::member_risks(store, &reference, None, None, MemberSort::Risk, now)?;
+    table_of(store, found, as_of, members, risks)
+}
+
+fn table_of(
+    store: &Store,
+    found: Group,
+    as_of: UnixSeconds,
+    members: Vec<MemberSummary>,
+    risks: Vec<churn::MemberRisk>,
+) -> Result<MembersTable> {
+    let risks: HashMap<i64, churn::MemberRisk> = risks.into_iter().map(|risk| (risk.id, risk)).collect();
+    let flags: HashMap<i64, u64> = store.open_flags_per_member(found.id)?.into_iter().collect();
     let members = members
         .into_iter()
         .map(|member| {
@@ -155,11 +170,30 @@ pub fn heatmap_members(store: &Store, group: GroupId, cell: &HeatmapCell, now: U
     let as_of = default_as_of(store, &found, now)?;
     let settings = load_settings(store, group)?;
     let data = store.load_group_data(&found)?;
+    cell_members(&data, as_of, &settings, None, cell)
+}
+
+/// [`heatmap_members`] on rows already loaded, with the stage history at `as_of` when it
+/// was computed already.
+fn cell_members(
+    data: &GroupData,
+    as_of: UnixSeconds,
+    settings: &Settings,
+    history: Option<&StageHistory>,
+    cell: &HeatmapCell,
+) -> Result<CellMembers> {
     let member_ids = match cell {
         HeatmapCell::Stage { stage, column, week } => {
-            let config = settings.stage_config();
-            let prepared = Prepared::new(&data, &config.conversations);
-            let history = crate::analytics::stages::stage_history(&prepared, as_of, &config);
+            let computed;
+            let history = match history {
+                Some(history) => history,
+                None => {
+                    let config = settings.stage_config();
+                    let prepared = Prepared::new(data, &config.conversations);
+                    computed = crate::analytics::stages::stage_history(&prepared, as_of, &config);
+                    &computed
+                }
+            };
             let column = *column as usize;
             let Some(&instant) = history.instants.get(column) else {
                 return Err(stale_cell(format!("the stage heatmap has {} weeks, not {}", history.instants.len(), column + 1)));
@@ -182,7 +216,7 @@ pub fn heatmap_members(store: &Store, group: GroupId, cell: &HeatmapCell, now: U
             if offset.is_some_and(|offset| offset as usize >= weeks_shown) {
                 return Err(stale_cell(format!("the cohort heatmap shows {weeks_shown} weeks since joining")));
             }
-            cohort_members(&Index::new(&data), as_of, week, *offset)
+            cohort_members(&Index::new(data), as_of, week, *offset)
         }
     };
     Ok(CellMembers { cell: cell.clone(), member_ids })
@@ -256,6 +290,15 @@ pub struct MemberProfile {
 
 /// One member's profile, by member id.
 pub fn member_profile(store: &Store, group: GroupId, member: i64, now: UnixSeconds) -> Result<MemberProfile> {
+    let found = check_member(store, group, member)?;
+    let reference = group.0.to_string();
+    let as_of = default_as_of(store, &found, now)?;
+    let stages = insights::member(store, &reference, &member.to_string(), now)?;
+    let risk = churn::member_detail(store, &reference, &member.to_string(), now)?;
+    profile_of(store, group, member, as_of, stages, risk)
+}
+
+fn check_member(store: &Store, group: GroupId, member: i64) -> Result<Group> {
     let found = group_of(store, group)?;
     if !store.member_in_group(group, member)? {
         return Err(Error::new(
@@ -263,10 +306,17 @@ pub fn member_profile(store: &Store, group: GroupId, member: i64, now: UnixSecon
             format!("member {member} is not in group {:?}; pick a member from the Members list", found.name),
         ));
     }
-    let reference = group.0.to_string();
-    let as_of = default_as_of(store, &found, now)?;
-    let stages = insights::member(store, &reference, &member.to_string(), now)?;
-    let risk = churn::member_detail(store, &reference, &member.to_string(), now)?;
+    Ok(found)
+}
+
+fn profile_of(
+    store: &Store,
+    group: GroupId,
+    member: i64,
+    as_of: UnixSeconds,
+    stages: insights::MemberDetail,
+    risk: churn::MemberDetail,
+) -> Result<MemberProfile> {
     let posts: Vec<UnixSeconds> = store.member_post_times(group, member)?.into_iter().filter(|&at| at < as_of).collect();
     let open_flags = store.open_flags_per_member(group)?.into_iter().find(|(id, _)| *id == member).map_or(0, |(_, count)| count);
     Ok(MemberProfile {
@@ -353,6 +403,11 @@ pub fn write_csv_file(path: &Path, contents: &str) -> Result<u64> {
 /// The daily score of a group between two dates given as `YYYY-MM-DD` (the dashboard's
 /// date range; `None`: from the first day, to the default `as_of`).
 pub fn trend_between(store: &Store, group: GroupId, from: Option<&str>, to: Option<&str>, now: UnixSeconds) -> Result<Trend> {
+    let (from, to) = parse_range(from, to)?;
+    super::trend(store, &group.0.to_string(), from, to, now)
+}
+
+fn parse_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
     let parse = |text: Option<&str>, which: &str| -> Result<Option<chrono::NaiveDate>> {
         text.map(|text| {
             chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -366,5 +421,90 @@ pub fn trend_between(store: &Store, group: GroupId, from: Option<&str>, to: Opti
             return Err(Error::new(ErrorCode::InvalidInput, format!("the range starts ({from}) after it ends ({to}); swap the dates")));
         }
     }
-    super::trend(store, &group.0.to_string(), from, to, now)
+    Ok((from, to))
+}
+
+/// The members screens served from what the analyst computed (the desktop shell's path):
+/// the same rows as the functions above, which compute from scratch for the CLI.
+impl Analyst {
+    /// [`members_table`] from the cache.
+    pub fn members_table(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<MembersTable> {
+        let Entry { data, computed, .. } = self.entry(store, group, now)?;
+        let everything = &computed.everything;
+        let members = insights::filter_members(&data, &everything.history, None, None);
+        let risks = churn::member_risks_in(&churn_view(&data, &computed), None, None, MemberSort::Risk);
+        table_of(store, data.group.clone(), computed.as_of, members, risks)
+    }
+
+    /// [`member_profile`] from the cache.
+    pub fn member_profile(&self, store: &Store, group: GroupId, member: i64, now: UnixSeconds) -> Result<MemberProfile> {
+        check_member(store, group, member)?;
+        let Entry { data, computed, .. } = self.entry(store, group, now)?;
+        let reference = member.to_string();
+        let stages = insights::member_in(&data, computed.as_of, &computed.everything.history, &reference)?;
+        let risk = churn::member_detail_in(&churn_view(&data, &computed), &computed.settings.warnings, &reference)?;
+        profile_of(store, group, member, computed.as_of, stages, risk)
+    }
+
+    /// [`heatmap_members`] from the cache.
+    pub fn heatmap_members(&self, store: &Store, group: GroupId, cell: &HeatmapCell, now: UnixSeconds) -> Result<CellMembers> {
+        let Entry { data, computed, .. } = self.entry(store, group, now)?;
+        cell_members(&data, computed.as_of, &computed.settings, Some(&computed.everything.history), cell)
+    }
+
+    /// [`super::heatmap`] from the cache: the stage heatmaps from the stage history kept,
+    /// the others in one pass over the rows kept (their time zone can differ per call).
+    pub fn heatmap(
+        &self,
+        store: &Store,
+        group: GroupId,
+        kind: HeatmapKind,
+        timezone: Option<&str>,
+        computer_timezone: Option<&str>,
+        now: UnixSeconds,
+    ) -> Result<HeatmapView> {
+        let Entry { data, computed, .. } = self.entry(store, group, now)?;
+        insights::heatmap_in(
+            &data,
+            computed.as_of,
+            &computed.settings,
+            Some(&computed.everything.history),
+            kind,
+            timezone,
+            computer_timezone,
+        )
+    }
+
+    /// [`trend_between`] from the cache: the daily score kept, cut to the range. A group
+    /// whose thresholds are calibrated, or a range past the group's last day, is computed
+    /// as the CLI computes it.
+    pub fn trend_between(&self, store: &Store, group: GroupId, from: Option<&str>, to: Option<&str>, now: UnixSeconds) -> Result<Trend> {
+        let (from, to) = parse_range(from, to)?;
+        let Entry { data, computed, .. } = self.entry(store, group, now)?;
+        let last_day = day_of(computed.as_of - 1);
+        let past_the_end = to.is_some_and(|to| day_of(super::as_of_for_date(to) - 1) > last_day);
+        if computed.settings.health.threshold_source != ThresholdSource::Targets || past_the_end {
+            return super::trend(store, &group.0.to_string(), from, to, now);
+        }
+        let points = &computed.everything.trend;
+        let first_day = points.first().map_or(last_day, |point| day_of(point.as_of - 1));
+        let from_day = from.map_or(first_day, |date| day_of(super::as_of_for_date(date) - 1));
+        let to_day = to.map_or(last_day, |date| day_of(super::as_of_for_date(date) - 1));
+        if from_day > to_day {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("--from {} is after the last day {}; pick an earlier date", date_of_day(from_day), date_of_day(to_day)),
+            ));
+        }
+        let points: Vec<TrendPoint> =
+            points.iter().filter(|point| (from_day..=to_day).contains(&day_of(point.as_of - 1))).cloned().collect();
+        let config = computed.settings.health_config();
+        let chart_svg = crate::report::charts::health_trend_svg(&points, &data.group.name);
+        Ok(Trend { group: data.group.clone(), period_days: config.period_days, thresholds: Thresholds::default(), points, chart_svg })
+    }
+}
+
+fn churn_view<'a>(data: &'a GroupData, computed: &'a Computed) -> churn::ChurnView<'a> {
+    let everything = &computed.everything;
+    churn::ChurnView { data, as_of: computed.as_of, signals: &everything.signals, model: &everything.model, graph: &everything.graph }
 }

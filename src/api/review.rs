@@ -8,8 +8,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{default_as_of, find_group, Error, ErrorCode, Result};
-use crate::analytics::flags::{detect_flags, FlagConfig, FlagEvidence};
-use crate::model::{Group, UnixSeconds};
+use crate::analytics::flags::{detect_flags, DetectedFlag, FlagConfig, FlagEvidence};
+use crate::model::{Group, GroupId, UnixSeconds};
 use crate::store::{FlagDecision, FlagUpsert, NewFlag, Store, StoredFlag, WarningAction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -99,7 +99,10 @@ fn detect(store: &mut Store, group: &Group, now: UnixSeconds) -> Result<FlagUpse
     let as_of = default_as_of(store, group, now)?;
     let data = store.load_group_data(group)?;
     let config: FlagConfig = super::load_settings(store, group.id)?.flags;
-    let detected = detect_flags(&data, as_of, &config);
+    store_detected(store, group, &detect_flags(&data, as_of, &config), now)
+}
+
+fn store_detected(store: &mut Store, group: &Group, detected: &[DetectedFlag], now: UnixSeconds) -> Result<FlagUpsert> {
     let new_flags: Vec<NewFlag> = detected
         .iter()
         .map(|flag| {
@@ -161,7 +164,7 @@ fn parse_evidence(flag: &StoredFlag) -> Result<FlagEvidence> {
 }
 
 fn member_names(store: &Store, group: &Group) -> Result<HashMap<i64, String>> {
-    Ok(store.load_group_data(group)?.members.into_iter().map(|member| (member.id, member.display_name)).collect())
+    Ok(store.member_names(group.id)?.into_iter().collect())
 }
 
 /// Runs flag detection (new flags are added, open ones refreshed, decided ones left
@@ -169,7 +172,25 @@ fn member_names(store: &Store, group: &Group) -> Result<HashMap<i64, String>> {
 pub fn flags(store: &mut Store, group: &str, status: Option<FlagStatus>, now: UnixSeconds) -> Result<FlagList> {
     let group = find_group(store, group)?;
     let detection = detect(store, &group, now)?;
-    let names = member_names(store, &group)?;
+    list(store, &group, detection, status)
+}
+
+/// [`flags`] with the detection already run (by a caller that keeps the analytics, such as
+/// the desktop shell): only the queue's rows are written, so the write is short.
+pub fn flags_detected(
+    store: &mut Store,
+    group: GroupId,
+    detected: &[DetectedFlag],
+    status: Option<FlagStatus>,
+    now: UnixSeconds,
+) -> Result<FlagList> {
+    let group = find_group(store, &group.0.to_string())?;
+    let detection = store_detected(store, &group, detected, now)?;
+    list(store, &group, detection, status)
+}
+
+fn list(store: &Store, group: &Group, detection: FlagUpsert, status: Option<FlagStatus>) -> Result<FlagList> {
+    let names = member_names(store, group)?;
     let flags = store
         .flags(group.id, status.map(FlagStatus::as_str))?
         .into_iter()
@@ -236,10 +257,19 @@ pub fn act_on_warning(
     now: UnixSeconds,
 ) -> Result<WarningAction> {
     let group = find_group(store, group)?;
-    if !store.load_group_data(&group)?.members.iter().any(|member| member.id == member_id) {
+    if !store.member_in_group(group.id, member_id)? {
         return Err(Error::new(ErrorCode::NotFound, format!("group {:?} has no member {member_id}", group.name)));
     }
     let handled = change.handled.map(|handled| handled.then_some(now));
     let note = change.note.as_ref().map(|note| note.as_deref());
     Ok(store.set_warning_action(group.id, member_id, change.snooze_until, handled, note, now)?)
+}
+
+impl super::Analyst {
+    /// The flags detection finds at the group's default `as_of`, from the cache: what
+    /// [`flags_detected`] then writes to the queue (so a reader computes, the writer only writes).
+    pub fn detected_flags(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<Vec<DetectedFlag>> {
+        let (_, computed) = self.computed(store, group, now)?;
+        Ok(computed.everything.flags.clone())
+    }
 }

@@ -88,6 +88,14 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every member's id and display name, by id: what a decision or a flag shows, without
+    /// loading the group's activity.
+    pub fn member_names(&self, group: GroupId) -> Result<Vec<(i64, String)>> {
+        let mut statement = self.conn.prepare_cached("SELECT id, display_name FROM members WHERE group_id = ?1 ORDER BY id")?;
+        let rows = statement.query_map([group.0], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Whether the member belongs to the group.
     pub fn member_in_group(&self, group: GroupId, member: i64) -> Result<bool> {
         let mut statement = self.conn.prepare_cached("SELECT 1 FROM members WHERE id = ?1 AND group_id = ?2")?;

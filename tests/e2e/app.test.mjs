@@ -715,147 +715,6 @@ describe('Hearth desktop window', () => {
     assert.deepEqual(violations, []);
   });
 
-  // moderation: warnings, review, settings
-
-  /** Opens one of the group's tabs for the demo community. */
-  async function openTab(tab) {
-    const [item] = await session.findAll(`[data-testid=group-item][data-group-id="${demoGroupId}"]`);
-    assert.ok(item, 'the demo group is not in the sidebar');
-    await session.click(item);
-    await session.click(await session.waitForElement(`[data-testid=tab-${tab}]`));
-  }
-
-  /** Presses keys as a person would (WebDriver key actions), on whatever has the focus. */
-  async function pressKeys(...keys) {
-    const actions = keys.flatMap((key) => [
-      { type: 'keyDown', value: key },
-      { type: 'keyUp', value: key },
-    ]);
-    await session.command('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
-    await session.command('DELETE', '/actions');
-  }
-
-  it('lists the same churn warnings as `hearth warnings`, grouped by severity, with the backtest beside them', async () => {
-    const opened = performance.now();
-    await openTab('warnings');
-    await session.waitForElement('[data-testid=warnings-loading], [data-testid=warning], [data-testid=warnings-empty]', { timeoutMs: 10_000 });
-    await session.waitForElement('[data-testid=warning], [data-testid=warnings-empty], [data-testid=warnings-error]', { timeoutMs: 180_000 });
-    timings.warningsMs = Math.round(performance.now() - opened);
-    assert.equal((await session.findAll('[data-testid=warnings-error]')).length, 0, 'the warnings screen shows an error');
-
-    const expected = cliJson('warnings', String(demoGroupId));
-    const shown = await session.execute(
-      `return [...document.querySelectorAll('[data-testid^=severity-]')].map((group) => ({
-         severity: group.dataset.testid.replace('severity-', ''),
-         members: [...group.querySelectorAll('[data-testid=warning]')].map((card) => Number(card.dataset.memberId)),
-       }));`,
-    );
-    const bySeverity = (severity) =>
-      expected.warnings.filter((item) => item.warning.severity === severity).map((item) => item.warning.member_id).sort((a, b) => a - b);
-    const severities = ['high', 'medium', 'low'].filter((severity) => bySeverity(severity).length > 0);
-    assert.ok(expected.warnings.length > 0, 'the demo community should have churn warnings');
-    assert.deepEqual(shown.map((group) => group.severity), severities, 'groups are high, medium, low');
-    for (const group of shown) assert.deepEqual([...group.members].sort((a, b) => a - b), bySeverity(group.severity), `${group.severity} warnings`);
-
-    // The backtest arrives on its own, after the warnings.
-    await session.waitForElement('[data-testid=backtest-method][data-method=risk_score], [data-testid=backtest-error]', { timeoutMs: 240_000 });
-    timings.backtestMs = Math.round(performance.now() - opened);
-    assert.equal((await session.findAll('[data-testid=backtest-error]')).length, 0, 'the backtest shows an error');
-    await snapshotBothThemes('warnings');
-  });
-
-  it('reviews flags with the keyboard: j moves, a decides, u undoes, n notes and e escalates, as `hearth flags` shows', async () => {
-    const opened = performance.now();
-    await openTab('review');
-    await session.waitForElement('[data-testid=flag-row], [data-testid=review-empty], [data-testid=review-error]', { timeoutMs: 120_000 });
-    timings.reviewMs = Math.round(performance.now() - opened);
-    const rows = async () => session.execute(`return [...document.querySelectorAll('[data-testid=flag-row]')].map((row) => Number(row.dataset.flagId));`);
-    const selected = async () => session.execute(`return Number(document.querySelector('[data-testid=flag-row][aria-current=true]')?.dataset.flagId);`);
-    const status = (flagId) => cliJson('flags', String(demoGroupId)).flags.find((flag) => flag.id === flagId);
-    const open = await rows();
-    assert.ok(open.length >= 2, `the demo community should have at least two open flags, got ${open.length}`);
-    assert.match(await session.text((await session.findAll('[data-testid=review-keys]'))[0]), /j\s*\/\s*k/);
-    await session.execute('document.activeElement?.blur();');
-
-    await pressKeys('j');
-    await session.waitFor('the second flag selected', async () => (await selected()) === open[1]);
-    await pressKeys('a');
-    await session.waitFor('the actioned flag to leave the open queue', async () => !(await rows()).includes(open[1]));
-    await session.waitFor('the decision in the store', async () => status(open[1]).status === 'actioned', { timeoutMs: 60_000, intervalMs: 500 });
-    await snapshot('review-decided.png');
-
-    await pressKeys('u');
-    await session.waitFor('the flag back in the queue', async () => (await rows()).includes(open[1]));
-    assert.equal(status(open[1]).status, 'open');
-    assert.equal(await selected(), open[1]);
-
-    await pressKeys('n');
-    const note = await session.waitForElement('[data-testid=review-note-input]');
-    // Letters typed into the note are text, not commands.
-    await session.type(note, 'spam wave; asked the owner\uE007');
-    await session.waitForElement('[data-testid=review-note-pending]');
-    assert.equal(status(open[1]).status, 'open', 'typing the note decided nothing');
-    await snapshotBothThemes('review');
-    await session.execute('document.activeElement?.blur();');
-    await pressKeys('e');
-    await session.waitFor('the escalated flag to leave the open queue', async () => !(await rows()).includes(open[1]));
-    const escalated = status(open[1]);
-    assert.equal(escalated.status, 'escalated');
-    assert.equal(escalated.note, 'spam wave; asked the owner');
-    assert.deepEqual(
-      escalated.decisions.map((decision) => [decision.to_status, decision.undone_at !== null]),
-      [
-        ['actioned', true],
-        ['escalated', false],
-      ],
-    );
-
-    await session.click(await session.waitForElement('[data-testid=review-log-tab]'));
-    await session.waitForElement('[data-testid=review-log-entry]');
-    const log = await session.execute(`return [...document.querySelectorAll('[data-testid=review-log-entry]')].map((row) => row.textContent);`);
-    assert.equal(log.length, 2);
-    assert.match(log[0], /spam wave; asked the owner/);
-    await snapshotBothThemes('review-log');
-    await session.click(await session.waitForElement('[data-testid=review-queue-tab]'));
-  });
-
-  it('previews the score under an unsaved setting, and saving stores it as `hearth settings` shows', async () => {
-    await openTab('settings');
-    const key = 'health.metrics.messages_per_active_member.high';
-    const field = await session.waitForElement(`[data-testid=setting][data-key="${key}"]`, { timeoutMs: 60_000 });
-    const before = cliJson('health', String(demoGroupId));
-    const typed = performance.now();
-    await session.type(field, '1000');
-    await session.waitForElement('[data-testid=preview-score]', { timeoutMs: 60_000 });
-    timings.settingsPreviewMs = Math.round(performance.now() - typed);
-    const current = await session.text((await session.findAll('[data-testid=preview-current]'))[0]);
-    const previewed = await session.text((await session.findAll('[data-testid=preview-score]'))[0]);
-    assert.equal(current, before.score.toFixed(1));
-    assert.ok(Number(previewed) < Number(current), `a far target lowers the score: ${previewed} vs ${current}`);
-    assert.match(await session.text((await session.findAll('[data-testid=preview-changes]'))[0]), /Messages per active member/);
-    // Nothing is stored before Save.
-    assert.equal(cliJson('settings', String(demoGroupId), 'get', key), before.metrics.find((metric) => metric.metric === 'messages_per_active_member').high);
-    await snapshotBothThemes('settings');
-
-    await session.click(await session.waitForElement('[data-testid=settings-save]'));
-    await session.waitForElement('[data-testid=settings-saved]');
-    await session.waitFor('the saved setting in the store', async () => cliJson('settings', String(demoGroupId), 'get', key) === 1000, { timeoutMs: 60_000, intervalMs: 500 });
-    assert.equal(cliJson('health', String(demoGroupId)).score.toFixed(1), previewed);
-
-    // A weight alone cannot be saved: the window says what to do.
-    const weight = await session.waitForElement('[data-testid=setting][data-key="health.metrics.retention7d.weight"]');
-    await session.type(weight, '0.9');
-    await session.waitFor('the typed weight', async () => (await session.execute('return arguments[0].value;', [{ 'element-6066-11e4-a52e-4f735466cecf': weight }])) === '0.9');
-    const problem = await session.waitForElement('[data-testid=setting-problem][data-key="health.metrics"]');
-    assert.match(await session.text(problem), /must add up to 1/);
-    await snapshot('settings-problem-light.png');
-
-    // Back to the defaults for the tests that follow.
-    await session.click(await session.waitForElement('[data-testid=reset-health]'));
-    await session.click(await session.waitForElement('[data-testid=reset-health]'));
-    await session.waitFor('the default target again', async () => cliJson('settings', String(demoGroupId), 'get', key) !== 1000);
-  });
-
   // people: overview, members, profile
 
   /** Picks a value in one of the Preferences selects (language, theme), as a person would. */
@@ -1075,5 +934,146 @@ describe('Hearth desktop window', () => {
     await session.waitFor('the filtered members again', async () => (await membersShown()) === contributors.length);
     const violations = await session.execute('return window.__hearthCspViolations ?? null;');
     assert.deepEqual(violations, []);
+  });
+
+  // moderation: warnings, review, settings
+
+  /** Opens one of the group's tabs for the demo community. */
+  async function openTab(tab) {
+    const [item] = await session.findAll(`[data-testid=group-item][data-group-id="${demoGroupId}"]`);
+    assert.ok(item, 'the demo group is not in the sidebar');
+    await session.click(item);
+    await session.click(await session.waitForElement(`[data-testid=tab-${tab}]`));
+  }
+
+  /** Presses keys as a person would (WebDriver key actions), on whatever has the focus. */
+  async function pressKeys(...keys) {
+    const actions = keys.flatMap((key) => [
+      { type: 'keyDown', value: key },
+      { type: 'keyUp', value: key },
+    ]);
+    await session.command('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+    await session.command('DELETE', '/actions');
+  }
+
+  it('lists the same churn warnings as `hearth warnings`, grouped by severity, with the backtest beside them', async () => {
+    const opened = performance.now();
+    await openTab('warnings');
+    await session.waitForElement('[data-testid=warnings-loading], [data-testid=warning], [data-testid=warnings-empty]', { timeoutMs: 10_000 });
+    await session.waitForElement('[data-testid=warning], [data-testid=warnings-empty], [data-testid=warnings-error]', { timeoutMs: 180_000 });
+    timings.warningsMs = Math.round(performance.now() - opened);
+    assert.equal((await session.findAll('[data-testid=warnings-error]')).length, 0, 'the warnings screen shows an error');
+
+    const expected = cliJson('warnings', String(demoGroupId));
+    const shown = await session.execute(
+      `return [...document.querySelectorAll('[data-testid^=severity-]')].map((group) => ({
+         severity: group.dataset.testid.replace('severity-', ''),
+         members: [...group.querySelectorAll('[data-testid=warning]')].map((card) => Number(card.dataset.memberId)),
+       }));`,
+    );
+    const bySeverity = (severity) =>
+      expected.warnings.filter((item) => item.warning.severity === severity).map((item) => item.warning.member_id).sort((a, b) => a - b);
+    const severities = ['high', 'medium', 'low'].filter((severity) => bySeverity(severity).length > 0);
+    assert.ok(expected.warnings.length > 0, 'the demo community should have churn warnings');
+    assert.deepEqual(shown.map((group) => group.severity), severities, 'groups are high, medium, low');
+    for (const group of shown) assert.deepEqual([...group.members].sort((a, b) => a - b), bySeverity(group.severity), `${group.severity} warnings`);
+
+    // The backtest arrives on its own, after the warnings.
+    await session.waitForElement('[data-testid=backtest-method][data-method=risk_score], [data-testid=backtest-error]', { timeoutMs: 240_000 });
+    timings.backtestMs = Math.round(performance.now() - opened);
+    assert.equal((await session.findAll('[data-testid=backtest-error]')).length, 0, 'the backtest shows an error');
+    await snapshotBothThemes('warnings');
+  });
+
+  it('reviews flags with the keyboard: j moves, a decides, u undoes, n notes and e escalates, as `hearth flags` shows', async () => {
+    const opened = performance.now();
+    await openTab('review');
+    await session.waitForElement('[data-testid=flag-row], [data-testid=review-empty], [data-testid=review-error]', { timeoutMs: 120_000 });
+    timings.reviewMs = Math.round(performance.now() - opened);
+    const rows = async () => session.execute(`return [...document.querySelectorAll('[data-testid=flag-row]')].map((row) => Number(row.dataset.flagId));`);
+    const selected = async () => session.execute(`return Number(document.querySelector('[data-testid=flag-row][aria-current=true]')?.dataset.flagId);`);
+    const status = (flagId) => cliJson('flags', String(demoGroupId)).flags.find((flag) => flag.id === flagId);
+    const open = await rows();
+    assert.ok(open.length >= 2, `the demo community should have at least two open flags, got ${open.length}`);
+    assert.match(await session.text((await session.findAll('[data-testid=review-keys]'))[0]), /j\s*\/\s*k/);
+    await session.execute('document.activeElement?.blur();');
+
+    await pressKeys('j');
+    await session.waitFor('the second flag selected', async () => (await selected()) === open[1]);
+    await pressKeys('a');
+    await session.waitFor('the actioned flag to leave the open queue', async () => !(await rows()).includes(open[1]));
+    await session.waitFor('the decision in the store', async () => status(open[1]).status === 'actioned', { timeoutMs: 60_000, intervalMs: 500 });
+    await snapshot('review-decided.png');
+
+    await pressKeys('u');
+    await session.waitFor('the flag back in the queue', async () => (await rows()).includes(open[1]));
+    assert.equal(status(open[1]).status, 'open');
+    assert.equal(await selected(), open[1]);
+
+    await pressKeys('n');
+    const note = await session.waitForElement('[data-testid=review-note-input]');
+    // Letters typed into the note are text, not commands.
+    await session.type(note, 'spam wave; asked the owner\uE007');
+    await session.waitForElement('[data-testid=review-note-pending]');
+    assert.equal(status(open[1]).status, 'open', 'typing the note decided nothing');
+    await snapshotBothThemes('review');
+    await session.execute('document.activeElement?.blur();');
+    await pressKeys('e');
+    await session.waitFor('the escalated flag to leave the open queue', async () => !(await rows()).includes(open[1]));
+    const escalated = status(open[1]);
+    assert.equal(escalated.status, 'escalated');
+    assert.equal(escalated.note, 'spam wave; asked the owner');
+    assert.deepEqual(
+      escalated.decisions.map((decision) => [decision.to_status, decision.undone_at !== null]),
+      [
+        ['actioned', true],
+        ['escalated', false],
+      ],
+    );
+
+    await session.click(await session.waitForElement('[data-testid=review-log-tab]'));
+    await session.waitForElement('[data-testid=review-log-entry]');
+    const log = await session.execute(`return [...document.querySelectorAll('[data-testid=review-log-entry]')].map((row) => row.textContent);`);
+    assert.equal(log.length, 2);
+    assert.match(log[0], /spam wave; asked the owner/);
+    await snapshotBothThemes('review-log');
+    await session.click(await session.waitForElement('[data-testid=review-queue-tab]'));
+  });
+
+  it('previews the score under an unsaved setting, and saving stores it as `hearth settings` shows', async () => {
+    await openTab('settings');
+    const key = 'health.metrics.messages_per_active_member.high';
+    const field = await session.waitForElement(`[data-testid=setting][data-key="${key}"]`, { timeoutMs: 60_000 });
+    const before = cliJson('health', String(demoGroupId));
+    const typed = performance.now();
+    await session.type(field, '1000');
+    await session.waitForElement('[data-testid=preview-score]', { timeoutMs: 60_000 });
+    timings.settingsPreviewMs = Math.round(performance.now() - typed);
+    const current = await session.text((await session.findAll('[data-testid=preview-current]'))[0]);
+    const previewed = await session.text((await session.findAll('[data-testid=preview-score]'))[0]);
+    assert.equal(current, before.score.toFixed(1));
+    assert.ok(Number(previewed) < Number(current), `a far target lowers the score: ${previewed} vs ${current}`);
+    assert.match(await session.text((await session.findAll('[data-testid=preview-changes]'))[0]), /Messages per active member/);
+    // Nothing is stored before Save.
+    assert.equal(cliJson('settings', String(demoGroupId), 'get', key), before.metrics.find((metric) => metric.metric === 'messages_per_active_member').high);
+    await snapshotBothThemes('settings');
+
+    await session.click(await session.waitForElement('[data-testid=settings-save]'));
+    await session.waitForElement('[data-testid=settings-saved]');
+    await session.waitFor('the saved setting in the store', async () => cliJson('settings', String(demoGroupId), 'get', key) === 1000, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(cliJson('health', String(demoGroupId)).score.toFixed(1), previewed);
+
+    // A weight alone cannot be saved: the window says what to do.
+    const weight = await session.waitForElement('[data-testid=setting][data-key="health.metrics.retention7d.weight"]');
+    await session.type(weight, '0.9');
+    await session.waitFor('the typed weight', async () => (await session.execute('return arguments[0].value;', [{ 'element-6066-11e4-a52e-4f735466cecf': weight }])) === '0.9');
+    const problem = await session.waitForElement('[data-testid=setting-problem][data-key="health.metrics"]');
+    assert.match(await session.text(problem), /must add up to 1/);
+    await snapshot('settings-problem-light.png');
+
+    // Back to the defaults for the tests that follow.
+    await session.click(await session.waitForElement('[data-testid=reset-health]'));
+    await session.click(await session.waitForElement('[data-testid=reset-health]'));
+    await session.waitFor('the default target again', async () => cliJson('settings', String(demoGroupId), 'get', key) !== 1000);
   });
 });

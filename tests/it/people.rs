@@ -227,3 +227,81 @@ fn a_csv_export_is_written_only_to_a_csv_file() {
     let nowhere = folder.path().join("missing").join("members.csv");
     assert_eq!(people::write_csv_file(&nowhere, "id").unwrap_err().code, ErrorCode::InvalidInput);
 }
+
+/// The desktop shell serves every screen from `api::Analyst`, which computes a group once
+/// and keeps it: each of its answers must be the one the use cases (and so the CLI) give.
+#[test]
+fn the_analyst_serves_every_screen_exactly_as_the_use_cases_compute_it() {
+    let mut store = demo();
+    let analyst = api::Analyst::new();
+    assert_eq!(analyst.warm(&store, NOW).unwrap(), 1);
+
+    assert_eq!(analyst.dashboard(&store, GROUP, NOW).unwrap(), api::dashboard(&store, GROUP, NOW).unwrap());
+    assert_eq!(analyst.overview_row(&store, GROUP, NOW).unwrap(), overview::overview_row(&store, GROUP, NOW).unwrap());
+    let table = analyst.members_table(&store, GROUP, NOW).unwrap();
+    assert_eq!(table, people::members_table(&store, GROUP, NOW).unwrap());
+    // The most and least engaged members, and one in the middle.
+    for row in [&table.members[0], &table.members[table.members.len() / 2], table.members.last().unwrap()] {
+        let cached = analyst.member_profile(&store, GROUP, row.id, NOW).unwrap();
+        assert_eq!(cached, people::member_profile(&store, GROUP, row.id, NOW).unwrap(), "member {}", row.id);
+    }
+    let missing = analyst.member_profile(&store, GROUP, 999_999, NOW).unwrap_err();
+    assert_eq!(missing.code, ErrorCode::NotFound);
+
+    for kind in [HeatmapKind::Stages, HeatmapKind::Cohorts, HeatmapKind::Hours, HeatmapKind::FirstMinutes, HeatmapKind::Transitions] {
+        let cached = analyst.heatmap(&store, GROUP, kind, Some("Asia/Shanghai"), None, NOW).unwrap();
+        assert_eq!(cached, api::heatmap(&store, "1", kind, Some("Asia/Shanghai"), None, NOW).unwrap(), "{kind:?}");
+    }
+    let HeatmapData::Stages(StageHeatmap { weeks, .. }) =
+        analyst.heatmap(&store, GROUP, HeatmapKind::Stages, None, None, NOW).unwrap().heatmap
+    else {
+        panic!("a stage heatmap")
+    };
+    let column = weeks.len() as u32 - 3;
+    let stage_cell = HeatmapCell::Stage { stage: Stage::Participant, column, week: weeks[column as usize].clone() };
+    assert_eq!(
+        analyst.heatmap_members(&store, GROUP, &stage_cell, NOW).unwrap(),
+        people::heatmap_members(&store, GROUP, &stage_cell, NOW).unwrap()
+    );
+    let HeatmapData::Cohorts(CohortHeatmap { cohorts, .. }) =
+        analyst.heatmap(&store, GROUP, HeatmapKind::Cohorts, None, None, NOW).unwrap().heatmap
+    else {
+        panic!("a cohort heatmap")
+    };
+    let cohort_cell = HeatmapCell::Cohort { week: cohorts[cohorts.len() / 2].week.clone(), offset: Some(2) };
+    let members = analyst.heatmap_members(&store, GROUP, &cohort_cell, NOW).unwrap();
+    assert!(!members.member_ids.is_empty());
+    assert_eq!(members, people::heatmap_members(&store, GROUP, &cohort_cell, NOW).unwrap());
+
+    // The whole trend, and ranges inside it, cut from the daily score kept.
+    let whole = analyst.trend_between(&store, GROUP, None, None, NOW).unwrap();
+    assert_eq!(whole, people::trend_between(&store, GROUP, None, None, NOW).unwrap());
+    let middle = &whole.points[whole.points.len() / 2].date;
+    let late = &whole.points[whole.points.len() - 10].date;
+    for (from, to) in [(Some(middle.as_str()), None), (None, Some(middle.as_str())), (Some(middle.as_str()), Some(late.as_str()))] {
+        let cached = analyst.trend_between(&store, GROUP, from, to, NOW).unwrap();
+        assert_eq!(cached, people::trend_between(&store, GROUP, from, to, NOW).unwrap(), "{from:?}..{to:?}");
+        assert!(!cached.points.is_empty());
+    }
+    let backwards = analyst.trend_between(&store, GROUP, Some(late.as_str()), Some(middle.as_str()), NOW).unwrap_err();
+    assert_eq!(backwards.code, ErrorCode::InvalidInput);
+
+    for include_hidden in [false, true] {
+        assert_eq!(
+            analyst.warnings(&store, GROUP, Severity::Low, include_hidden, NOW).unwrap(),
+            api::churn::warnings(&store, "1", Severity::Low, include_hidden, NOW).unwrap()
+        );
+    }
+    assert_eq!(analyst.backtest(&store, GROUP, NOW).unwrap(), api::churn::backtest(&store, "1", None, None, NOW).unwrap());
+    // Served from the memo the second time, still the same.
+    assert_eq!(analyst.backtest(&store, GROUP, NOW).unwrap(), api::churn::backtest(&store, "1", None, None, NOW).unwrap());
+
+    // The review queue: detection from the cache, then only the queue written.
+    let detected = analyst.detected_flags(&store, GROUP, NOW).unwrap();
+    assert!(!detected.is_empty());
+    let from_cache = api::review::flags_detected(&mut store, GROUP, &detected, None, NOW).unwrap();
+    let computed = api::review::flags(&mut store, "1", None, NOW).unwrap();
+    assert_eq!(from_cache.flags, computed.flags);
+    // Detecting again on the same rows finds the same flags with the same evidence.
+    assert_eq!((computed.detection.added, computed.detection.refreshed), (0, 0));
+}
