@@ -145,12 +145,32 @@ pub struct RuleCheck {
     pub stage: Stage,
     /// What is counted, for a person ("active days in the last 28 days").
     pub label: String,
+    /// What is counted, as a code, for the window to say in its language with `window`.
+    pub measure: RuleMeasure,
+    /// The days (weeks for `contributor_weeks`) the count looks back over; for
+    /// `days_since_first_message`, the Newcomer threshold in days.
+    pub window: u32,
     /// `None` when there is nothing to count (never posted, never answered).
     pub value: Option<f64>,
     /// `>=`, `<` or `<=`: how the value must compare with the threshold.
     pub comparison: String,
     pub threshold: f64,
     pub met: bool,
+}
+
+/// What a [`RuleCheck`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
+pub enum RuleMeasure {
+    DaysSinceFirstMessage,
+    DaysSinceLastMessage,
+    ActiveDays,
+    ResponsesGiven,
+    ResponsesReceived,
+    ContributorWeeks,
+    AnswererRank,
+    PagerankRank,
 }
 
 /// Why a member is in their stage: the rule's numbers, and the grace period if it holds
@@ -579,61 +599,70 @@ fn stage_reasons(
     config: &StageConfig,
 ) -> StageReasons {
     let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
-    let check = |stage: Stage, label: String, value: Option<f64>, comparison: &str, threshold: f64| {
-        let met = value.is_some_and(|value| match comparison {
-            ">=" => value >= threshold,
-            "<" => value < threshold,
-            _ => value <= threshold,
-        });
-        RuleCheck { stage, label, value, comparison: comparison.to_string(), threshold, met }
-    };
+    let check =
+        |stage: Stage, (measure, window, label): (RuleMeasure, u32, String), value: Option<f64>, comparison: &str, threshold: f64| {
+            let met = value.is_some_and(|value| match comparison {
+                ">=" => value >= threshold,
+                "<" => value < threshold,
+                _ => value <= threshold,
+            });
+            RuleCheck { stage, label, measure, window, value, comparison: comparison.to_string(), threshold, met }
+        };
     let window = config.contributor_window_days;
     let checks = vec![
         check(
             Stage::Newcomer,
-            format!("days since the first message (Newcomer under {})", config.newcomer_days),
+            (
+                RuleMeasure::DaysSinceFirstMessage,
+                config.newcomer_days as u32,
+                format!("days since the first message (Newcomer under {})", config.newcomer_days),
+            ),
             seen.first_post.map(days),
             "<",
             config.newcomer_days as f64,
         ),
         check(
             Stage::Participant,
-            "days since the last message".to_string(),
+            (RuleMeasure::DaysSinceLastMessage, config.participant_days as u32, "days since the last message".to_string()),
             seen.last_post.map(days),
             "<=",
             config.participant_days as f64,
         ),
         check(
             Stage::Contributor,
-            format!("active days in the last {window} days"),
+            (RuleMeasure::ActiveDays, window as u32, format!("active days in the last {window} days")),
             Some(seen.active_days),
             ">=",
             config.contributor_active_days,
         ),
         check(
             Stage::Contributor,
-            format!("responses given in the last {window} days"),
+            (RuleMeasure::ResponsesGiven, window as u32, format!("responses given in the last {window} days")),
             Some(seen.given),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Contributor,
-            format!("responses received in the last {window} days"),
+            (RuleMeasure::ResponsesReceived, window as u32, format!("responses received in the last {window} days")),
             Some(seen.received),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Core,
-            format!("weeks as Contributor or Core of the last {}", config.core_weeks_window),
+            (
+                RuleMeasure::ContributorWeeks,
+                config.core_weeks_window as u32,
+                format!("weeks as Contributor or Core of the last {}", config.core_weeks_window),
+            ),
             Some(seen.contributor_weeks as f64),
             ">=",
             config.core_weeks_needed as f64,
         ),
         check(
             Stage::Core,
-            format!("rank among the answerers of the last {window} days"),
+            (RuleMeasure::AnswererRank, window as u32, format!("rank among the answerers of the last {window} days")),
             seen.answerer_rank.map(|rank| rank as f64),
             "<=",
             config.core_top_answerers as f64,
@@ -647,10 +676,14 @@ fn stage_reasons(
         let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
         checks.push(check(
             Stage::Core,
-            format!(
-                "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
+            (
+                RuleMeasure::PagerankRank,
                 config.graph.window_days,
-                config.core_top_pagerank_share * 100.0
+                format!(
+                    "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
+                    config.graph.window_days,
+                    config.core_top_pagerank_share * 100.0
+                ),
             ),
             seen.pagerank_rank.map(|(rank, _)| rank as f64),
             "<=",
@@ -896,6 +929,21 @@ mod tests {
             ]
         );
         assert_eq!(reasons.checks[7].threshold, 1.0);
+        // The window says each check in its language from the measure and its window.
+        let measures: Vec<(RuleMeasure, u32)> = reasons.checks.iter().map(|check| (check.measure, check.window)).collect();
+        assert_eq!(
+            measures,
+            vec![
+                (RuleMeasure::DaysSinceFirstMessage, 14),
+                (RuleMeasure::DaysSinceLastMessage, 90),
+                (RuleMeasure::ActiveDays, 28),
+                (RuleMeasure::ResponsesGiven, 28),
+                (RuleMeasure::ResponsesReceived, 28),
+                (RuleMeasure::ContributorWeeks, 12),
+                (RuleMeasure::AnswererRank, 28),
+                (RuleMeasure::PagerankRank, 30),
+            ]
+        );
         assert!(reasons.checks[7].label.contains("top 5 % of 2 members"), "{}", reasons.checks[7].label);
         assert_eq!((reasons.below_since, reasons.demotion_due), (None, None));
         // The weekly history: absent before day 30, Newcomer at day 32, Contributor after.

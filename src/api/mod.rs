@@ -300,8 +300,92 @@ pub struct ImportSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export, export_to = "bindings/")]
 pub struct Skipped {
+    /// The importer's reason in English, as the CLI prints it.
     pub reason: String,
     pub count: u64,
+    /// The reason as a code, for the window to say in its language; `other` for a reason
+    /// this list does not know yet (the window then shows `reason`).
+    pub code: SkipCode,
+    /// The platform's own word in the reason, if any ("pinned_message" in "service
+    /// message without member activity (pinned_message)"): a technical name, not prose.
+    pub detail: Option<String>,
+}
+
+/// Why items of an export were skipped, by kind (see [`Skipped`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
+pub enum SkipCode {
+    NoAuthor,
+    NoTimestamp,
+    NoMessageId,
+    NoDate,
+    NoSender,
+    DateOutOfRange,
+    DeletionNotice,
+    EmptyEdit,
+    UnattributedReactions,
+    OtherFile,
+    EncryptionNotice,
+    ExporterJoinOrLeave,
+    SystemLine,
+    NamelessMember,
+    Unsupported,
+    UnknownType,
+    ServiceWithoutActor,
+    ServiceWithoutActivity,
+    SystemWithoutActivity,
+    Other,
+}
+
+impl Skipped {
+    /// Classifies an importer's reason by its words (the importers word their reasons for
+    /// the CLI; the first words say the kind, a parenthesis may name the platform's term).
+    pub fn new(reason: String, count: u64) -> Skipped {
+        let detail = |prefix: &str| reason.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')')).map(str::to_string);
+        let (code, detail) = if reason.starts_with("message without an author") {
+            (SkipCode::NoAuthor, None)
+        } else if reason.starts_with("message without a timestamp") {
+            (SkipCode::NoTimestamp, None)
+        } else if reason == "message without a Message-ID" {
+            (SkipCode::NoMessageId, None)
+        } else if reason == "message without a readable Date" {
+            (SkipCode::NoDate, None)
+        } else if reason == "message without a From address" {
+            (SkipCode::NoSender, None)
+        } else if reason.starts_with("message dated before") {
+            (SkipCode::DateOutOfRange, None)
+        } else if reason.starts_with("deletion notice") {
+            (SkipCode::DeletionNotice, None)
+        } else if reason.starts_with("edit notice") {
+            (SkipCode::EmptyEdit, None)
+        } else if reason.starts_with("reactions whose reactor the export does not name") {
+            (SkipCode::UnattributedReactions, None)
+        } else if reason.starts_with("file in a conversation folder") {
+            (SkipCode::OtherFile, None)
+        } else if reason == "end-to-end encryption notice" {
+            (SkipCode::EncryptionNotice, None)
+        } else if reason.starts_with("join or leave of \"you\"") {
+            (SkipCode::ExporterJoinOrLeave, None)
+        } else if reason == "system line without member activity" {
+            (SkipCode::SystemLine, None)
+        } else if reason.starts_with("invited or removed member without a name") {
+            (SkipCode::NamelessMember, None)
+        } else if reason.starts_with("message Telegram Desktop could not export") {
+            (SkipCode::Unsupported, None)
+        } else if let Some(kind) = detail("message of a type Hearth does not know (") {
+            (SkipCode::UnknownType, Some(kind))
+        } else if let Some(action) = detail("service message without an actor (") {
+            (SkipCode::ServiceWithoutActor, Some(action))
+        } else if let Some(action) = detail("service message without member activity (") {
+            (SkipCode::ServiceWithoutActivity, Some(action))
+        } else if let Some(kind) = detail("system message without member activity (") {
+            (SkipCode::SystemWithoutActivity, Some(kind))
+        } else {
+            (SkipCode::Other, None)
+        };
+        Skipped { reason, count, code, detail }
+    }
 }
 
 /// The import formats, by the name `hearth import --format` takes (and the UI offers).
@@ -358,7 +442,7 @@ pub fn import_paths(
         leaves: counts.leaves,
         duplicates: counts.duplicates,
         updated: counts.updated,
-        skipped: outcome.skipped.into_iter().map(|(reason, count)| Skipped { reason, count }).collect(),
+        skipped: outcome.skipped.into_iter().map(|(reason, count)| Skipped::new(reason, count)).collect(),
         timezone_assumed: outcome.timezone_assumed,
     })
 }
@@ -383,5 +467,50 @@ pub fn computer_timezone(tz_variable: Option<&str>, system_zone: Option<&str>) -
     match from_variable {
         Some(name) => parse_timezone(name).ok(),
         None => system_zone.and_then(|name| parse_timezone(name).ok()),
+    }
+}
+
+#[cfg(test)]
+mod skip_code_tests {
+    use super::{SkipCode, Skipped};
+
+    #[test]
+    fn importers_reasons_become_codes_with_the_platforms_term_as_detail() {
+        let cases = [
+            ("message without an author (no from_id)", SkipCode::NoAuthor, None),
+            ("message without an author", SkipCode::NoAuthor, None),
+            ("message without a timestamp (no ts)", SkipCode::NoTimestamp, None),
+            ("message without a Message-ID", SkipCode::NoMessageId, None),
+            ("message without a readable Date", SkipCode::NoDate, None),
+            ("message without a From address", SkipCode::NoSender, None),
+            ("message dated before 1970 or after 2100", SkipCode::DateOutOfRange, None),
+            ("deletion notice (message_deleted) without the deleted message", SkipCode::DeletionNotice, None),
+            ("edit notice (message_changed) without the edited message", SkipCode::EmptyEdit, None),
+            (
+                "reactions whose reactor the export does not name (Telegram lists only recent reactors)",
+                SkipCode::UnattributedReactions,
+                None,
+            ),
+            ("file in a conversation folder that is not a day file (YYYY-MM-DD.json)", SkipCode::OtherFile, None),
+            ("end-to-end encryption notice", SkipCode::EncryptionNotice, None),
+            (
+                "join or leave of \"you\" (the person who exported the chat, whom the export does not name)",
+                SkipCode::ExporterJoinOrLeave,
+                None,
+            ),
+            ("system line without member activity", SkipCode::SystemLine, None),
+            ("invited or removed member without a name (deleted account)", SkipCode::NamelessMember, None),
+            ("message Telegram Desktop could not export (type \"unsupported\")", SkipCode::Unsupported, None),
+            ("message of a type Hearth does not know (poll_v9)", SkipCode::UnknownType, Some("poll_v9")),
+            ("service message without an actor (invite_members)", SkipCode::ServiceWithoutActor, Some("invite_members")),
+            ("service message without member activity (pin_message)", SkipCode::ServiceWithoutActivity, Some("pin_message")),
+            ("system message without member activity (Call)", SkipCode::SystemWithoutActivity, Some("Call")),
+            ("something new", SkipCode::Other, None),
+        ];
+        for (reason, code, detail) in cases {
+            let skipped = Skipped::new(reason.to_string(), 3);
+            assert_eq!((skipped.code, skipped.detail.as_deref()), (code, detail), "{reason}");
+            assert_eq!((skipped.reason.as_str(), skipped.count), (reason, 3));
+        }
     }
 }

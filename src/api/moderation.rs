@@ -102,7 +102,33 @@ pub struct SettingEdit {
 #[ts(export, export_to = "bindings/")]
 pub struct SettingProblem {
     pub key: Option<String>,
+    /// What kind of problem, for the window to say in its language (`message` is the
+    /// core's English detail, as the CLI prints it).
+    pub code: SettingProblemCode,
     pub message: String,
+}
+
+/// The kinds of [`SettingProblem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export, export_to = "bindings/")]
+pub enum SettingProblemCode {
+    /// No setting has this key.
+    UnknownKey,
+    /// The value is not one the setting can take (wrong kind, out of range).
+    BadValue,
+    /// The settings together break a rule (e.g. the weights do not add up to 1).
+    Invalid,
+}
+
+impl SettingProblemCode {
+    fn of(error: &SettingsError) -> SettingProblemCode {
+        match error {
+            SettingsError::UnknownKey { .. } => SettingProblemCode::UnknownKey,
+            SettingsError::BadValue { .. } => SettingProblemCode::BadValue,
+            SettingsError::Invalid(_) => SettingProblemCode::Invalid,
+        }
+    }
 }
 
 /// A metric whose part of the score the edits change.
@@ -136,9 +162,11 @@ pub fn apply_edits(current: &Settings, edits: &[SettingEdit]) -> std::result::Re
     let mut problems = Vec::new();
     for edit in edits {
         match current.with(&edit.key, &edit.value) {
-            Err(error @ (SettingsError::UnknownKey { .. } | SettingsError::BadValue { .. })) => {
-                problems.push(SettingProblem { key: Some(edit.key.clone()), message: error.to_string() })
-            }
+            Err(error @ (SettingsError::UnknownKey { .. } | SettingsError::BadValue { .. })) => problems.push(SettingProblem {
+                key: Some(edit.key.clone()),
+                code: SettingProblemCode::of(&error),
+                message: error.to_string(),
+            }),
             // Checks of the whole may pass once the other edits are in.
             Ok(_) | Err(SettingsError::Invalid(_)) => {}
         }
@@ -161,7 +189,7 @@ pub fn apply_edits(current: &Settings, edits: &[SettingEdit]) -> std::result::Re
             Err(error) => {
                 let message = error.to_string();
                 let key = edits.iter().map(|edit| &edit.key).find(|key| message.contains(key.as_str())).cloned();
-                problems.push(SettingProblem { key, message });
+                problems.push(SettingProblem { key, code: SettingProblemCode::of(&error), message });
             }
         }
     }

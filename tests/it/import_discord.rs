@@ -369,7 +369,7 @@ fn chat_analytics_server_sample_is_imported_exactly() {
     // by "Deleted User" and three by mlomb. The last has 3 + 2 reactions, reactors unnamed.
     assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 2, 4, 0));
     assert_eq!((summary.joins, summary.leaves, summary.duplicates, summary.updated), (0, 0, 1, 0));
-    assert_eq!(summary.skipped, vec![Skipped { reason: UNATTRIBUTED.into(), count: 5 }]);
+    assert_eq!(summary.skipped, vec![Skipped::new(UNATTRIBUTED.into(), 5)]);
     let group = &summary.groups[0];
     assert_eq!((group.platform, group.platform_id.as_str(), group.name.as_str()), (Platform::Discord, "253601524398293010", "DefleMask"));
     let data = only_group(store);
@@ -391,7 +391,7 @@ fn chat_analytics_dm_sample_is_imported_exactly() {
     // 3 entries: 2 "Default" messages (mlomb's with 42 unnamed 👆 reactions) and a "Call".
     assert_eq!((summary.channels, summary.members, summary.messages, summary.reactions), (1, 2, 2, 0));
     assert_eq!((summary.joins, summary.leaves, summary.duplicates), (0, 0, 0));
-    assert_eq!(summary.skipped, vec![Skipped { reason: UNATTRIBUTED.into(), count: 42 }, Skipped { reason: system("Call"), count: 1 }]);
+    assert_eq!(summary.skipped, vec![Skipped::new(UNATTRIBUTED.into(), 42), Skipped::new(system("Call"), 1)]);
     // The pseudo guild "Direct Messages" (id 0) is not the group: the DM channel is.
     let group = &summary.groups[0];
     assert_eq!((group.platform_id.as_str(), group.name.as_str()), ("530805775262679064", "Someones name"));
@@ -414,11 +414,7 @@ fn chat_analytics_group_dm_sample_is_imported_exactly() {
     assert_eq!((summary.joins, summary.leaves, summary.duplicates), (0, 0, 0));
     assert_eq!(
         summary.skipped,
-        vec![
-            Skipped { reason: system("Call"), count: 1 },
-            Skipped { reason: system("ChannelIconChange"), count: 1 },
-            Skipped { reason: system("ChannelNameChange"), count: 1 },
-        ]
+        vec![Skipped::new(system("Call"), 1), Skipped::new(system("ChannelIconChange"), 1), Skipped::new(system("ChannelNameChange"), 1),]
     );
     assert_eq!((summary.groups[0].platform_id.as_str(), summary.groups[0].name.as_str()), ("1064990764406419508", "a group chat"));
     let data = only_group(&db.store);

@@ -29,7 +29,7 @@ fn import(store: &mut Store, path: &std::path::Path) -> Result<ImportSummary, ap
 }
 
 fn skipped(entries: &[(&str, u64)]) -> Vec<Skipped> {
-    entries.iter().map(|(reason, count)| Skipped { reason: reason.to_string(), count: *count }).collect()
+    entries.iter().map(|(reason, count)| Skipped::new(reason.to_string(), *count)).collect()
 }
 
 fn only_group(store: &Store) -> GroupData {

@@ -29,7 +29,7 @@ fn import(store: &mut Store, path: &Path) -> Result<ImportSummary, api::Error> {
 }
 
 fn skipped(entries: &[(&str, u64)]) -> Vec<Skipped> {
-    let mut entries: Vec<Skipped> = entries.iter().map(|(reason, count)| Skipped { reason: reason.to_string(), count: *count }).collect();
+    let mut entries: Vec<Skipped> = entries.iter().map(|(reason, count)| Skipped::new(reason.to_string(), *count)).collect();
     entries.sort_by(|left, right| left.reason.cmp(&right.reason));
     entries
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use hearth::analytics::health::MetricId;
 use hearth::api;
-use hearth::api::moderation::{self, SettingEdit};
+use hearth::api::moderation::{self, SettingEdit, SettingProblemCode};
 use hearth::api::review::Decision;
 use hearth::model::{ActivityKind, Platform, DAY};
 use hearth::store::{NewActivity, NewGroup, NewMember, Store};
@@ -149,6 +149,10 @@ fn weights_that_must_agree_are_saved_together_and_problems_name_their_key() {
     let problems = moderation::preview_settings(&store, "Mods", &wrong, 0).unwrap().problems;
     let keys: Vec<Option<&str>> = problems.iter().map(|problem| problem.key.as_deref()).collect();
     assert_eq!(keys, vec![Some("health.period_days"), Some("stages.nonsense")]);
+    // The window says each kind of problem in its own language, from the code.
+    let codes: Vec<SettingProblemCode> = problems.iter().map(|problem| problem.code).collect();
+    assert_eq!(codes, vec![SettingProblemCode::BadValue, SettingProblemCode::UnknownKey]);
+    assert_eq!(preview.problems[0].code, SettingProblemCode::Invalid);
     let range = moderation::preview_settings(&store, "Mods", &[edit("health.period_days", "0")], 0).unwrap().problems;
     assert_eq!(range[0].key.as_deref(), Some("health.period_days"), "{range:?}");
     assert!(moderation::save_settings(&mut store, "Mods", &wrong, 20).is_err());

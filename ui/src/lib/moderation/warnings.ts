@@ -25,9 +25,3 @@ export function groupBySeverity(items: readonly WarningItem[]): SeverityGroup[] 
 export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(en, key) && typeof en[key as keyof typeof en] === 'string';
 }
-
-/** A number of the evidence as a person reads it: whole numbers plain, others with one or two decimals. */
-export function evidenceValue(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
-}

@@ -23,7 +23,7 @@ const summary: ImportSummary = {
   leaves: 1,
   duplicates: 0,
   updated: 0,
-  skipped: [{ reason: 'service message without member activity (pin_message)', count: 3 }],
+  skipped: [{ reason: 'service message without member activity (pin_message)', count: 3, code: 'service_without_activity', detail: 'pin_message' }],
   timezone_assumed: null,
 };
 
@@ -93,7 +93,7 @@ describe('ImportView', () => {
     expect(screen.getByTestId('count-members-value').textContent).toBe('12');
     expect(screen.getByTestId('count-reactions-value').textContent).toBe('78');
     expect(screen.getByTestId('count-groups-value').textContent).toBe('1');
-    expect(screen.getByTestId('skipped-item').textContent).toContain('3 service message without member activity (pin_message)');
+    expect(screen.getByTestId('skipped-item').textContent).toMatch(/3\s+Service messages without member activity \(pin_message\)/);
     expect(screen.getByTestId('import-group-name').textContent).toBe('<b>Rust</b> 🦀');
     expect(document.querySelector('b')).toBeNull();
     expect(imported()).toBe(1);
@@ -171,7 +171,9 @@ describe('ImportView', () => {
     expect((await screen.findByTestId('import-detection')).textContent).toContain('no export this version of Hearth can read');
     await fireEvent.change(screen.getByTestId('import-format'), { target: { value: 'slack' } });
     await fireEvent.click(screen.getByTestId('import-start'));
-    expect((await screen.findByTestId('import-error-message')).textContent).toBe('/x.bin: not JSON (at line 1, column 1); export it again');
+    const shown = await screen.findByTestId('import-error-message');
+    expect(shown.querySelector('[data-testid=error-headline]')?.textContent).toBe('The export could not be read');
+    expect(shown.querySelector('[data-testid=error-detail]')?.textContent).toBe('/x.bin: not JSON (at line 1, column 1); export it again');
     expect(screen.getByTestId('import-error').textContent).toContain('export it again from the platform');
   });
 
