@@ -681,11 +681,28 @@ impl Computed {
     }
 }
 
-/// What identifies the rows a computation saw: a group's counts and activity span, and
-/// when it was last imported into. Any import that adds, edits or removes rows changes it.
+/// What identifies the rows a computation saw: the group's row (every import into it sets
+/// `last_import_at`), how many activity rows and members it has, and its activity span.
+/// Any import that adds, edits or removes rows changes it; reading it costs one pass over
+/// an index of integers (a text-only change, such as erasing message text, is announced
+/// with [`Analyst::invalidate`]).
 #[derive(Debug, Clone, PartialEq)]
 struct DataVersion {
-    summary: super::GroupSummary,
+    group: Group,
+    rows: u64,
+    members: u64,
+    span: (Option<UnixSeconds>, Option<UnixSeconds>),
+}
+
+impl DataVersion {
+    fn read(store: &Store, group: &Group) -> Result<DataVersion> {
+        Ok(DataVersion {
+            group: group.clone(),
+            rows: store.activity_rows(group.id)?,
+            members: store.group_counts_members(group.id)?,
+            span: store.activity_span(group.id)?,
+        })
+    }
 }
 
 /// A group's cached computation.
@@ -699,6 +716,8 @@ struct Cached {
 /// What the screens build from a computation and keep with it until the group changes.
 #[derive(Default)]
 pub(super) struct Memo {
+    /// The group's counts (per kind: a pass over every row) for the rows computed on.
+    pub summary: std::sync::OnceLock<super::GroupSummary>,
     pub dashboard: std::sync::OnceLock<super::Dashboard>,
     pub backtest: std::sync::OnceLock<crate::analytics::backtest::BacktestReport>,
 }
@@ -755,7 +774,7 @@ impl Analyst {
         let group = store
             .group(group)?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
-        let version = DataVersion { summary: super::summarise(store, group.clone())? };
+        let version = DataVersion::read(store, &group)?;
         let as_of = default_as_of(store, &group, now)?;
         let settings = load_settings(store, group.id)?;
         let slot = self.slot(group.id);
@@ -792,13 +811,22 @@ impl Analyst {
         Ok(groups.len())
     }
 
+    /// The group's summary (counts and span) for the rows in `data`, kept in `memo`.
+    pub(super) fn summary(&self, store: &Store, data: &GroupData, memo: &Memo) -> Result<super::GroupSummary> {
+        if let Some(summary) = memo.summary.get() {
+            return Ok(summary.clone());
+        }
+        let summary = super::summarise(store, data.group.clone())?;
+        Ok(memo.summary.get_or_init(|| summary).clone())
+    }
+
     /// [`super::dashboard`] from the cache.
     pub fn dashboard(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<super::Dashboard> {
         let Entry { data, computed, memo } = self.entry(store, group, now)?;
         if let Some(dashboard) = memo.dashboard.get() {
             return Ok(dashboard.clone());
         }
-        let summary = super::summarise(store, data.group.clone())?;
+        let summary = self.summary(store, &data, &memo)?;
         let statuses: Vec<_> = computed.everything.history.members.iter().map(|member| member.status.clone()).collect();
         let dashboard = super::dashboard_of(summary, &data, computed.as_of, computed.everything.health.clone(), &statuses);
         Ok(memo.dashboard.get_or_init(|| dashboard).clone())

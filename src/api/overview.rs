@@ -45,7 +45,11 @@ pub struct OverviewRow {
 
 /// One group's overview row at its default `as_of`.
 pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
-    row_with(store, group, now, |reference, first_day| {
+    let found = store
+        .group(group)?
+        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; reload the overview", group.0)))?;
+    let summary = summarise(store, found)?;
+    row_with(store, summary, now, |reference, first_day| {
         let daily = trend(store, reference, Some(date_of(first_day)), None, now)?;
         let open_warnings = churn::warnings(store, reference, Severity::Low, false, now)?.warnings.len() as u64;
         Ok((daily, open_warnings))
@@ -55,15 +59,12 @@ pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<O
 /// The row, with the daily score from `first_day` and the open warnings from `scores`.
 fn row_with(
     store: &Store,
-    group: GroupId,
+    summary: GroupSummary,
     now: UnixSeconds,
     scores: impl FnOnce(&str, i64) -> Result<(super::Trend, u64)>,
 ) -> Result<OverviewRow> {
-    let found = store
-        .group(group)?
-        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; reload the overview", group.0)))?;
-    let as_of = default_as_of(store, &found, now)?;
-    let summary = summarise(store, found)?;
+    let group = summary.group.id;
+    let as_of = default_as_of(store, &summary.group, now)?;
     let reference = group.0.to_string();
     let open_flags = store.open_flag_count(group)?;
     let Some(first_activity) = summary.first_activity_at.filter(|&first| first < as_of) else {
@@ -101,7 +102,9 @@ fn row_with(
 impl super::Analyst {
     /// [`overview_row`] from the cache.
     pub fn overview_row(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
-        row_with(store, group, now, |_, first_day| {
+        let super::insights::Entry { data, memo, .. } = self.entry(store, group, now)?;
+        let summary = self.summary(store, &data, &memo)?;
+        row_with(store, summary, now, |_, first_day| {
             let daily = self.trend_between(store, group, Some(&date_of(first_day).to_string()), None, now)?;
             let open_warnings = self.warnings(store, group, Severity::Low, false, now)?.warnings.len() as u64;
             Ok((daily, open_warnings))

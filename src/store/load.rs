@@ -72,6 +72,22 @@ impl Store {
         })
     }
 
+    /// How many activity rows a group holds, all kinds together: one pass over the
+    /// `(group_id, at)` index, cheap beside [`Store::group_counts`], whose per-kind counts
+    /// read every row.
+    pub fn activity_rows(&self, group: GroupId) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM activities WHERE group_id = ?1")?
+            .query_row([group.0], |row| row.get::<_, i64>(0))? as u64)
+    }
+
+    /// How many members a group has.
+    pub fn group_counts_members(&self, group: GroupId) -> Result<u64> {
+        Ok(self.conn.prepare_cached("SELECT COUNT(*) FROM members WHERE group_id = ?1")?.query_row([group.0], |row| row.get::<_, i64>(0))?
+            as u64)
+    }
+
     /// The first and the latest activity time of a group, if it has any.
     pub fn activity_span(&self, group: GroupId) -> Result<(Option<UnixSeconds>, Option<UnixSeconds>)> {
         Ok(self

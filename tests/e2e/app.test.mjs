@@ -972,6 +972,12 @@ describe('Hearth desktop window', () => {
     assert.equal((await session.findAll('[data-testid=warnings-error]')).length, 0, 'the warnings screen shows an error');
 
     const expected = cliJson('warnings', String(demoGroupId));
+    // Each severity draws its first 50 cards and says how many more there are; show them all.
+    const firstPage = await session.execute(`return document.querySelectorAll('[data-testid=warning]').length;`);
+    assert.ok(firstPage <= 150, `${firstPage} cards drawn at once`);
+    for (let more = await session.findAll('[data-testid^=warnings-more-]'); more.length > 0; more = await session.findAll('[data-testid^=warnings-more-]')) {
+      await session.click(more[0]);
+    }
     const shown = await session.execute(
       `return [...document.querySelectorAll('[data-testid^=severity-]')].map((group) => ({
          severity: group.dataset.testid.replace('severity-', ''),

@@ -716,4 +716,5 @@ export const en = {
   'chart.first_minutes_title': 'Newcomers’ first minutes ({joins} joins)',
   'chart.transitions_title': 'Stage transitions, weeks of {from} to {to}',
   'chart.seconds_bin': '{from}–{to} s',
+  'warnings.show_more': 'Show {count} more ({left} not shown)',
 } as const;

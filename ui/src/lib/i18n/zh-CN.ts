@@ -713,4 +713,5 @@ export const zhCN: Messages = {
   'chart.first_minutes_title': '新成员的最初几分钟（{joins} 次加入）',
   'chart.transitions_title': '阶段转换：{from} 至 {to} 各周',
   'chart.seconds_bin': '{from}–{to} 秒',
+  'warnings.show_more': '再显示 {count} 条（还有 {left} 条未显示）',
 };

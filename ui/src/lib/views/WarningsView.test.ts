@@ -1,4 +1,4 @@
-import { cleanup, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { WarningItem } from '../api/api';
@@ -41,5 +41,23 @@ describe('WarningsView', () => {
     expect(screen.getAllByTestId('warning-reason')[0]!.textContent).toMatch(/Silent for more than a week.*Days silent.*12\.5/s);
     expect(screen.getByTestId('warnings-hidden').textContent).toContain('2 snoozed or handled warnings are hidden');
     expect(screen.getByTestId('backtest-loading')).toBeTruthy();
+  });
+
+  it('draws a large group 50 cards at a time per severity, with the count left', async () => {
+    const warnings = [...Array.from({ length: 120 }, (_, index) => item(index + 1, 'medium', 0.5)), item(500, 'high', 0.9)];
+    mockCommands((command) => {
+      if (command === 'churn_warnings') return { as_of_date: '2026-11-20', warnings, hidden: 0 };
+      if (command === 'churn_backtest') return new Promise(() => {});
+    });
+    render(WarningsView, { groupId: 1 });
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(51));
+    expect(screen.queryByTestId('warnings-more-high')).toBeNull();
+    const more = screen.getByTestId('warnings-more-medium');
+    expect(more.textContent).toContain('Show 50 more (70 not shown)');
+    await fireEvent.click(more);
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(101));
+    await fireEvent.click(screen.getByTestId('warnings-more-medium'));
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(121));
+    expect(screen.queryByTestId('warnings-more-medium')).toBeNull();
   });
 });
