@@ -183,7 +183,7 @@ impl ImportState {
 
 #[tauri::command]
 pub async fn list_groups(app: AppHandle) -> Result<Vec<GroupSummary>, Error> {
-    off_main_thread(app, |state| api::groups(&*state.read()?)).await
+    off_main_thread(app, |state| state.analyst.groups(&*state.read()?)).await
 }
 
 #[tauri::command]
@@ -193,7 +193,7 @@ pub async fn dashboard(app: AppHandle, group_id: GroupId) -> Result<Dashboard, E
 
 #[tauri::command]
 pub async fn archive_channels(app: AppHandle, group_id: GroupId) -> Result<Vec<ArchiveChannel>, Error> {
-    off_main_thread(app, move |state| archive::archive_channels(&*state.read()?, group_id)).await
+    off_main_thread(app, move |state| state.analyst.archive_channels(&*state.read()?, group_id)).await
 }
 
 #[tauri::command]

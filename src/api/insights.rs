@@ -739,6 +739,17 @@ pub struct Analyst {
     /// One slot per group, locked while the group is computed: a request for another group
     /// does not wait, and two requests for the same group compute it once.
     groups: std::sync::Mutex<std::collections::HashMap<GroupId, Arc<std::sync::Mutex<Option<Cached>>>>>,
+    /// Per group, what the group list and the archive show that reads every row (counts
+    /// per kind, per channel), kept for the data version it was read at. Independent of
+    /// the computation, so the sidebar and the archive do not wait for the analytics.
+    counts: std::sync::Mutex<std::collections::HashMap<GroupId, Counted>>,
+}
+
+/// A group's counts, for the data version they were read at.
+struct Counted {
+    version: DataVersion,
+    summary: Option<super::GroupSummary>,
+    channels: Option<Vec<crate::store::ArchiveChannel>>,
 }
 
 impl Analyst {
@@ -755,6 +766,59 @@ impl Analyst {
             }
             None => groups.clear(),
         }
+        drop(groups);
+        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match group {
+            Some(group) => {
+                counts.remove(&group);
+            }
+            None => counts.clear(),
+        }
+    }
+
+    /// One of a group's counts (`field`), read with `read` unless it was read at the
+    /// group's current data version.
+    fn counted<T: Clone>(
+        &self,
+        store: &Store,
+        group: &Group,
+        field: fn(&mut Counted) -> &mut Option<T>,
+        read: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let version = DataVersion::read(store, group)?;
+        {
+            let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(counted) = counts.get_mut(&group.id).filter(|counted| counted.version == version) {
+                if let Some(value) = field(counted) {
+                    return Ok(value.clone());
+                }
+            }
+        }
+        let value = read()?;
+        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let counted = counts.entry(group.id).or_insert_with(|| Counted { version: version.clone(), summary: None, channels: None });
+        if counted.version != version {
+            *counted = Counted { version, summary: None, channels: None };
+        }
+        *field(counted) = Some(value.clone());
+        Ok(value)
+    }
+
+    /// [`super::groups`], each group's counts read once per data version.
+    pub fn groups(&self, store: &Store) -> Result<Vec<super::GroupSummary>> {
+        store.groups()?.into_iter().map(|group| self.group_summary(store, &group)).collect()
+    }
+
+    fn group_summary(&self, store: &Store, group: &Group) -> Result<super::GroupSummary> {
+        self.counted(store, group, |counted| &mut counted.summary, || super::summarise(store, group.clone()))
+    }
+
+    /// [`super::archive::archive_channels`], the per-channel counts read once per data version.
+    pub fn archive_channels(&self, store: &Store, group: GroupId) -> Result<Vec<crate::store::ArchiveChannel>> {
+        let found = store
+            .group(group)?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
+        self.counted(store, &found, |counted| &mut counted.channels, || super::archive::archive_channels(store, group))
     }
 
     fn slot(&self, group: GroupId) -> Arc<std::sync::Mutex<Option<Cached>>> {
@@ -816,7 +880,7 @@ impl Analyst {
         if let Some(summary) = memo.summary.get() {
             return Ok(summary.clone());
         }
-        let summary = super::summarise(store, data.group.clone())?;
+        let summary = self.group_summary(store, &data.group)?;
         Ok(memo.summary.get_or_init(|| summary).clone())
     }
 

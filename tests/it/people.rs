@@ -237,6 +237,11 @@ fn the_analyst_serves_every_screen_exactly_as_the_use_cases_compute_it() {
     assert_eq!(analyst.warm(&store, NOW).unwrap(), 1);
 
     assert_eq!(analyst.dashboard(&store, GROUP, NOW).unwrap(), api::dashboard(&store, GROUP, NOW).unwrap());
+    for _ in 0..2 {
+        // Read, then kept: the same both times.
+        assert_eq!(analyst.groups(&store).unwrap(), api::groups(&store).unwrap());
+        assert_eq!(analyst.archive_channels(&store, GROUP,).unwrap(), api::archive::archive_channels(&store, GROUP).unwrap());
+    }
     assert_eq!(analyst.overview_row(&store, GROUP, NOW).unwrap(), overview::overview_row(&store, GROUP, NOW).unwrap());
     let table = analyst.members_table(&store, GROUP, NOW).unwrap();
     assert_eq!(table, people::members_table(&store, GROUP, NOW).unwrap());
