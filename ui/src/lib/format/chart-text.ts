@@ -5,7 +5,7 @@
 // its titles with their numbers — and leaves numbers and the group's name as they are.
 // The SVG is parsed as XML, never inserted into the page, and shown as an image.
 
-import { intlLocale, locale, t } from '../i18n/i18n.svelte';
+import { intlLocale, locale, numberFormat, t } from '../i18n/i18n.svelte';
 import type { MessageKey } from '../i18n/messages';
 import type { Stage } from '../api/api';
 import { stageName } from './format';
@@ -32,6 +32,15 @@ const STAGES: readonly Stage[] = ['observer', 'newcomer', 'participant', 'contri
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** " — group" at the end of a caption: the group's name, kept as the core wrote it. */
+let months: { tag: string; format: Intl.DateTimeFormat } | null = null;
+
+/** "Mar 2026" in the window's locale; made once per locale (Intl constructors are slow). */
+function monthFormat(): Intl.DateTimeFormat {
+  const tag = intlLocale();
+  if (months?.tag !== tag) months = { tag, format: new Intl.DateTimeFormat(tag, { year: 'numeric', month: 'short', timeZone: 'UTC' }) };
+  return months.format;
+}
+
 function withGroup(title: string, group: string | undefined): string {
   return group === undefined ? title : t('chart.title_with_group', { title, group });
 }
@@ -40,7 +49,7 @@ const PATTERNS: { pattern: RegExp; say: (match: RegExpMatchArray) => string }[] 
   { pattern: /^Weekly active members(?: — (.*))?$/s, say: (match) => withGroup(t('weekly.title'), match[1]) },
   {
     pattern: /^Newcomers' first minutes \((\d+) joins\)(?: — (.*))?$/s,
-    say: (match) => withGroup(t('chart.first_minutes_title', { joins: new Intl.NumberFormat(intlLocale()).format(Number(match[1])) }), match[2]),
+    say: (match) => withGroup(t('chart.first_minutes_title', { joins: numberFormat().format(Number(match[1])) }), match[2]),
   },
   {
     pattern: /^Stage transitions, weeks of (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})(?: — (.*))?$/s,
@@ -52,7 +61,7 @@ const PATTERNS: { pattern: RegExp; say: (match: RegExpMatchArray) => string }[] 
     say: (match) => {
       const month = MONTHS.indexOf(match[1]!);
       if (month < 0) return match[0];
-      return new Intl.DateTimeFormat(intlLocale(), { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(Date.UTC(Number(match[2]), month, 1));
+      return monthFormat().format(Date.UTC(Number(match[2]), month, 1));
     },
   },
 ];

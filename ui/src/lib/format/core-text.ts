@@ -11,7 +11,7 @@ import type { SettingProblemCode } from '../api/bindings/SettingProblemCode';
 import type { SkipCode } from '../api/bindings/SkipCode';
 import type { Skipped } from '../api/bindings/Skipped';
 import { en } from '../i18n/en';
-import { intlLocale, t } from '../i18n/i18n.svelte';
+import { numberFormat, t } from '../i18n/i18n.svelte';
 import type { MessageKey } from '../i18n/messages';
 
 function isKey(key: string): key is MessageKey {
@@ -20,7 +20,7 @@ function isKey(key: string): key is MessageKey {
 
 /** A number in the window's locale: whole numbers plain, others with up to two decimals. */
 export function localNumber(value: number, maximumFractionDigits = 2): string {
-  return new Intl.NumberFormat(intlLocale(), { maximumFractionDigits: Number.isInteger(value) ? 0 : maximumFractionDigits }).format(value);
+  return numberFormat({ maximumFractionDigits: Number.isInteger(value) ? 0 : maximumFractionDigits }).format(value);
 }
 
 const MEASURES: Record<RuleMeasure, MessageKey> = {

@@ -56,6 +56,23 @@ export function intlLocale(): string {
   return current.locale === 'zh-CN' ? 'zh-CN' : 'en-GB';
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A number formatter for the window's locale with `options`, made once per locale and
+ * options: Intl constructors are slow, and a screen formats hundreds of numbers.
+ */
+export function numberFormat(options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const tag = intlLocale();
+  const key = `${tag}|${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(tag, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 /** A plain message in the current language. */
 export function t(key: MessageKey, params?: Params): string {
   return interpolate(CATALOGUES[current.locale][key] as string, params);
@@ -73,5 +90,5 @@ export function tn(key: PluralKey, count: number, params?: Params): string {
   }
   const forms = CATALOGUES[current.locale][key] as Messages[PluralKey];
   const form = forms[rules.select(count)] ?? forms.other;
-  return interpolate(form, { ...params, n: new Intl.NumberFormat(tag).format(Math.round(count)) });
+  return interpolate(form, { ...params, n: numberFormat().format(Math.round(count)) });
 }
