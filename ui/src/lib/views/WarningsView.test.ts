@@ -43,21 +43,22 @@ describe('WarningsView', () => {
     expect(screen.getByTestId('backtest-loading')).toBeTruthy();
   });
 
-  it('draws a large group 50 cards at a time per severity, with the count left', async () => {
-    const warnings = [...Array.from({ length: 120 }, (_, index) => item(index + 1, 'medium', 0.5)), item(500, 'high', 0.9)];
+  it('draws a large group 20 cards at a time per severity, with the count left', async () => {
+    const warnings = [...Array.from({ length: 50 }, (_, index) => item(index + 1, 'medium', 0.5)), item(500, 'high', 0.9)];
     mockCommands((command) => {
       if (command === 'churn_warnings') return { as_of_date: '2026-11-20', warnings, hidden: 0 };
       if (command === 'churn_backtest') return new Promise(() => {});
     });
     render(WarningsView, { groupId: 1 });
-    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(51));
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(21));
     expect(screen.queryByTestId('warnings-more-high')).toBeNull();
     const more = screen.getByTestId('warnings-more-medium');
-    expect(more.textContent).toContain('Show 50 more (70 not shown)');
+    expect(more.textContent).toContain('Show 20 more (30 not shown)');
     await fireEvent.click(more);
-    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(101));
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(41));
+    expect(screen.getByTestId('warnings-more-medium').textContent).toContain('Show 10 more (10 not shown)');
     await fireEvent.click(screen.getByTestId('warnings-more-medium'));
-    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(121));
+    await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(51));
     expect(screen.queryByTestId('warnings-more-medium')).toBeNull();
   });
 });
