@@ -2,8 +2,8 @@
 // `make test`): the demo community scaled to about a million messages is created with the
 // CLI into a new store, the app is opened on it through tauri-driver under Xvfb, and each
 // screen is opened repeatedly. A timing runs inside the page, from the click that
-// navigates to the moment the screen's data is in the DOM, so WebDriver's round trips are
-// not in it. Prints a markdown table and writes tests/e2e/artifacts/screen-timings.json.
+// navigates to the moment the screen's data is in the DOM (all of it, for a screen whose
+// `ready` is a list), so WebDriver's round trips are not in it. Prints a markdown table and writes tests/e2e/artifacts/screen-timings.json.
 //
 // Environment: HEARTH_APP, HEARTH_CLI (binaries; the Makefile passes them), TAURI_DRIVER,
 // HEARTH_BENCH_SCALE (demo scale, default 6: about 1M messages), HEARTH_BENCH_RUNS (5),
@@ -44,7 +44,21 @@ if (!app || !cli) {
  */
 const SCREENS = [
   { name: 'Groups overview', away: ['[data-testid=group-item]'], open: '[data-testid=overview-action]', ready: '[data-testid=overview-row] [data-testid=overview-score]' },
-  { name: 'Dashboard', away: ['[data-testid=group-item]', '[data-testid=tab-archive]'], open: '[data-testid=tab-dashboard]', ready: '[data-testid=health-score]' },
+  { name: 'Dashboard (score)', away: ['[data-testid=group-item]', '[data-testid=tab-archive]'], open: '[data-testid=tab-dashboard]', ready: '[data-testid=health-score]' },
+  {
+    name: 'Dashboard (every chart)',
+    away: ['[data-testid=tab-archive]'],
+    open: '[data-testid=tab-dashboard]',
+    ready: [
+      '[data-testid=health-score]',
+      '[data-testid=trend-score-chart]',
+      '[data-testid=stage-heatmap-grid]',
+      '[data-testid=cohort-heatmap-grid]',
+      '[data-testid=hour-heatmap-grid]',
+      '[data-testid=heatmap-chart-first-minutes]',
+      '[data-testid=heatmap-chart-transitions]',
+    ],
+  },
   { name: 'Members (table)', away: ['[data-testid=tab-dashboard]'], open: '[data-testid=tab-members]', ready: '[data-testid=member-row]' },
   { name: 'Member profile', away: ['[data-testid=tab-members]'], open: '[data-testid=member-row]', ready: '[data-testid=profile-history-item]' },
   { name: 'Churn warnings', away: ['[data-testid=tab-dashboard]'], open: '[data-testid=tab-warnings]', ready: '[data-testid=warning], [data-testid=warnings-empty]' },
@@ -83,7 +97,7 @@ async function timeNavigation(session, screen) {
      const started = performance.now();
      window.__hearthCallLog.length = 0;
      const check = () => {
-       if (document.querySelector(ready)) {
+       if ((Array.isArray(ready) ? ready : [ready]).every((selector) => document.querySelector(selector))) {
          const done = performance.now();
          const answered = window.__hearthCallLog.filter((call) => call.end !== null && call.end <= done);
          window.__benchDone = {
@@ -103,6 +117,29 @@ async function timeNavigation(session, screen) {
   });
   if (done.ms < 0) throw new Error(`${screen.name}: nothing matches ${screen.open}`);
   return done;
+}
+
+/**
+ * Waits until the page has finished what the last click started (answers drawn, charts
+ * decoded): five frames in a row, each within 50 ms of the one before, and at least 300 ms
+ * after the click, as a person looks at a screen before leaving it. A timing then measures
+ * the next screen alone, not the rest of the one before.
+ */
+async function settled(session) {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await session.execute(
+    `window.__benchSettled = false;
+     let last = performance.now();
+     let calm = 0;
+     const frame = (now) => {
+       calm = now - last < 50 ? calm + 1 : 0;
+       last = now;
+       if (calm >= 5) window.__benchSettled = true;
+       else requestAnimationFrame(frame);
+     };
+     requestAnimationFrame(frame);`,
+  );
+  await session.waitFor('the page to settle', async () => session.execute('return window.__benchSettled;'), { timeoutMs: 60_000, intervalMs: 20 });
 }
 
 /** Calls a command through the page's IPC; resolves with its answer and the ms it took. */
@@ -204,12 +241,12 @@ async function main() {
       const answered = [];
       let commands = [];
       for (let run = 0; run < runs; run += 1) {
-        // Somewhere else first (each step waits for what it clicks), then a pause so the
-        // screen left has settled before the timed navigation.
+        // Somewhere else first (each step waits for what it clicks), then until the page
+        // has settled, before the timed navigation.
         for (const selector of screen.away) {
           await session.click(await session.waitForElement(selector, { timeoutMs: 120_000 }));
         }
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await settled(session);
         const done = await timeNavigation(session, screen);
         times.push(done.ms);
         answered.push(done.answeredMs);
