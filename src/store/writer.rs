@@ -1208,6 +1208,23 @@ mod tests {
     }
 
     #[test]
+    fn id_slots_keep_small_ids_in_the_vector_and_any_other_in_the_map() {
+        let mut slots = IdSlots::default();
+        for (id, slot) in [(7, 0), (3, 1), (DENSE_ID_LIMIT - 1, 2), (DENSE_ID_LIMIT, 3), (-5, 4), (i64::MAX, 5)] {
+            assert_eq!(slots.get(id), None, "{id}");
+            slots.insert(id, slot);
+            assert_eq!(slots.get(id), Some(slot), "{id}");
+        }
+        // Slot 0 is a value like any other, and ids between those given are absent.
+        assert!(slots.contains(7));
+        assert!(!slots.contains(4) && !slots.contains(0) && !slots.contains(DENSE_ID_LIMIT + 1) && !slots.contains(-4));
+        assert_eq!(slots.sparse.len(), 3);
+        assert_eq!(slots.dense.len(), DENSE_ID_LIMIT as usize);
+        slots.insert(3, 9);
+        assert_eq!(slots.get(3), Some(9));
+    }
+
+    #[test]
     fn the_fast_hasher_spreads_similar_keys() {
         let hashes: FastSet<u64> = (0..100_000).map(|index| key_hash(&index.to_string())).collect();
         assert_eq!(hashes.len(), 100_000);
