@@ -38,6 +38,10 @@ measure() {
   awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$work/time"
 }
 
+# The machine's load average (1, 5 and 15 minutes): on a shared machine it explains the wall times.
+load_average() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+load_at_start=$(load_average)
+
 formats=$("$hearth" import --help | tr -d ' ' | grep -o 'possiblevalues:[a-z,]*' | cut -d: -f2 || true)
 echo "| export ($messages messages) | tool | wall time | CPU (user + sys) | peak memory | messages/s | time ÷ hearth's |"
 echo "|---|---|---|---|---|---|---|"
@@ -62,3 +66,5 @@ for format in telegram discord slack; do
   fi
   rm -rf "$input" "$work/$format.sqlite"*
 done
+echo
+echo "Load average (1, 5, 15 min): $load_at_start at the start, $(load_average) at the end."

@@ -625,10 +625,14 @@ impl<'a, 'conn> Session<'a, 'conn> {
         let read = (&mut reader).take(WHOLE_DAY_FILE_BYTES + 1).read_to_end(&mut whole);
         let result = match read {
             Ok(length) if length as u64 <= WHOLE_DAY_FILE_BYTES => {
-                let mut deserializer = serde_json::Deserializer::from_slice(&whole);
-                let result = DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter }
-                    .deserialize(&mut deserializer)
-                    .and_then(|()| deserializer.end());
+                let seed = DaySeed { session: self, channel: &channel, index: &mut index, meter: &meter };
+                // Valid UTF-8 (checked once for the whole file) is parsed as text, so that
+                // serde_json does not check each string again; the byte parser reports a bad
+                // byte where it is.
+                let result = match std::str::from_utf8(&whole) {
+                    Ok(text) => parse_whole(seed, serde_json::Deserializer::from_str(text)),
+                    Err(_) => parse_whole(seed, serde_json::Deserializer::from_slice(&whole)),
+                };
                 self.day_bytes = whole;
                 result
             }
@@ -790,6 +794,14 @@ fn parse_ts(ts: &str) -> Option<UnixSeconds> {
 }
 
 /// Reads a day file's array one message at a time.
+/// Reads one whole day file with `seed`, and checks that nothing follows its array.
+fn parse_whole<'de, R: serde_json::de::Read<'de>>(
+    seed: DaySeed<'_, '_, '_>,
+    mut deserializer: serde_json::Deserializer<R>,
+) -> serde_json::Result<()> {
+    seed.deserialize(&mut deserializer).and_then(|()| deserializer.end())
+}
+
 struct DaySeed<'s, 'a, 'conn> {
     session: &'s mut Session<'a, 'conn>,
     channel: &'s (String, i64),

@@ -197,23 +197,36 @@ struct PendingMemberEvent {
     name: String,
 }
 
-/// Display names seen in a chat, to find the member an invite or removal names.
+/// Display names seen in a chat, to find the member an invite or removal names. Noted for
+/// every message: one lookup of the name, and no allocation unless it is new or changed
+/// hands.
 #[derive(Default)]
-struct Names {
-    /// The member most recently seen with each display name.
-    latest: FastMap<String, String>,
-    /// The member first seen with each display name.
-    first: FastMap<String, String>,
+struct Names(FastMap<String, NameSeen>);
+
+struct NameSeen {
+    /// The member first seen with the display name.
+    first: String,
+    /// The member most recently seen with it.
+    latest: String,
 }
 
 impl Names {
     fn note(&mut self, name: &str, platform_id: &str) {
-        if self.latest.get(name).map(String::as_str) != Some(platform_id) {
-            self.latest.insert(name.to_string(), platform_id.to_string());
+        match self.0.get_mut(name) {
+            Some(seen) if seen.latest == platform_id => {}
+            Some(seen) => platform_id.clone_into(&mut seen.latest),
+            None => {
+                self.0.insert(name.to_string(), NameSeen { first: platform_id.to_string(), latest: platform_id.to_string() });
+            }
         }
-        if !self.first.contains_key(name) {
-            self.first.insert(name.to_string(), platform_id.to_string());
-        }
+    }
+
+    fn latest(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|seen| seen.latest.as_str())
+    }
+
+    fn first(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|seen| seen.first.as_str())
     }
 }
 
@@ -536,7 +549,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
             let platform_id = format!("{id}:member:{index}");
             let known = match (message.actor_id.as_deref(), message.actor.as_deref()) {
                 (Some(actor_id), Some(actor)) if actor == name => Some(actor_id.to_string()),
-                _ => self.state.names.latest.get(name).cloned(),
+                _ => self.state.names.latest(name).map(str::to_string),
             };
             match known {
                 Some(member) => {
@@ -584,7 +597,7 @@ impl<'a, 'conn> Session<'a, 'conn> {
         for event in std::mem::take(&mut self.state.pending) {
             // Only people first seen after the event are left to match here, so the first
             // one seen with the name is the nearest after it.
-            let member_id = match self.state.names.first.get(&event.name).cloned() {
+            let member_id = match self.state.names.first(&event.name).map(str::to_string) {
                 Some(member) => self.member(chat, &member, Some(&event.name))?,
                 None => {
                     let member = NewMember { platform_id: &format!("name:{}", event.name), display_name: &event.name, is_bot: false };

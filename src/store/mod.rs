@@ -34,6 +34,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
     ("0007_app_settings", include_str!("migrations/0007_app_settings.sql")),
     ("0008_partial_parent_index", include_str!("migrations/0008_partial_parent_index.sql")),
+    ("0009_search_index_without_sizes", include_str!("migrations/0009_search_index_without_sizes.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -357,6 +358,54 @@ mod tests {
         let mut delete = conn.prepare("DELETE FROM activities WHERE id = 9").unwrap();
         assert_eq!(delete.execute([]).unwrap(), 1);
         assert!(delete.get_status(rusqlite::StatementStatus::FullscanStep) > 0);
+    }
+
+    #[test]
+    fn a_version_8_store_gets_a_search_index_without_sizes_that_finds_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &MIGRATIONS[..8] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "PRAGMA user_version = 8;
+                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
+                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
+                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+                     VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'Harbour lights at the café');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
+                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen the harbour lights');
+                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id)
+                     VALUES (12, 1, 1, 1, 'p3', 'reaction', 300, 'p1', 5);
+                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
+            )
+            .unwrap();
+            let docsizes: i64 = conn.query_row("SELECT COUNT(*) FROM activity_fts_docsize", [], |row| row.get(0)).unwrap();
+            assert_eq!(docsizes, 3);
+        }
+        let store = Store::open(&path).unwrap();
+        let sizes_kept: bool = store
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'activity_fts_docsize')", [], |row| row.get(0))
+            .unwrap();
+        assert!(!sizes_kept);
+        assert!(store.fts_integrity_ok().unwrap());
+        let group = crate::model::GroupId(1);
+        assert_eq!(store.search_text(group, "harbour", 10).unwrap(), vec![9, 5]);
+        assert_eq!(store.search_text(group, "\"harbour lights\"", 10).unwrap(), vec![9, 5]);
+        assert_eq!(store.search_text(group, "\"lights at\"", 10).unwrap(), vec![5]);
+        assert_eq!(store.search_text(group, "cafe", 10).unwrap(), vec![5]);
+        assert_eq!(store.search_text(group, "\"se\"*", 10).unwrap(), vec![9]);
+        // Snippets count the tokens of the rows they show themselves.
+        let hits = store.search_messages(group, "\"lights\"", 10).unwrap();
+        let marked: Vec<String> = hits
+            .iter()
+            .map(|hit| hit.snippet.iter().filter(|part| part.hit).map(|part| part.text.clone()).collect::<Vec<_>>().join(","))
+            .collect();
+        assert_eq!(marked, vec!["lights".to_string(), "lights".to_string()]);
     }
 
     #[test]

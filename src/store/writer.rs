@@ -198,6 +198,46 @@ impl Hasher for PrehashedKey {
     }
 }
 
+/// Row ids below this are kept in a vector indexed by id (`IdSlots`): 4 bytes per id up to
+/// the largest one seen, 16 MiB at most.
+const DENSE_ID_LIMIT: i64 = 1 << 22;
+
+/// Row id -> a small number (a slot), for the members and channels every row names: an
+/// index into a vector for the row ids SQLite hands out (small and dense), a map for any
+/// other. Looked up several times per row, where a hash map's hashing and probing showed.
+#[derive(Default)]
+struct IdSlots {
+    /// Slot + 1 by row id; 0: none.
+    dense: Vec<u32>,
+    sparse: FastMap<i64, u32>,
+}
+
+impl IdSlots {
+    fn get(&self, id: i64) -> Option<u32> {
+        if (0..DENSE_ID_LIMIT).contains(&id) {
+            self.dense.get(id as usize).and_then(|slot| slot.checked_sub(1))
+        } else {
+            self.sparse.get(&id).copied()
+        }
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn insert(&mut self, id: i64, slot: u32) {
+        if (0..DENSE_ID_LIMIT).contains(&id) {
+            let index = id as usize;
+            if self.dense.len() <= index {
+                self.dense.resize(index + 1, 0);
+            }
+            self.dense[index] = slot + 1;
+        } else {
+            self.sparse.insert(id, slot);
+        }
+    }
+}
+
 /// Where one platform id is: the row id (as an offset from the import's first row) and the
 /// id's place in the arena, where its length comes first. Sixteen bytes per key with the
 /// hash, so that a million keys take about 35 MB.
@@ -226,7 +266,12 @@ impl KeyMap {
     }
 
     fn get(&self, key: &str, first_row: i64) -> Option<i64> {
-        let slot = self.slots.get(&key_hash(key))?;
+        self.get_hashed(key_hash(key), key, first_row)
+    }
+
+    /// `get` with the key's hash already computed (`key_hash`).
+    fn get_hashed(&self, hash: u64, key: &str, first_row: i64) -> Option<i64> {
+        let slot = self.slots.get(&hash)?;
         if self.key_at(slot.start) == key.as_bytes() {
             Some(first_row + i64::from(slot.row))
         } else {
@@ -234,8 +279,9 @@ impl KeyMap {
         }
     }
 
-    fn insert(&mut self, key: &str, id: i64, first_row: i64) {
-        match self.slots.entry(key_hash(key)) {
+    /// Adds `key` (whose hash is `hash`, from `key_hash`).
+    fn insert(&mut self, hash: u64, key: &str, id: i64, first_row: i64) {
+        match self.slots.entry(hash) {
             Entry::Vacant(entry) => {
                 let start = self.arena.len() as u32;
                 self.arena.extend_from_slice(&(key.len() as u32).to_le_bytes());
@@ -557,8 +603,8 @@ pub struct ImportTx<'conn> {
     home: &'conn mut Connection,
     writer: RowWriter,
     committed: bool,
-    known_channels: FastSet<i64>,
-    known_members: FastSet<i64>,
+    known_channels: IdSlots,
+    known_members: IdSlots,
     // Caches of platform id -> row id, per group, so that a message costs no lookup of
     // its author or channel.
     channels: FastMap<i64, FastMap<String, i64>>,
@@ -579,7 +625,10 @@ pub struct ImportTx<'conn> {
     batch: RowBatch,
     /// Rows whose parent was not known when they were written.
     pending_parents: Vec<i64>,
-    spans: FastMap<i64, Span>,
+    /// What this import's rows say about each member: `span_slots` holds each member's
+    /// place in `spans`.
+    span_slots: IdSlots,
+    spans: Vec<(i64, Span)>,
     counts: WriteCounts,
     /// The person chose not to keep message text: activities are written without it.
     discard_text: bool,
@@ -630,8 +679,8 @@ impl Store {
             home: &mut self.conn,
             writer,
             committed: false,
-            known_channels: FastSet::default(),
-            known_members: FastSet::default(),
+            known_channels: IdSlots::default(),
+            known_members: IdSlots::default(),
             first_new_activity: 0,
             channels: FastMap::default(),
             members: FastMap::default(),
@@ -645,7 +694,8 @@ impl Store {
             batch: RowBatch::default(),
             pending_parents: Vec::new(),
             discard_text: false,
-            spans: FastMap::default(),
+            span_slots: IdSlots::default(),
+            spans: Vec::new(),
             counts: WriteCounts::default(),
             cancel,
         };
@@ -754,7 +804,7 @@ impl ImportTx<'_> {
             lock(&self.db).prepare_cached("UPDATE channels SET name = ?2 WHERE id = ?1 AND name <> ?2")?.execute(params![id, name])?;
         }
         self.channels.entry(group.0).or_default().insert(platform_id.to_string(), id);
-        self.known_channels.insert(id);
+        self.known_channels.insert(id, 0);
         Ok(id)
     }
 
@@ -778,7 +828,7 @@ impl ImportTx<'_> {
                 .execute(params![id, member.display_name])?;
         }
         self.members.entry(group.0).or_default().insert(member.platform_id.to_string(), id);
-        self.known_members.insert(id);
+        self.known_members.insert(id, 0);
         Ok(id)
     }
 
@@ -800,7 +850,8 @@ impl ImportTx<'_> {
         let fresh = state.fresh;
         // Whether a platform id missing from the key map may still be in the store.
         let look_in_store = !fresh || !self.keys_complete;
-        if let Some(id) = state.keys.get(activity.platform_id, self.first_new_activity) {
+        let platform_id_hash = key_hash(activity.platform_id);
+        if let Some(id) = state.keys.get_hashed(platform_id_hash, activity.platform_id, self.first_new_activity) {
             self.counts.duplicates += 1;
             self.update_text(id, activity.text)?;
             return Ok(None);
@@ -867,9 +918,17 @@ impl ImportTx<'_> {
         if activity.parent_platform_id.is_some() && parent_id.is_none() {
             self.pending_parents.push(id);
         }
-        self.spans.entry(activity.member_id).or_insert_with(|| Span::new(fresh, activity.at)).add(activity.kind, activity.at);
+        match self.span_slots.get(activity.member_id) {
+            Some(slot) => self.spans[slot as usize].1.add(activity.kind, activity.at),
+            None => {
+                self.span_slots.insert(activity.member_id, self.spans.len() as u32);
+                let mut span = Span::new(fresh, activity.at);
+                span.add(activity.kind, activity.at);
+                self.spans.push((activity.member_id, span));
+            }
+        }
         self.written += 1;
-        self.remember_key(group.0, activity.platform_id, id)?;
+        self.remember_key(group.0, platform_id_hash, activity.platform_id, id)?;
         Ok(Some(id))
     }
 
@@ -908,14 +967,19 @@ impl ImportTx<'_> {
     }
 
     /// Checks a channel or member id that did not come from this import's upserts.
+    #[inline]
     fn check_reference(&mut self, reference: Reference, id: i64) -> Result<()> {
         let known = match reference {
-            Reference::Channel => &mut self.known_channels,
-            Reference::Member => &mut self.known_members,
+            Reference::Channel => &self.known_channels,
+            Reference::Member => &self.known_members,
         };
-        if known.contains(&id) {
+        if known.contains(id) {
             return Ok(());
         }
+        self.check_reference_in_store(reference, id)
+    }
+
+    fn check_reference_in_store(&mut self, reference: Reference, id: i64) -> Result<()> {
         let sql = match reference {
             Reference::Channel => "SELECT EXISTS (SELECT 1 FROM channels WHERE id = ?1)",
             Reference::Member => "SELECT EXISTS (SELECT 1 FROM members WHERE id = ?1)",
@@ -927,13 +991,16 @@ impl ImportTx<'_> {
             };
             return Err(StoreError::MissingReference { what, id });
         }
-        known.insert(id);
+        match reference {
+            Reference::Channel => self.known_channels.insert(id, 0),
+            Reference::Member => self.known_members.insert(id, 0),
+        }
         Ok(())
     }
 
     /// Adds a written row to its group's key map while the map has room, and drops the
     /// indexes once the import is large enough for a rebuild at the end to pay.
-    fn remember_key(&mut self, group: i64, platform_id: &str, id: i64) -> Result<()> {
+    fn remember_key(&mut self, group: i64, hash: u64, platform_id: &str, id: i64) -> Result<()> {
         if !self.keys_complete {
             return Ok(());
         }
@@ -945,7 +1012,7 @@ impl ImportTx<'_> {
         self.key_count += 1;
         self.key_bytes += platform_id.len() + 4;
         if let Some(state) = self.groups.get_mut(&group) {
-            state.keys.insert(platform_id, id, self.first_new_activity);
+            state.keys.insert(hash, platform_id, id, self.first_new_activity);
         }
         let store_rows = self.first_new_activity - 1;
         if !self.indexes_dropped
@@ -1065,7 +1132,8 @@ impl ImportTx<'_> {
     /// of a group that held rows before, whose joins or leaves changed, gets its leave time
     /// recomputed from all its rows (a later join cancels an earlier leave).
     fn update_member_spans(&mut self) -> Result<()> {
-        let mut spans: Vec<(i64, Span)> = self.spans.drain().collect();
+        let mut spans = std::mem::take(&mut self.spans);
+        self.span_slots = IdSlots::default();
         spans.sort_unstable_by_key(|(member, _)| *member);
         for (member, span) in &spans {
             lock(&self.db)
@@ -1137,6 +1205,23 @@ mod tests {
         assert!(store.search_text(group, "harbour", 10).unwrap().is_empty());
         assert_eq!(store.search_text(group, "filler", 1_000_000).unwrap().len(), rows as usize - 1);
         assert!(store.fts_integrity_ok().unwrap());
+    }
+
+    #[test]
+    fn id_slots_keep_small_ids_in_the_vector_and_any_other_in_the_map() {
+        let mut slots = IdSlots::default();
+        for (id, slot) in [(7, 0), (3, 1), (DENSE_ID_LIMIT - 1, 2), (DENSE_ID_LIMIT, 3), (-5, 4), (i64::MAX, 5)] {
+            assert_eq!(slots.get(id), None, "{id}");
+            slots.insert(id, slot);
+            assert_eq!(slots.get(id), Some(slot), "{id}");
+        }
+        // Slot 0 is a value like any other, and ids between those given are absent.
+        assert!(slots.contains(7));
+        assert!(!slots.contains(4) && !slots.contains(0) && !slots.contains(DENSE_ID_LIMIT + 1) && !slots.contains(-4));
+        assert_eq!(slots.sparse.len(), 3);
+        assert_eq!(slots.dense.len(), DENSE_ID_LIMIT as usize);
+        slots.insert(3, 9);
+        assert_eq!(slots.get(3), Some(9));
     }
 
     #[test]
