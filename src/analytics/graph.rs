@@ -91,32 +91,53 @@ struct ThreadPost {
 
 /// A group's interactions, extracted once: directed replies and reactions between human
 /// members, and every human post with its thread. Members are positions in `data.members`.
+/// Rows come in time order, so rows added after the last one seen extend them
+/// ([`Interactions::extend`]) to what one pass over all rows gives.
 pub struct Interactions {
     member_ids: Vec<i64>,
     directed: Vec<Directed>,
     posts: Vec<ThreadPost>,
+    /// Post id -> (author position, thread, row position), for replies and reactions to come.
+    post_info: super::MixMap<i64, (u32, u32, u32)>,
+    /// Channel -> (thread, author, time) of its latest post, for gap chaining.
+    latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)>,
+    thread_count: u32,
+    /// How many rows were read.
+    rows: usize,
 }
 
 impl Interactions {
     pub fn new(data: &GroupData, config: &GraphConfig) -> Interactions {
+        let mut interactions = Interactions {
+            member_ids: Vec::new(),
+            directed: Vec::new(),
+            posts: Vec::new(),
+            post_info: super::MixMap::default(),
+            latest_in_channel: super::MixMap::default(),
+            thread_count: 0,
+            rows: 0,
+        };
+        interactions.post_info.reserve(data.activities.len());
+        interactions.extend(data, config);
+        interactions
+    }
+
+    /// Reads the rows of `data` after the ones read already (`data` holds those first, and
+    /// the same members, perhaps more after them).
+    pub fn extend(&mut self, data: &GroupData, config: &GraphConfig) {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
-        // Post id -> (author position, time, thread).
-        let mut post_info: super::MixMap<i64, (u32, UnixSeconds, u32)> = super::MixMap::default();
-        post_info.reserve(data.activities.len());
-        // Channel -> (thread, author, time) of its latest post, for gap chaining.
-        let mut latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)> = super::MixMap::default();
-        let mut thread_count: u32 = 0;
-        let mut directed = Vec::new();
-        let mut posts = Vec::new();
-        for activity in &data.activities {
+        for (row, activity) in data.activities.iter().enumerate().skip(self.rows) {
             let Some(position) = index.position(activity.member_id).filter(|_| index.is_human(activity.member_id)) else { continue };
             let member = position as u32;
-            let parent = activity.parent_id.and_then(|parent| post_info.get(&parent).copied());
+            let parent = activity
+                .parent_id
+                .and_then(|parent| self.post_info.get(&parent).copied())
+                .map(|(author, thread, row)| (author, data.activities[row as usize].at, thread));
             match activity.kind {
                 ActivityKind::Reaction => {
                     if let Some((author, posted_at, _)) = parent.filter(|(author, _, _)| *author != member) {
-                        directed.push(Directed {
+                        self.directed.push(Directed {
                             at: activity.at,
                             from: member,
                             to: author,
@@ -128,7 +149,7 @@ impl Interactions {
                     let chained = if threaded || parent.is_some() {
                         None
                     } else {
-                        latest_in_channel
+                        self.latest_in_channel
                             .get(&activity.channel_id)
                             .copied()
                             .filter(|(_, _, latest)| activity.at - latest < config.conversation_gap_seconds)
@@ -137,27 +158,28 @@ impl Interactions {
                         (Some((_, _, thread)), _) => thread,
                         (None, Some((thread, _, _))) => thread,
                         (None, None) => {
-                            thread_count += 1;
-                            thread_count - 1
+                            self.thread_count += 1;
+                            self.thread_count - 1
                         }
                     };
                     let replied_to = parent.map(|(author, at, _)| (author, at)).or(chained.map(|(_, author, at)| (author, at)));
                     if let Some((author, at)) = replied_to.filter(|(author, _)| *author != member) {
-                        directed.push(Directed {
+                        self.directed.push(Directed {
                             at: activity.at,
                             from: member,
                             to: author,
                             touch: Touch::Reply { seconds: activity.at - at },
                         });
                     }
-                    post_info.insert(activity.id, (member, activity.at, thread));
-                    latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
-                    posts.push(ThreadPost { at: activity.at, member, thread });
+                    self.post_info.insert(activity.id, (member, thread, row as u32));
+                    self.latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
+                    self.posts.push(ThreadPost { at: activity.at, member, thread });
                 }
                 ActivityKind::Join | ActivityKind::Leave => {}
             }
         }
-        Interactions { member_ids: data.members.iter().map(|member| member.id).collect(), directed, posts }
+        self.rows = data.activities.len();
+        self.member_ids = data.members.iter().map(|member| member.id).collect();
     }
 
     /// The member id of a node index.
@@ -588,10 +610,13 @@ impl WindowCache {
         self.len() == 0
     }
 
-    /// Forgets the windows that end after `at` (their rows may change), keeping the rest.
-    /// The interactions are extracted again on next use.
-    pub fn forget_after(&mut self, at: UnixSeconds) {
-        self.interactions = std::sync::OnceLock::new();
+    /// Forgets the windows that end after `at` (their rows may change), keeping the rest,
+    /// and reads the rows of `data` after those the interactions read (`data` extends the
+    /// rows they were extracted from; the first new row is at `at` or later).
+    pub fn forget_after(&mut self, at: UnixSeconds, data: &GroupData) {
+        if let Some(interactions) = self.interactions.get_mut() {
+            interactions.extend(data, &self.config);
+        }
         self.windows.get_mut().expect("the window cache is never poisoned").retain(|&(_, to), _| to <= at);
     }
 }

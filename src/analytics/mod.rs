@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
 
-use conversations::{conversations, Conversation, ConversationConfig};
+use conversations::{Conversation, ConversationBuilder, ConversationConfig};
 
 /// The UTC day number (days since 1970-01-01) of an instant.
 pub fn day_of(at: i64) -> i64 {
@@ -99,6 +99,8 @@ pub struct Prepared<'a> {
     pub conversations: Vec<Conversation>,
     pub conversation_config: ConversationConfig,
     pub graphs: graph::WindowCache,
+    /// What placing later rows into the conversations needs (kept for [`Prepared::into_parts`]).
+    conversation_state: ConversationBuilder,
     /// The signals' per-member timelines, built on first use.
     signal_inputs: std::sync::OnceLock<signals::SignalInputs>,
 }
@@ -115,14 +117,48 @@ impl<'a> Prepared<'a> {
     /// With graph windows computed earlier (on the same rows, or on rows this data only
     /// adds to after every window's end: see [`graph::WindowCache::forget_after`]).
     pub fn with_cache(data: &'a GroupData, config: &ConversationConfig, graphs: graph::WindowCache) -> Prepared<'a> {
+        let mut prepared = Prepared::resumed(data, config, graphs, ConversationBuilder::default(), 0).0;
+        // Nobody extends these conversations: what placing later rows needs goes.
+        prepared.conversation_state = ConversationBuilder::default();
+        prepared
+    }
+
+    /// With graph windows and conversations computed earlier on the first `seen` rows of
+    /// `data` (rows after them are only added): the conversations are extended with the
+    /// rest. Also returns the position of the first conversation the new rows started or
+    /// answered.
+    pub fn resumed(
+        data: &'a GroupData,
+        config: &ConversationConfig,
+        graphs: graph::WindowCache,
+        mut builder: ConversationBuilder,
+        seen: usize,
+    ) -> (Prepared<'a>, usize) {
         let index = Index::new(data);
-        let found = conversations(&index, data.group.platform.has_threads(), config);
-        Prepared { index, conversations: found, conversation_config: config.clone(), graphs, signal_inputs: std::sync::OnceLock::new() }
+        let first_changed = builder.extend(&index, seen, data.group.platform.has_threads(), config);
+        let found = std::mem::take(&mut builder.found);
+        let prepared = Prepared {
+            index,
+            conversations: found,
+            conversation_config: config.clone(),
+            graphs,
+            conversation_state: builder,
+            signal_inputs: std::sync::OnceLock::new(),
+        };
+        (prepared, first_changed)
     }
 
     /// The graph windows, to keep for a later computation.
     pub fn into_cache(self) -> graph::WindowCache {
         self.graphs
+    }
+
+    /// The graph windows and the conversations with what extending them needs, to keep
+    /// for a later computation on more rows ([`Prepared::resumed`]).
+    pub fn into_parts(self) -> (graph::WindowCache, ConversationBuilder) {
+        let mut builder = self.conversation_state;
+        builder.found = self.conversations;
+        (self.graphs, builder)
     }
 
     /// The graph of the window [from, to) with `config`: from the shared cache when the

@@ -22,6 +22,7 @@ use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
 use crate::analytics::stages::{history_and_statuses_at, stage_history, MemberHistory, StageHistory, StageReasons};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
+use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
 use crate::report::charts;
@@ -530,7 +531,16 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
     Ok(Computed::full(data, as_of, settings)?.everything)
 }
 
-fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings) -> Result<Everything> {
+/// What a computation on more rows can take from the one before: the trend's points up to
+/// `before` (each reads only rows before its own `as_of`).
+#[derive(Default)]
+struct Reuse {
+    trend: Vec<TrendPoint>,
+    /// Nothing before this instant changed (the first new row, a new member's join).
+    before: UnixSeconds,
+}
+
+fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<Everything> {
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -541,7 +551,15 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     let side = || {
         let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
         let (first_day, last_day) = basis.day_span();
-        let trend = daily_trend(&basis, first_day, last_day, &health_config);
+        // The days whose period ended before anything changed are what they were.
+        let mut trend: Vec<TrendPoint> = match reuse.trend.first() {
+            Some(first) if first.as_of == (first_day + 1) * crate::model::DAY => {
+                reuse.trend.into_iter().take_while(|point| point.as_of <= reuse.before && point.as_of <= as_of).collect()
+            }
+            _ => Vec::new(),
+        };
+        let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
+        trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
         drop(basis);
         let cohorts = cohort_heatmap(&prepared.index, as_of, &heatmap_config);
@@ -618,14 +636,17 @@ fn windows_read(
 }
 
 /// A group's computed state: everything at `as_of`, and what can be reused when rows are
-/// added after the last one seen (the interaction graph's windows that end before the
-/// first new row: a window reads only rows before its end, and every earlier analytics
-/// instant only rows before it, so those cannot change).
+/// added after the last one seen: the interaction graph's windows that end before the
+/// first new row (a window reads only rows before its end, and every earlier analytics
+/// instant only rows before it, so those cannot change), the trend's days before it, and
+/// what only grows with rows (the conversations, the interactions), extended with the
+/// new rows.
 pub struct Computed {
     pub everything: Everything,
     pub as_of: UnixSeconds,
     pub settings: Settings,
     graphs: WindowCache,
+    conversations: ConversationBuilder,
     /// The members and the (time, id) of the last row the state has seen, and how many.
     members: Vec<MemberRow>,
     last_row: Option<(UnixSeconds, i64)>,
@@ -635,20 +656,31 @@ pub struct Computed {
 impl Computed {
     /// Everything from scratch.
     pub fn full(data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
-        Computed::with_cache(data, as_of, settings, WindowCache::new(&settings.graph))
+        Computed::resumed(data, as_of, settings, WindowCache::new(&settings.graph), ConversationBuilder::default(), 0, Reuse::default())
     }
 
-    fn with_cache(data: &GroupData, as_of: UnixSeconds, settings: &Settings, graphs: WindowCache) -> Result<Computed> {
-        let prepared = Prepared::with_cache(data, &settings.conversation_config(), graphs);
-        let everything = everything_prepared(&prepared, as_of, settings)?;
+    /// Everything on `data`, whose first `seen` rows the graph windows, interactions and
+    /// conversations given have read already.
+    fn resumed(
+        data: &GroupData,
+        as_of: UnixSeconds,
+        settings: &Settings,
+        graphs: WindowCache,
+        conversations: ConversationBuilder,
+        seen: usize,
+        reuse: Reuse,
+    ) -> Result<Computed> {
+        let (prepared, _) = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen);
+        let everything = everything_prepared(&prepared, as_of, settings, reuse)?;
         let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
-        let mut graphs = prepared.into_cache();
+        let (mut graphs, conversations) = prepared.into_parts();
         graphs.retain(&windows_read(data, as_of, &cutoffs, settings));
         Ok(Computed {
             everything,
             as_of,
             settings: settings.clone(),
             graphs,
+            conversations,
             members: data.members.clone(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
@@ -661,18 +693,30 @@ impl Computed {
     /// members changed, other settings), everything is computed again.
     pub fn absorb(self, data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
         let seen = data.activities.partition_point(|row| self.last_row.is_some_and(|last| (row.at, row.id) <= last));
+        let known = self.members.len();
         let extends = seen == self.rows
             && settings == &self.settings
-            && data.members.len() >= self.members.len()
-            && data.members[..self.members.len()] == self.members[..];
+            && data.members.len() >= known
+            && data.members[..known] == self.members[..];
+        // A member added now whose rows were read before (as an unknown member's, so
+        // ignored) changes what those rows gave.
+        let added: std::collections::HashSet<i64> = data.members[known.min(data.members.len())..].iter().map(|member| member.id).collect();
+        let extends = extends && (added.is_empty() || !data.activities[..seen].iter().any(|row| added.contains(&row.member_id)));
         if !extends {
             return Computed::full(data, as_of, settings);
         }
+        // Nothing before the first new row, or a new member's join or leave, changed.
+        let before = data.activities[seen..]
+            .first()
+            .map(|row| row.at)
+            .into_iter()
+            .chain(data.members[known..].iter().flat_map(|member| [member.joined_at, member.left_at]).flatten())
+            .min()
+            .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
-        if let Some(first_new) = data.activities.get(seen) {
-            graphs.forget_after(first_new.at);
-        }
-        Computed::with_cache(data, as_of, settings, graphs)
+        graphs.forget_after(before, data);
+        let reuse = Reuse { trend: self.everything.trend, before };
+        Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, reuse)
     }
 
     /// How many interaction-graph windows the state keeps.
