@@ -114,11 +114,13 @@ pub struct ConversationBuilder {
 
 impl ConversationBuilder {
     /// Places the rows of `index.data` from position `from` on (every row before it was
-    /// placed by earlier calls); returns the position of the first conversation whose
-    /// response was set by these rows or that they started (`found.len()` when none).
-    pub fn extend(&mut self, index: &Index<'_>, from: usize, threaded: bool, config: &ConversationConfig) -> usize {
-        let mut first_changed = usize::MAX;
+    /// placed by earlier calls); returns the positions of the conversations that were
+    /// answered by these rows but started before them, ascending (the ones they started
+    /// are those after the previous end of `found`).
+    pub fn extend(&mut self, index: &Index<'_>, from: usize, threaded: bool, config: &ConversationConfig) -> Vec<u32> {
+        let mut answered = Vec::new();
         let found = &mut self.found;
+        let started_before = found.len();
         if from == 0 {
             self.conversation_of.reserve(index.data.activities.len() / 2);
         }
@@ -141,7 +143,9 @@ impl ConversationBuilder {
                     let entry = &mut found[existing as usize];
                     if entry.response.is_none() && activity.member_id != entry.author_id {
                         entry.response = Some(Response { activity_id: activity.id, responder_id: activity.member_id, at: activity.at });
-                        first_changed = first_changed.min(existing as usize);
+                        if (existing as usize) < started_before {
+                            answered.push(existing);
+                        }
                     }
                     existing
                 }
@@ -153,14 +157,14 @@ impl ConversationBuilder {
                         is_question: activity.text.as_deref().is_some_and(|text| is_question(text, config)),
                         response: None,
                     });
-                    first_changed = first_changed.min(found.len() - 1);
                     (found.len() - 1) as u32
                 }
             };
             self.conversation_of.insert(activity.id, conversation);
             self.latest_in_channel.insert(activity.channel_id, (conversation, activity.at));
         }
-        first_changed.min(found.len())
+        answered.sort_unstable();
+        answered
     }
 }
 

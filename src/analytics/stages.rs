@@ -252,20 +252,37 @@ pub struct StageInputs {
     humans: Vec<usize>,
     timelines: Vec<Timeline>,
     first_at: Option<UnixSeconds>,
+    /// How many members `data.members` had when the inputs were last extended.
+    members: usize,
 }
 
 impl StageInputs {
     pub fn new(prepared: &Prepared<'_>) -> StageInputs {
+        let mut inputs = StageInputs { humans: Vec::new(), timelines: Vec::new(), first_at: None, members: 0 };
+        inputs.add(prepared, 0, 0, &[]);
+        inputs
+    }
+
+    /// Adds what `prepared`'s rows after the ones these inputs were built on add (see
+    /// [`crate::analytics::signals::SignalInputs::extend`]).
+    pub fn extend(&mut self, prepared: &Prepared<'_>) {
+        let resumed = &prepared.resumed_from;
+        self.add(prepared, resumed.rows, resumed.conversations, &resumed.answered);
+    }
+
+    fn add(&mut self, prepared: &Prepared<'_>, rows_from: usize, conversations_from: usize, answered: &[u32]) {
         let data = prepared.data();
         let index = &prepared.index;
-        let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
+        let known = self.members;
+        self.humans.extend((known..data.members.len()).filter(|&position| !data.members[position].is_bot));
+        self.timelines.resize_with(self.humans.len(), Timeline::default);
         let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
-        for (slot, &position) in humans.iter().enumerate() {
+        for (slot, &position) in self.humans.iter().enumerate() {
             human_of[position] = Some(slot);
         }
         let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
-        let mut timelines: Vec<Timeline> = humans.iter().map(|_| Timeline::default()).collect();
-        for activity in &data.activities {
+        let timelines = &mut self.timelines;
+        for activity in &data.activities[rows_from..] {
             let Some(slot) = slot_of(activity.member_id) else { continue };
             let timeline = &mut timelines[slot];
             // Rows come sorted by time, so the first one seen is the earliest.
@@ -281,20 +298,37 @@ impl StageInputs {
                 timeline.posts.push(activity.at);
             }
         }
-        for conversation in &prepared.conversations {
+        // Responses: those of the new conversations and of older ones the new rows
+        // answered, all at the new rows' times, so after every response added before.
+        let mut given: Vec<(UnixSeconds, usize)> = Vec::new();
+        let mut received: Vec<(UnixSeconds, usize)> = Vec::new();
+        let changed = answered.iter().map(|&at| at as usize).chain(conversations_from..prepared.conversations.len());
+        for at in changed {
+            let conversation = &prepared.conversations[at];
             let Some(response) = conversation.response else { continue };
             if let Some(slot) = slot_of(response.responder_id) {
-                timelines[slot].responses_given.push(response.at);
+                given.push((response.at, slot));
             }
             if let Some(slot) = slot_of(conversation.author_id) {
-                timelines[slot].responses_received.push(response.at);
+                received.push((response.at, slot));
             }
         }
-        for timeline in &mut timelines {
-            timeline.responses_given.sort_unstable();
-            timeline.responses_received.sort_unstable();
+        given.sort_unstable();
+        received.sort_unstable();
+        for (at, slot) in given {
+            timelines[slot].responses_given.push(at);
         }
-        StageInputs { humans, timelines, first_at: data.activities.first().map(|activity| activity.at) }
+        for (at, slot) in received {
+            timelines[slot].responses_received.push(at);
+        }
+        if rows_from == 0 {
+            for timeline in timelines.iter_mut() {
+                timeline.responses_given.sort_unstable();
+                timeline.responses_received.sort_unstable();
+            }
+        }
+        self.first_at = data.activities.first().map(|activity| activity.at);
+        self.members = data.members.len();
     }
 }
 
@@ -520,7 +554,18 @@ pub fn history_and_statuses_at(
     config: &StageConfig,
 ) -> (StageHistory, Vec<Vec<MemberStatus>>) {
     let inputs = StageInputs::new(prepared);
-    with_graphs(prepared, config, |graphs| history_and_statuses(&inputs, prepared.data(), graphs, as_of, ats, config))
+    history_and_statuses_from(prepared, &inputs, as_of, ats, config)
+}
+
+/// [`history_and_statuses_at`] with the inputs built (or extended) already.
+pub fn history_and_statuses_from(
+    prepared: &Prepared<'_>,
+    inputs: &StageInputs,
+    as_of: UnixSeconds,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+) -> (StageHistory, Vec<Vec<MemberStatus>>) {
+    with_graphs(prepared, config, |graphs| history_and_statuses(inputs, prepared.data(), graphs, as_of, ats, config))
 }
 
 /// [`stage_history`] on inputs already built.

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
-use crate::analytics::flags::{detect_flags, DetectedFlag};
+use crate::analytics::flags::{DetectedFlag, FlagScanner};
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
@@ -20,7 +20,7 @@ use crate::analytics::heatmaps::{
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
-use crate::analytics::stages::{history_and_statuses_at, stage_history, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::stages::{history_and_statuses_from, stage_history, StageInputs, MemberHistory, StageHistory, StageReasons};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::{date_of_day, day_of, Prepared};
@@ -536,11 +536,23 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
 #[derive(Default)]
 struct Reuse {
     trend: Vec<TrendPoint>,
+    /// The flag detection's pass over the rows seen (continued with the new ones).
+    flags: FlagScanner,
+    /// The stage rules' per-member timelines of the rows seen (extended with the new ones).
+    stage_inputs: Option<StageInputs>,
     /// Nothing before this instant changed (the first new row, a new member's join).
     before: UnixSeconds,
 }
 
-fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<Everything> {
+/// What a computation keeps for the next one (see [`Reuse`]).
+struct Kept {
+    flags: FlagScanner,
+    stage_inputs: StageInputs,
+    signal_inputs: Option<crate::analytics::signals::SignalInputs>,
+}
+
+fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
+    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, before } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -552,9 +564,9 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
-        let mut trend: Vec<TrendPoint> = match reuse.trend.first() {
+        let mut trend: Vec<TrendPoint> = match kept_trend.first() {
             Some(first) if first.as_of == (first_day + 1) * crate::model::DAY => {
-                reuse.trend.into_iter().take_while(|point| point.as_of <= reuse.before && point.as_of <= as_of).collect()
+                kept_trend.into_iter().take_while(|point| point.as_of <= before && point.as_of <= as_of).collect()
             }
             _ => Vec::new(),
         };
@@ -565,28 +577,36 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let cohorts = cohort_heatmap(&prepared.index, as_of, &heatmap_config);
         let hours = hour_heatmap(&prepared.index, as_of, &heatmap_config);
         let first_minutes = first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
-        let flags = detect_flags(data, as_of, &settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags)
+        flag_scanner.scan(data, as_of, &settings.flags);
+        let flags = flag_scanner.flags(&settings.flags);
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
         // One weekly stage run gives the history and the statuses at the risk model's cut-offs.
         let cutoffs = super::churn::fit_cutoffs(prepared, as_of, &churn);
         prefetch_windows(prepared, as_of, &cutoffs, settings);
-        let (history, statuses) = history_and_statuses_at(prepared, as_of, &cutoffs, &stage_config);
+        let stage_inputs = match stage_inputs {
+            Some(mut inputs) => {
+                inputs.extend(prepared);
+                inputs
+            }
+            None => StageInputs::new(prepared),
+        };
+        let (history, statuses) = history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config);
         let now = history.members.iter().map(|member| member.status.clone()).collect();
         let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks)
+        (history, signals, model, graph, warnings, risks, stage_inputs)
     };
-    let ((health, trend, cohorts, hours, first_minutes, flags), (history, signals, model, graph, warnings, risks)) =
+    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner), (history, signals, model, graph, warnings, risks, stage_inputs)) =
         std::thread::scope(|scope| {
             let side = scope.spawn(side);
             let main = main();
             (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
         });
-    Ok(Everything {
+    let everything = Everything {
         health,
         trend,
         stages: stage_heatmap(&history),
@@ -601,7 +621,8 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         warnings,
         risks,
         flags,
-    })
+    };
+    Ok((everything, Kept { flags: flag_scanner, stage_inputs, signal_inputs: None }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -647,6 +668,7 @@ pub struct Computed {
     pub settings: Settings,
     graphs: WindowCache,
     conversations: ConversationBuilder,
+    kept: Kept,
     /// The members and the (time, id) of the last row the state has seen, and how many.
     members: Vec<MemberRow>,
     last_row: Option<(UnixSeconds, i64)>,
@@ -656,11 +678,13 @@ pub struct Computed {
 impl Computed {
     /// Everything from scratch.
     pub fn full(data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
-        Computed::resumed(data, as_of, settings, WindowCache::new(&settings.graph), ConversationBuilder::default(), 0, Reuse::default())
+        let graphs = WindowCache::new(&settings.graph);
+        Computed::resumed(data, as_of, settings, graphs, ConversationBuilder::default(), 0, None, Reuse::default())
     }
 
-    /// Everything on `data`, whose first `seen` rows the graph windows, interactions and
-    /// conversations given have read already.
+    /// Everything on `data`, whose first `seen` rows the graph windows, interactions,
+    /// conversations, signal timelines and `reuse` given have read already.
+    #[allow(clippy::too_many_arguments)]
     fn resumed(
         data: &GroupData,
         as_of: UnixSeconds,
@@ -668,12 +692,14 @@ impl Computed {
         graphs: WindowCache,
         conversations: ConversationBuilder,
         seen: usize,
+        signal_inputs: Option<crate::analytics::signals::SignalInputs>,
         reuse: Reuse,
     ) -> Result<Computed> {
-        let (prepared, _) = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen);
-        let everything = everything_prepared(&prepared, as_of, settings, reuse)?;
+        let prepared = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen, signal_inputs);
+        let (everything, mut kept) = everything_prepared(&prepared, as_of, settings, reuse)?;
         let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
-        let (mut graphs, conversations) = prepared.into_parts();
+        let (mut graphs, conversations, signal_inputs) = prepared.into_parts();
+        kept.signal_inputs = signal_inputs;
         graphs.retain(&windows_read(data, as_of, &cutoffs, settings));
         Ok(Computed {
             everything,
@@ -681,6 +707,7 @@ impl Computed {
             settings: settings.clone(),
             graphs,
             conversations,
+            kept,
             members: data.members.clone(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
@@ -715,8 +742,10 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let reuse = Reuse { trend: self.everything.trend, before };
-        Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, reuse)
+        let Kept { flags, stage_inputs, signal_inputs } = self.kept;
+        let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
+        let reuse = Reuse { trend: self.everything.trend, flags, stage_inputs: Some(stage_inputs), before };
+        Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
     }
 
     /// How many interaction-graph windows the state keeps.
@@ -1072,6 +1101,43 @@ mod tests {
             // Most weekly windows end before the new rows and were kept, not recomputed.
             assert!(windows > 10 && absorbed.cached_windows() >= windows, "{windows} -> {}", absorbed.cached_windows());
         }
+        // Absorbing again and again carries what was kept along: each state equals a full
+        // computation on its rows (a reply to an old post among the new rows answers an
+        // old conversation: the generator replies to the ten posts before).
+        let mut state = {
+            let mut earlier = all.clone();
+            earlier.activities.truncate(3_000);
+            Computed::full(&earlier, as_of_of(&earlier), &settings).expect("computes")
+        };
+        for kept in [3_500, 4_000, 4_001, 5_500, 6_000] {
+            let mut grown = all.clone();
+            grown.activities.truncate(kept);
+            state = state.absorb(&grown, as_of_of(&grown), &settings).expect("computes");
+            let full = Computed::full(&grown, as_of_of(&grown), &settings).expect("computes");
+            assert_same(&state.everything, &full.everything);
+        }
+        // A member added with the new rows (joined just before their first post).
+        let mut joined = all.clone();
+        joined.members.push(MemberRow {
+            id: 61,
+            platform_id: "u61".into(),
+            display_name: "Member 61".into(),
+            is_bot: false,
+            joined_at: Some(joined.activities[5_500].at),
+            left_at: None,
+        });
+        for row in joined.activities.iter_mut().skip(5_600).step_by(7) {
+            row.member_id = 61;
+        }
+        let mut before_join = joined.clone();
+        before_join.members.pop();
+        before_join.activities.truncate(5_400);
+        let absorbed = Computed::full(&before_join, as_of_of(&before_join), &settings)
+            .expect("computes")
+            .absorb(&joined, as_of_of(&joined), &settings)
+            .expect("computes");
+        let full_joined = Computed::full(&joined, as_of_of(&joined), &settings).expect("computes");
+        assert_same(&absorbed.everything, &full_joined.everything);
         // Rows that are not an extension (one removed in the middle) mean a full computation.
         let mut edited = all.clone();
         edited.activities.remove(100);
