@@ -11,6 +11,7 @@ use ts_rs::TS;
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
 use crate::analytics::flags::{DetectedFlag, FlagScanner};
+use crate::analytics::noise::NoiseScanner;
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
@@ -20,7 +21,7 @@ use crate::analytics::heatmaps::{
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
-use crate::analytics::stages::{history_and_statuses_from, stage_history, StageInputs, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::stages::{history_and_statuses_from, stage_history, PreviousRun, StageInputs, StageRun, MemberHistory, StageHistory, StageReasons};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::{date_of_day, day_of, Prepared};
@@ -540,6 +541,12 @@ struct Reuse {
     flags: FlagScanner,
     /// The stage rules' per-member timelines of the rows seen (extended with the new ones).
     stage_inputs: Option<StageInputs>,
+    /// The noise detection's pass over the rows seen (continued with the new ones).
+    noise: Option<NoiseScanner>,
+    /// The weekly stage run's kept states and the stage history before.
+    stage_run: Option<(StageRun, StageHistory)>,
+    /// How many rows the state before saw.
+    seen: usize,
     /// Nothing before this instant changed (the first new row, a new member's join).
     before: UnixSeconds,
 }
@@ -547,12 +554,14 @@ struct Reuse {
 /// What a computation keeps for the next one (see [`Reuse`]).
 struct Kept {
     flags: FlagScanner,
+    noise: NoiseScanner,
+    stage_run: StageRun,
     stage_inputs: StageInputs,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
 }
 
 fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
-    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, before } = reuse;
+    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, stage_run, seen, before } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -561,7 +570,11 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     // trend, the row heatmaps and the flags on one thread; the graph windows, the stages
     // and the churn signals and model on the other.
     let side = || {
-        let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+        let mut noise = noise
+            .filter(|noise| noise.continues(seen, &prepared.index, as_of))
+            .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
+        noise.scan(&prepared.index, as_of, &health_config.noise);
+        let basis = DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged);
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
         let mut trend: Vec<TrendPoint> = match kept_trend.first() {
@@ -579,7 +592,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let first_minutes = first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
         flag_scanner.scan(data, as_of, &settings.flags);
         let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner)
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -593,14 +606,21 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
             }
             None => StageInputs::new(prepared),
         };
-        let (history, statuses) = history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config);
+        let (run, previous_history) = match stage_run {
+            Some((run, history)) => (Some(run), Some(history)),
+            None => (None, None),
+        };
+        let previous = run.zip(previous_history.as_ref()).map(|(run, history)| PreviousRun { run, history, before });
+        let (history, statuses, stage_run) =
+            history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config, previous);
+        drop(previous_history);
         let now = history.members.iter().map(|member| member.status.clone()).collect();
         let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks, stage_inputs)
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
     };
-    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner), (history, signals, model, graph, warnings, risks, stage_inputs)) =
+    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise), (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)) =
         std::thread::scope(|scope| {
             let side = scope.spawn(side);
             let main = main();
@@ -622,7 +642,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, stage_inputs, signal_inputs: None }))
+    Ok((everything, Kept { flags: flag_scanner, noise, stage_run, stage_inputs, signal_inputs: None }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -742,9 +762,17 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, stage_inputs, signal_inputs } = self.kept;
+        let Kept { flags, noise, stage_run, stage_inputs, signal_inputs } = self.kept;
         let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
-        let reuse = Reuse { trend: self.everything.trend, flags, stage_inputs: Some(stage_inputs), before };
+        let reuse = Reuse {
+            trend: self.everything.trend,
+            flags,
+            stage_inputs: Some(stage_inputs),
+            noise: Some(noise),
+            stage_run: Some((stage_run, self.everything.history)),
+            seen,
+            before,
+        };
         Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
     }
 
