@@ -16,7 +16,7 @@ use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions, CohortHeatmap, FirstMinutesHeatmap, HourHeatmap,
-    StageHeatmap, Transitions,
+    RowHeatmaps, StageHeatmap, Transitions,
 };
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
@@ -543,6 +543,8 @@ struct Reuse {
     stage_inputs: Option<StageInputs>,
     /// The noise detection's pass over the rows seen (continued with the new ones).
     noise: Option<NoiseScanner>,
+    /// The cohort, hour and first-minutes heatmaps' pass over the rows seen.
+    row_heatmaps: Option<RowHeatmaps>,
     /// The weekly stage run's kept states and the stage history before.
     stage_run: Option<(StageRun, StageHistory)>,
     /// How many rows the state before saw.
@@ -555,13 +557,14 @@ struct Reuse {
 struct Kept {
     flags: FlagScanner,
     noise: NoiseScanner,
+    row_heatmaps: RowHeatmaps,
     stage_run: StageRun,
     stage_inputs: StageInputs,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
 }
 
 fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
-    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, stage_run, seen, before } = reuse;
+    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, row_heatmaps, stage_run, seen, before } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -587,12 +590,14 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
         drop(basis);
-        let cohorts = cohort_heatmap(&prepared.index, as_of, &heatmap_config);
-        let hours = hour_heatmap(&prepared.index, as_of, &heatmap_config);
-        let first_minutes = first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
+        let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, &prepared.index, as_of)).unwrap_or_default();
+        row_heatmaps.scan(&prepared.index, as_of, &heatmap_config);
+        let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
+        let hours = row_heatmaps.hours(&heatmap_config);
+        let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
         flag_scanner.scan(data, as_of, &settings.flags);
         let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise)
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -620,7 +625,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
     };
-    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise), (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)) =
+    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps), (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)) =
         std::thread::scope(|scope| {
             let side = scope.spawn(side);
             let main = main();
@@ -642,7 +647,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, stage_run, stage_inputs, signal_inputs: None }))
+    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -762,13 +767,14 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, stage_run, stage_inputs, signal_inputs } = self.kept;
+        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs } = self.kept;
         let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
         let reuse = Reuse {
             trend: self.everything.trend,
             flags,
             stage_inputs: Some(stage_inputs),
             noise: Some(noise),
+            row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
             seen,
             before,
