@@ -253,8 +253,7 @@ impl DailyBasis {
             .collect();
         responses.sort_unstable();
 
-        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> =
-            noise.values().map(|flag| (flag.at, flag.flagged_at)).collect();
+        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> = noise.values().map(|flag| (flag.at, flag.flagged_at)).collect();
         noisy.sort_unstable();
 
         DailyBasis {

@@ -12,6 +12,7 @@
 //! both post in the same thread. Mentions are not kept by the store (no importer records
 //! them), so they make no edges.
 
+#[cfg(test)]
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -330,10 +331,12 @@ pub struct WindowGraph {
     pub to: UnixSeconds,
     /// Sorted by (from, to).
     pub edges: Vec<Edge>,
-    /// Node index -> (PageRank, weighted degree), for the members that are nodes.
-    centrality: HashMap<u32, (f64, f64)>,
-    /// Node index -> rank by PageRank, starting at 1 (ties: lower node index first).
-    rank: HashMap<u32, usize>,
+    /// The nodes, ascending, and per node (same order) its PageRank and weighted degree, and
+    /// its rank by PageRank (1 = highest; ties: lower node index first). Arrays rather than
+    /// maps: a window kept for its ranks holds a few bytes per node.
+    nodes: Vec<u32>,
+    centrality: Vec<(f64, f64)>,
+    rank: Vec<u32>,
 }
 
 impl WindowGraph {
@@ -345,16 +348,27 @@ impl WindowGraph {
             degree[dense[edge.from as usize] as usize] += edge.weight;
             degree[dense[edge.to as usize] as usize] += edge.weight;
         }
-        let centrality: HashMap<u32, (f64, f64)> =
+        let mut by_node: Vec<(u32, (f64, f64))> =
             nodes.iter().zip(ranks.iter().zip(&degree)).map(|(&node, (&rank, &degree))| (node, (rank, degree))).collect();
-        let mut graph = WindowGraph { from, to, edges, centrality, rank: HashMap::new() };
-        graph.rank = graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (node, rank + 1)).collect();
+        by_node.sort_unstable_by_key(|&(node, _)| node);
+        let nodes: Vec<u32> = by_node.iter().map(|&(node, _)| node).collect();
+        let centrality: Vec<(f64, f64)> = by_node.iter().map(|&(_, values)| values).collect();
+        let mut graph = WindowGraph { from, to, edges, nodes, centrality, rank: Vec::new() };
+        let mut rank = vec![0u32; graph.nodes.len()];
+        for (position, (node, _)) in graph.ranked().into_iter().enumerate() {
+            rank[graph.slot(node).expect("ranked nodes are nodes")] = position as u32 + 1;
+        }
+        graph.rank = rank;
         graph
+    }
+
+    fn slot(&self, node: u32) -> Option<usize> {
+        self.nodes.binary_search(&node).ok()
     }
 
     /// A node's rank by PageRank (1 = highest), if it is a node.
     pub fn rank(&self, node: u32) -> Option<usize> {
-        self.rank.get(&node).copied()
+        self.slot(node).map(|slot| self.rank[slot] as usize)
     }
 
     /// How many of the top nodes the top `share` is (at least one), widened by `relax` (≤ 1)
@@ -370,11 +384,11 @@ impl WindowGraph {
     }
 
     pub fn node_count(&self) -> usize {
-        self.centrality.len()
+        self.nodes.len()
     }
 
     pub fn pagerank(&self, node: u32) -> f64 {
-        self.centrality.get(&node).map_or(0.0, |value| value.0)
+        self.slot(node).map_or(0.0, |slot| self.centrality[slot].0)
     }
 
     /// PageRank times the number of nodes: 1 is the uniform share. Comparable between
@@ -384,12 +398,12 @@ impl WindowGraph {
     }
 
     pub fn weighted_degree(&self, node: u32) -> f64 {
-        self.centrality.get(&node).map_or(0.0, |value| value.1)
+        self.slot(node).map_or(0.0, |slot| self.centrality[slot].1)
     }
 
     /// Nodes by PageRank, highest first (ties: lower node index first).
     pub fn ranked(&self) -> Vec<(u32, f64)> {
-        let mut ranked: Vec<(u32, f64)> = self.centrality.iter().map(|(&node, &(rank, _))| (node, rank)).collect();
+        let mut ranked: Vec<(u32, f64)> = self.nodes.iter().zip(&self.centrality).map(|(&node, &(rank, _))| (node, rank)).collect();
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
     }

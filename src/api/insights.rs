@@ -9,21 +9,23 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
+use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
 use crate::analytics::flags::{DetectedFlag, FlagScanner};
-use crate::analytics::noise::NoiseScanner;
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions, CohortHeatmap, FirstMinutesHeatmap, HourHeatmap,
     RowHeatmaps, StageHeatmap, Transitions,
 };
+use crate::analytics::noise::NoiseScanner;
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
-use crate::analytics::stages::{history_and_statuses_from, stage_history, PreviousRun, StageInputs, StageRun, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::stages::{
+    history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
+};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
-use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
 use crate::report::charts;
@@ -616,8 +618,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
             None => (None, None),
         };
         let previous = run.zip(previous_history.as_ref()).map(|(run, history)| PreviousRun { run, history, before });
-        let (history, statuses, stage_run) =
-            history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config, previous);
+        let (history, statuses, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config, previous);
         drop(previous_history);
         let now = history.members.iter().map(|member| member.status.clone()).collect();
         let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
@@ -625,12 +626,14 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
     };
-    let ((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps), (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)) =
-        std::thread::scope(|scope| {
-            let side = scope.spawn(side);
-            let main = main();
-            (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
-        });
+    let (
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps),
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run),
+    ) = std::thread::scope(|scope| {
+        let side = scope.spawn(side);
+        let main = main();
+        (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
+    });
     let everything = Everything {
         health,
         trend,
@@ -746,10 +749,8 @@ impl Computed {
     pub fn absorb(self, data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
         let seen = data.activities.partition_point(|row| self.last_row.is_some_and(|last| (row.at, row.id) <= last));
         let known = self.members.len();
-        let extends = seen == self.rows
-            && settings == &self.settings
-            && data.members.len() >= known
-            && data.members[..known] == self.members[..];
+        let extends =
+            seen == self.rows && settings == &self.settings && data.members.len() >= known && data.members[..known] == self.members[..];
         // A member added now whose rows were read before (as an unknown member's, so
         // ignored) changes what those rows gave.
         let added: std::collections::HashSet<i64> = data.members[known.min(data.members.len())..].iter().map(|member| member.id).collect();
