@@ -651,7 +651,7 @@ pub fn history_and_statuses_resumed(
                 .snapshots
                 .into_iter()
                 .filter(|(key, _)| *key >= first_monday && evaluated(*key) <= mondays && key - WEEK <= previous.before)
-                .filter(|(key, _)| evaluated(*key) <= previous.history.instants.len() - 1)
+                .filter(|(key, _)| evaluated(*key) < previous.history.instants.len())
                 .collect();
             (valid, Some(previous.history))
         }
