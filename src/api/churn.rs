@@ -148,6 +148,18 @@ pub fn warnings(store: &Store, group: &str, min_severity: Severity, include_hidd
 
 /// The list of warnings with names, risks and the reviewers' actions.
 #[allow(clippy::too_many_arguments)]
+/// How many of `warnings` [`warning_list`] shows (every severity, the snoozed and handled
+/// ones left out), without building the list.
+pub(super) fn open_warning_count(store: &Store, group: GroupId, warnings: &[ChurnWarning], now: UnixSeconds) -> Result<u64> {
+    let suppressed: std::collections::HashSet<i64> = store
+        .warning_actions(group)?
+        .into_iter()
+        .filter(|action| action.handled_at.is_some() || action.snoozed_until.is_some_and(|until| until > now))
+        .map(|action| action.member_id)
+        .collect();
+    Ok(warnings.iter().filter(|warning| !suppressed.contains(&warning.member_id)).count() as u64)
+}
+
 pub(super) fn warning_list(
     store: &Store,
     data: &GroupData,

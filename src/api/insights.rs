@@ -377,7 +377,7 @@ pub(super) fn member_in(data: &GroupData, as_of: UnixSeconds, history: &StageHis
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export, export_to = "bindings/")]
 pub enum HeatmapKind {
@@ -828,7 +828,14 @@ pub(super) struct Memo {
     pub summary: std::sync::OnceLock<super::GroupSummary>,
     pub dashboard: std::sync::OnceLock<super::Dashboard>,
     pub backtest: std::sync::OnceLock<crate::analytics::backtest::BacktestReport>,
+    /// The members table's rows, their open flags left at 0 (read fresh on every call).
+    pub members: std::sync::OnceLock<Vec<super::people::MemberRow>>,
+    /// Heatmaps drawn, by kind and the time zones asked for (the hours heatmap's depends on them).
+    pub heatmaps: std::sync::Mutex<std::collections::HashMap<HeatmapKey, HeatmapView>>,
 }
+
+/// A heatmap as asked for: its kind, the zone named in the call and the computer's zone.
+pub(super) type HeatmapKey = (HeatmapKind, Option<String>, Option<String>);
 
 /// One group's rows, what was computed on them, and what screens built from that.
 pub(super) struct Entry {
@@ -851,6 +858,10 @@ pub struct Analyst {
     /// per kind, per channel), kept for the data version it was read at. Independent of
     /// the computation, so the sidebar and the archive do not wait for the analytics.
     counts: std::sync::Mutex<std::collections::HashMap<GroupId, Counted>>,
+    /// Per connection and group, the data version last read there with the connection's
+    /// change marker at that moment: while the marker stays the same nothing was written,
+    /// and the version is not read again (reading it counts an index of every row).
+    versions: std::sync::Mutex<std::collections::HashMap<(u64, GroupId), (crate::store::ChangeMarker, DataVersion)>>,
 }
 
 /// A group's counts, for the data version they were read at.
@@ -882,6 +893,29 @@ impl Analyst {
             }
             None => counts.clear(),
         }
+        drop(counts);
+        let mut versions = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        versions.retain(|(_, id), _| group.is_some_and(|group| group != *id));
+    }
+
+    /// The group's data version, read again only when something was written since this
+    /// connection last read it.
+    fn version(&self, store: &Store, group: &Group) -> Result<DataVersion> {
+        // The marker is taken before the version is read: a write in between leaves a
+        // marker that differs next time, so the version is read again then.
+        let marker = store.change_marker()?;
+        let key = (marker.connection, group.id);
+        {
+            let versions = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some((seen, version)) = versions.get(&key) {
+                if *seen == marker && version.group == *group {
+                    return Ok(version.clone());
+                }
+            }
+        }
+        let version = DataVersion::read(store, group)?;
+        self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, (marker, version.clone()));
+        Ok(version)
     }
 
     /// One of a group's counts (`field`), read with `read` unless it was read at the
@@ -893,7 +927,7 @@ impl Analyst {
         field: fn(&mut Counted) -> &mut Option<T>,
         read: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
-        let version = DataVersion::read(store, group)?;
+        let version = self.version(store, group)?;
         {
             let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some(counted) = counts.get_mut(&group.id).filter(|counted| counted.version == version) {
@@ -946,8 +980,8 @@ impl Analyst {
         let group = store
             .group(group)?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; pick another from the list", group.0)))?;
-        let version = DataVersion::read(store, &group)?;
-        let as_of = default_as_of(store, &group, now)?;
+        let version = self.version(store, &group)?;
+        let as_of = super::as_of_after(&group, version.span.1, now);
         let settings = load_settings(store, group.id)?;
         let slot = self.slot(group.id);
         let mut cached = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -967,18 +1001,21 @@ impl Analyst {
         Ok(Entry { data, computed, memo })
     }
 
-    /// Computes every group of the store that changed since it was last computed, and its
-    /// backtest, so that the screens opened next find them ready (the desktop shell runs this in the background
+    /// Computes every group of the store that changed since it was last computed, with its
+    /// dashboard, then every group's backtest and archive channel counts, so that the
+    /// screens opened next find them ready (the desktop shell runs this in the background
     /// at start and after imports). Stops at the first group that fails and reports it.
     pub fn warm(&self, store: &Store, now: UnixSeconds) -> Result<usize> {
         let groups = store.groups()?;
         for group in &groups {
             self.entry(store, group.id, now)?;
+            self.dashboard(store, group.id, now)?;
         }
         // The backtest beside the warnings is the slowest screen's part: second, so that
         // every group's main screens are ready first.
         for group in &groups {
             self.backtest(store, group.id, now)?;
+            self.archive_channels(store, group.id)?;
         }
         Ok(groups.len())
     }

@@ -121,11 +121,19 @@ pub fn find_group(store: &Store, reference: &str) -> Result<Group> {
 /// The instant a group's analytics are computed at by default: the end of the day of its
 /// latest activity for an archive (its history stops there), the end of today otherwise.
 pub fn default_as_of(store: &Store, group: &Group, now: UnixSeconds) -> Result<UnixSeconds> {
-    let end_of_today = (now.div_euclid(DAY) + 1) * DAY;
     if !group.is_archive {
-        return Ok(end_of_today);
+        return Ok(as_of_after(group, None, now));
     }
-    Ok(store.activity_span(group.id)?.1.map_or(end_of_today, |last| (last.div_euclid(DAY) + 1) * DAY))
+    Ok(as_of_after(group, store.activity_span(group.id)?.1, now))
+}
+
+/// [`default_as_of`] for a group whose latest activity is `last`.
+fn as_of_after(group: &Group, last: Option<UnixSeconds>, now: UnixSeconds) -> UnixSeconds {
+    let end_of_today = (now.div_euclid(DAY) + 1) * DAY;
+    match last {
+        Some(last) if group.is_archive => (last.div_euclid(DAY) + 1) * DAY,
+        _ => end_of_today,
+    }
 }
 
 /// The instant for `--as-of DATE`: the end of that UTC day, so the date is included.

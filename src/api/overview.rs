@@ -102,11 +102,11 @@ fn row_with(
 impl super::Analyst {
     /// [`overview_row`] from the cache.
     pub fn overview_row(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
-        let super::insights::Entry { data, memo, .. } = self.entry(store, group, now)?;
+        let super::insights::Entry { data, computed, memo } = self.entry(store, group, now)?;
         let summary = self.summary(store, &data, &memo)?;
         row_with(store, summary, now, |_, first_day| {
             let daily = self.trend_between(store, group, Some(&date_of(first_day).to_string()), None, now)?;
-            let open_warnings = self.warnings(store, group, Severity::Low, false, now)?.warnings.len() as u64;
+            let open_warnings = churn::open_warning_count(store, group, &computed.everything.warnings, now)?;
             Ok((daily, open_warnings))
         })
     }

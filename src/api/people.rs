@@ -114,9 +114,24 @@ fn table_of(
     members: Vec<MemberSummary>,
     risks: Vec<churn::MemberRisk>,
 ) -> Result<MembersTable> {
+    let mut table = MembersTable { as_of_date: super::date_string(as_of - 1), members: rows_of(members, risks), group: found };
+    with_open_flags(store, &mut table)?;
+    Ok(table)
+}
+
+/// Sets each row's open flags, as the review queue has them now.
+fn with_open_flags(store: &Store, table: &mut MembersTable) -> Result<()> {
+    let flags: HashMap<i64, u64> = store.open_flags_per_member(table.group.id)?.into_iter().collect();
+    for row in &mut table.members {
+        row.open_flags = flags.get(&row.id).copied().unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// The table's rows, their open flags at 0.
+fn rows_of(members: Vec<MemberSummary>, risks: Vec<churn::MemberRisk>) -> Vec<MemberRow> {
     let risks: HashMap<i64, churn::MemberRisk> = risks.into_iter().map(|risk| (risk.id, risk)).collect();
-    let flags: HashMap<i64, u64> = store.open_flags_per_member(found.id)?.into_iter().collect();
-    let members = members
+    members
         .into_iter()
         .map(|member| {
             let risk = risks.get(&member.id);
@@ -134,11 +149,10 @@ fn table_of(
                 active_days_28: member.active_days_28,
                 posts_total: member.posts_total,
                 last_active_at: member.last_active_at,
-                open_flags: flags.get(&member.id).copied().unwrap_or(0),
+                open_flags: 0,
             }
         })
-        .collect();
-    Ok(MembersTable { as_of_date: super::date_string(as_of - 1), group: found, members })
+        .collect()
 }
 
 /// A cell of a dashboard heatmap whose members the Members screen can list.
@@ -429,11 +443,17 @@ fn parse_range(from: Option<&str>, to: Option<&str>) -> Result<(Option<chrono::N
 impl Analyst {
     /// [`members_table`] from the cache.
     pub fn members_table(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<MembersTable> {
-        let Entry { data, computed, .. } = self.entry(store, group, now)?;
-        let everything = &computed.everything;
-        let members = insights::filter_members(&data, &everything.history, None, None);
-        let risks = churn::member_risks_in(&churn_view(&data, &computed), None, None, MemberSort::Risk);
-        table_of(store, data.group.clone(), computed.as_of, members, risks)
+        let Entry { data, computed, memo } = self.entry(store, group, now)?;
+        let members = memo
+            .members
+            .get_or_init(|| {
+                let members = insights::filter_members(&data, &computed.everything.history, None, None);
+                rows_of(members, churn::member_risks_in(&churn_view(&data, &computed), None, None, MemberSort::Risk))
+            })
+            .clone();
+        let mut table = MembersTable { as_of_date: super::date_string(computed.as_of - 1), group: data.group.clone(), members };
+        with_open_flags(store, &mut table)?;
+        Ok(table)
     }
 
     /// [`member_profile`] from the cache.
@@ -463,8 +483,12 @@ impl Analyst {
         computer_timezone: Option<&str>,
         now: UnixSeconds,
     ) -> Result<HeatmapView> {
-        let Entry { data, computed, .. } = self.entry(store, group, now)?;
-        insights::heatmap_in(
+        let Entry { data, computed, memo } = self.entry(store, group, now)?;
+        let key = (kind, timezone.map(str::to_string), computer_timezone.map(str::to_string));
+        if let Some(view) = memo.heatmaps.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key) {
+            return Ok(view.clone());
+        }
+        let view = insights::heatmap_in(
             &data,
             computed.as_of,
             &computed.settings,
@@ -472,7 +496,9 @@ impl Analyst {
             kind,
             timezone,
             computer_timezone,
-        )
+        )?;
+        memo.heatmaps.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, view.clone());
+        Ok(view)
     }
 
     /// [`trend_between`] from the cache: the daily score kept, cut to the range. A group

@@ -22,6 +22,14 @@ pub struct DemoTruth {
     pub churned_at: Option<UnixSeconds>,
 }
 
+/// See [`Store::change_marker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeMarker {
+    pub connection: u64,
+    data_version: i64,
+    own_changes: u64,
+}
+
 impl Store {
     pub fn load_group_data(&self, group: &Group) -> Result<GroupData> {
         let mut members_statement = self.conn.prepare_cached(
@@ -82,17 +90,31 @@ impl Store {
             .query_row([group.0], |row| row.get::<_, i64>(0))? as u64)
     }
 
+    /// Changes whenever the store may have changed as this connection sees it: a commit by
+    /// any other connection (of this process or another) moves SQLite's `data_version`, and
+    /// this connection's own changes move its change count. Equal markers (from the same
+    /// connection) mean nothing was written in between, so what was read then still holds;
+    /// reading one costs no pass over any table.
+    pub fn change_marker(&self) -> Result<ChangeMarker> {
+        let data_version: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        Ok(ChangeMarker { connection: self.connection, data_version, own_changes: self.conn.total_changes() })
+    }
+
     /// How many members a group has.
     pub fn group_counts_members(&self, group: GroupId) -> Result<u64> {
         Ok(self.conn.prepare_cached("SELECT COUNT(*) FROM members WHERE group_id = ?1")?.query_row([group.0], |row| row.get::<_, i64>(0))?
             as u64)
     }
 
-    /// The first and the latest activity time of a group, if it has any.
+    /// The first and the latest activity time of a group, if it has any. Two subqueries:
+    /// SQLite answers a lone `MIN` or `MAX` from the end of the `(group_id, at)` index, but
+    /// `MIN(at), MAX(at)` in one query walks every row of the group.
     pub fn activity_span(&self, group: GroupId) -> Result<(Option<UnixSeconds>, Option<UnixSeconds>)> {
         Ok(self
             .conn
-            .prepare_cached("SELECT MIN(at), MAX(at) FROM activities WHERE group_id = ?1")?
+            .prepare_cached(
+                "SELECT (SELECT MIN(at) FROM activities WHERE group_id = ?1), (SELECT MAX(at) FROM activities WHERE group_id = ?1)",
+            )?
             .query_row([group.0], |row| Ok((row.get(0)?, row.get(1)?)))?)
     }
 

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::model::CancelFlag;
 
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
-pub use load::{DemoTruth, GroupCounts};
+pub use load::{ChangeMarker, DemoTruth, GroupCounts};
 pub use people::{MemberMessage, MemberNote};
 pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
@@ -74,6 +74,15 @@ pub struct Store {
     /// Checked by every write of an import: once raised, the import stops at its next
     /// write and its transaction is dropped. See [`Store::set_import_cancel`].
     cancel: CancelFlag,
+    /// Unique among the connections this process opened (see [`Store::change_marker`]).
+    connection: u64,
+}
+
+/// The next [`Store::connection`] number.
+static CONNECTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_connection() -> u64 {
+    CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Store {
@@ -84,7 +93,7 @@ impl Store {
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default() };
+        let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -93,7 +102,7 @@ impl Store {
     /// A private store in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
-        let mut store = Store { conn, path: None, cancel: CancelFlag::default() };
+        let mut store = Store { conn, path: None, cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
         store.migrate()?;
         Ok(store)

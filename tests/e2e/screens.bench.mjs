@@ -6,10 +6,16 @@
 // not in it. Prints a markdown table and writes tests/e2e/artifacts/screen-timings.json.
 //
 // Environment: HEARTH_APP, HEARTH_CLI (binaries; the Makefile passes them), TAURI_DRIVER,
-// HEARTH_BENCH_SCALE (demo scale, default 6: about 1M messages), HEARTH_BENCH_RUNS (5).
+// HEARTH_BENCH_SCALE (demo scale, default 6: about 1M messages), HEARTH_BENCH_RUNS (5),
+// HEARTH_BENCH_STORE (optional: a store made before with `hearth demo --scale N`, copied and
+// used instead of creating one, to profile again without waiting for the demo).
+//
+// After the screens, each command the screens call is timed on its own through the same
+// IPC (`invoke` in the page), with the size of its answer, so that the screen times can be
+// split into the core's answer and the drawing.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,28 +67,99 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Clicks `open` inside the page and resolves, through polling, with the ms until `ready` exists. */
+/**
+ * Clicks `open` inside the page and resolves, through polling, with the ms until `ready`
+ * exists, and the ms until the last command the screen called before that answered (the
+ * rest is the page's own work: parsing the answers and drawing). The window notes its
+ * commands' times in `__hearthCallLog` when that array exists (see `call` in api.ts).
+ */
 async function timeNavigation(session, screen) {
   await session.execute(
     `const [open, ready] = arguments;
+     window.__hearthCallLog = window.__hearthCallLog ?? [];
      window.__benchDone = null;
      const target = document.querySelector(open);
-     if (!target) { window.__benchDone = -1; return; }
+     if (!target) { window.__benchDone = { ms: -1 }; return; }
      const started = performance.now();
+     window.__hearthCallLog.length = 0;
      const check = () => {
-       if (document.querySelector(ready)) window.__benchDone = performance.now() - started;
-       else requestAnimationFrame(check);
+       if (document.querySelector(ready)) {
+         const done = performance.now();
+         const answered = window.__hearthCallLog.filter((call) => call.end !== null && call.end <= done);
+         window.__benchDone = {
+           ms: done - started,
+           answeredMs: answered.reduce((latest, call) => Math.max(latest, call.end - started), 0),
+           commands: answered.map((call) => call.command),
+         };
+       } else requestAnimationFrame(check);
      };
      target.click();
      check();`,
     [screen.open, screen.ready],
   );
-  const elapsed = await session.waitFor(`${screen.name} to show its data`, async () => session.execute('return window.__benchDone;'), {
+  const done = await session.waitFor(`${screen.name} to show its data`, async () => session.execute('return window.__benchDone;'), {
     timeoutMs: 120_000,
     intervalMs: 20,
   });
-  if (elapsed < 0) throw new Error(`${screen.name}: nothing matches ${screen.open}`);
-  return elapsed;
+  if (done.ms < 0) throw new Error(`${screen.name}: nothing matches ${screen.open}`);
+  return done;
+}
+
+/** Calls a command through the page's IPC; resolves with its answer and the ms it took. */
+async function invokeTimed(session, command, args) {
+  await session.execute(
+    `const [command, args] = arguments;
+     window.__benchCall = null;
+     const started = performance.now();
+     window.__TAURI_INTERNALS__.invoke(command, args).then(
+       (value) => { window.__benchCall = { ms: performance.now() - started, bytes: JSON.stringify(value).length, value }; },
+       (error) => { window.__benchCall = { error: JSON.stringify(error) }; },
+     );`,
+    [command, args],
+  );
+  const answer = await session.waitFor(`${command} to answer`, async () => session.execute('return window.__benchCall;'), {
+    timeoutMs: 120_000,
+    intervalMs: 10,
+  });
+  if (answer.error) throw new Error(`${command}: ${answer.error}`);
+  return answer;
+}
+
+/** Each command the screens call, timed alone (first group, its first member and channel). */
+async function timeCommands(session) {
+  const groups = (await invokeTimed(session, 'list_groups', {})).value;
+  const groupId = groups[0].group.id;
+  const table = (await invokeTimed(session, 'members_table', { groupId })).value;
+  const channels = (await invokeTimed(session, 'archive_channels', { groupId })).value;
+  const calls = [
+    ['list_groups', {}],
+    ['overview_row', { groupId }],
+    ['dashboard', { groupId }],
+    ['health_trend', { groupId, from: null, to: null }],
+    ['heatmap', { groupId, kind: 'stages', timezone: null }],
+    ['heatmap', { groupId, kind: 'hours', timezone: null }],
+    ['members_table', { groupId }],
+    ['member_profile', { groupId, memberId: table.members[0].id }],
+    ['churn_warnings', { groupId, includeHidden: false }],
+    ['churn_backtest', { groupId }],
+    ['review_flags', { groupId }],
+    ['archive_channels', { groupId }],
+    ['archive_page', { groupId, channelId: channels[0].id, anchor: { kind: 'end' }, limit: 100 }],
+    ['group_settings', { groupId }],
+  ];
+  const rows = [];
+  for (const [command, args] of calls) {
+    const times = [];
+    let bytes = 0;
+    for (let run = 0; run < runs; run += 1) {
+      const answer = await invokeTimed(session, command, args);
+      times.push(answer.ms);
+      bytes = answer.bytes;
+    }
+    const label = command === 'heatmap' ? `heatmap ${args.kind}` : command;
+    rows.push({ command: label, runs: times.length, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), bytes });
+  }
+  return rows;
 }
 
 async function main() {
@@ -94,9 +171,16 @@ async function main() {
   let session;
   try {
     const createdAt = performance.now();
-    const demo = JSON.parse(execFileSync(cli, ['--db', store, 'demo', '--scale', String(scale), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    let demo;
+    if (process.env.HEARTH_BENCH_STORE) {
+      copyFileSync(process.env.HEARTH_BENCH_STORE, store);
+      const groups = JSON.parse(execFileSync(cli, ['--db', store, 'groups', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+      demo = { messages: groups[0].messages, members: groups[0].members };
+    } else {
+      demo = JSON.parse(execFileSync(cli, ['--db', store, 'demo', '--scale', String(scale), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    }
     const createMs = performance.now() - createdAt;
-    console.log(`demo ×${scale}: ${demo.messages} messages, ${demo.members} members, created in ${(createMs / 1000).toFixed(1)} s`);
+    console.log(`demo ×${scale}: ${demo.messages} messages, ${demo.members} members, ready in ${(createMs / 1000).toFixed(1)} s`);
 
     const log = openSync(join(artifacts, 'tauri-driver-bench.log'), 'w');
     driver = spawn(tauriDriver, ['--port', String(port)], { env: { ...process.env, HEARTH_DB: store }, stdio: ['ignore', log, log] });
@@ -117,6 +201,8 @@ async function main() {
     const results = [];
     for (const screen of SCREENS) {
       const times = [];
+      const answered = [];
+      let commands = [];
       for (let run = 0; run < runs; run += 1) {
         // Somewhere else first (each step waits for what it clicks), then a pause so the
         // screen left has settled before the timed navigation.
@@ -124,19 +210,38 @@ async function main() {
           await session.click(await session.waitForElement(selector, { timeoutMs: 120_000 }));
         }
         await new Promise((resolve) => setTimeout(resolve, 300));
-        times.push(await timeNavigation(session, screen));
+        const done = await timeNavigation(session, screen);
+        times.push(done.ms);
+        answered.push(done.answeredMs);
+        commands = done.commands;
       }
-      results.push({ screen: screen.name, runs: times.length, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) });
+      results.push({
+        screen: screen.name,
+        runs: times.length,
+        medianMs: median(times),
+        minMs: Math.min(...times),
+        maxMs: Math.max(...times),
+        answeredMedianMs: median(answered),
+        commands: [...new Set(commands)],
+      });
     }
-    writeFileSync(
-      join(artifacts, 'screen-timings.json'),
-      `${JSON.stringify({ scale, messages: demo.messages, members: demo.members, createMs, firstMs, results }, null, 2)}\n`,
+    console.log(
+      `\n| screen (demo ×${scale}: ${demo.messages.toLocaleString('en-US')} messages) | runs | median | min | max | under 300 ms | last answer (median) | commands |`,
     );
-    console.log(`\n| screen (demo ×${scale}: ${demo.messages.toLocaleString('en-US')} messages) | runs | median | min | max | under 300 ms |`);
-    console.log('|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const row of results) {
       const ms = (value) => `${value.toFixed(0)} ms`;
-      console.log(`| ${row.screen} | ${row.runs} | ${ms(row.medianMs)} | ${ms(row.minMs)} | ${ms(row.maxMs)} | ${row.medianMs < 300 ? 'yes' : 'no'} |`);
+      console.log(`| ${row.screen} | ${row.runs} | ${ms(row.medianMs)} | ${ms(row.minMs)} | ${ms(row.maxMs)} | ${row.medianMs < 300 ? 'yes' : 'no'} | ${ms(row.answeredMedianMs)} | ${row.commands.join(', ')} |`);
+    }
+    const commands = await timeCommands(session);
+    writeFileSync(
+      join(artifacts, 'screen-timings.json'),
+      `${JSON.stringify({ scale, messages: demo.messages, members: demo.members, createMs, firstMs, results, commands }, null, 2)}\n`,
+    );
+    console.log('\n| command (through IPC, as the screens call it) | runs | median | min | max | answer size |');
+    console.log('|---|---|---|---|---|---|');
+    for (const row of commands) {
+      console.log(`| ${row.command} | ${row.runs} | ${row.medianMs.toFixed(0)} ms | ${row.minMs.toFixed(0)} ms | ${row.maxMs.toFixed(0)} ms | ${(row.bytes / 1024).toFixed(0)} KiB |`);
     }
   } finally {
     if (session) await session.delete().catch(() => {});

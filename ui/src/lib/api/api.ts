@@ -81,11 +81,19 @@ export function toApiError(reason: unknown): ApiError {
   return { code: 'store', message: `The window could not reach Hearth's core: ${text}` };
 }
 
+/** Where each command's start and answer are noted when a benchmark asks (it sets the array). */
+type CallLog = { command: string; start: number; end: number | null }[];
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const log = (globalThis as { __hearthCallLog?: CallLog }).__hearthCallLog;
+  const entry = log ? { command, start: performance.now(), end: null as number | null } : null;
+  if (log && entry) log.push(entry);
   try {
     return await invoke<T>(command, args);
   } catch (reason) {
     throw toApiError(reason);
+  } finally {
+    if (entry) entry.end = performance.now();
   }
 }
 
