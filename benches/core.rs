@@ -163,35 +163,13 @@ fn peak_memory_mb() -> Option<f64> {
     Some(kilobytes / 1024.0)
 }
 
-/// The analytics of health, trend, stages and heatmaps on 1,000,000 generated messages.
-fn analytics_at_scale() {
-    let generated = std::time::Instant::now();
-    let data = generated_group(20_000, 1_000_000, 400);
-    println!();
-    println!(
-        "Generated group: {} members, {} activities over 400 days (generation {:.1} s, not timed below).",
-        data.members.len(),
-        data.activities.len(),
-        generated.elapsed().as_secs_f64()
-    );
-    println!();
-    let settings = Settings::default();
-    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
-    let runs = 3;
-    println!(
-        "| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    measure_cpu("everything, full (api::compute_everything: health, trend, stages, heatmaps, graph, flags, warnings + risk)", runs, || {
-        api::compute_everything(&data, as_of, &settings).expect("computes");
-    });
-    // The incremental path: batches of 1,000 new messages after the last row, each absorbed
-    // by the state of the computation before it. One copy of the rows: the new ones are
-    // appended to it.
-    let mut data = data;
+/// The incremental path: batches of 1,000 new messages after the last row, each absorbed
+/// by the state of the computation before it. One copy of the rows: the new ones are
+/// appended to `data` (the caller removes them again).
+fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: usize) {
     let mut state = None;
     measure_cpu("full computation into a state to absorb into (api::Computed::full)", 1, || {
-        state = Some(api::Computed::full(&data, as_of, &settings).expect("computes"));
+        state = Some(api::Computed::full(data, as_of, settings).expect("computes"));
     });
     let mut state = state.expect("computed");
     let mut times = Vec::new();
@@ -215,7 +193,7 @@ fn analytics_at_scale() {
         let grown_as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
         let cpu = cpu_seconds();
         let start = Instant::now();
-        state = state.absorb(&data, grown_as_of, &settings).expect("computes");
+        state = state.absorb(data, grown_as_of, settings).expect("computes");
         times.push((start.elapsed(), cpu_seconds() - cpu));
         loads.push(load_average());
     }
@@ -225,6 +203,32 @@ fn analytics_at_scale() {
         println!();
         println!("Peak resident memory of the benchmark process so far (VmHWM): {peak:.0} MB (one copy of the group's rows held).");
     }
+}
+
+/// The analytics of health, trend, stages and heatmaps on 1,000,000 generated messages.
+fn analytics_at_scale() {
+    let generated = std::time::Instant::now();
+    let data = generated_group(20_000, 1_000_000, 400);
+    println!();
+    println!(
+        "Generated group: {} members, {} activities over 400 days (generation {:.1} s, not timed below).",
+        data.members.len(),
+        data.activities.len(),
+        generated.elapsed().as_secs_f64()
+    );
+    println!();
+    let settings = Settings::default();
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    let runs = 3;
+    println!(
+        "| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    measure_cpu("everything, full (api::compute_everything: health, trend, stages, heatmaps, graph, flags, warnings + risk)", runs, || {
+        api::compute_everything(&data, as_of, &settings).expect("computes");
+    });
+    let mut data = data;
+    absorb_batches(&mut data, as_of, &settings, runs);
     data.activities.truncate(data.activities.len() - 3_000);
 
     // Where the time goes: the parts, one at a time (each on one thread).
@@ -317,6 +321,13 @@ fn profile_everything() {
 fn main() {
     if std::env::args().any(|argument| argument == "--profile-everything") {
         profile_everything();
+        return;
+    }
+    if std::env::args().any(|argument| argument == "--absorb-only") {
+        // The incremental path alone (for profiling): one full computation, then the absorbs.
+        let mut data = generated_group(20_000, 1_000_000, 400);
+        let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+        absorb_batches(&mut data, as_of, &Settings::default(), 3);
         return;
     }
     if std::env::args().any(|argument| argument == "--analytics-only") {

@@ -93,49 +93,79 @@ pub fn is_question(text: &str, config: &ConversationConfig) -> bool {
 
 /// All conversations of a group, in the order they started.
 pub fn conversations(index: &Index<'_>, threaded: bool, config: &ConversationConfig) -> Vec<Conversation> {
-    let mut found: Vec<Conversation> = Vec::new();
-    // Activity id -> conversation, for posts already placed.
-    let mut conversation_of: MixMap<i64, usize> = MixMap::default();
-    // Channel -> (conversation, time of its latest message), for gap chaining.
-    let mut latest_in_channel: MixMap<i64, (usize, UnixSeconds)> = MixMap::default();
+    let mut builder = ConversationBuilder::default();
+    builder.extend(index, 0, threaded, config);
+    builder.found
+}
 
-    for activity in &index.data.activities {
-        if !activity.kind.is_post() || !index.is_human(activity.member_id) {
-            continue;
+/// The conversations of the rows seen so far, with what placing a later row needs (which
+/// conversation each post is in, and each channel's latest): rows come in time order, so
+/// rows added after the last one seen extend it, and give what one pass over all rows gives.
+/// A later row may still answer an old conversation (a reply to an old post).
+#[derive(Default)]
+pub struct ConversationBuilder {
+    /// The conversations in the order they started.
+    pub found: Vec<Conversation>,
+    /// Activity id -> conversation, for posts already placed.
+    conversation_of: MixMap<i64, u32>,
+    /// Channel -> (conversation, time of its latest message), for gap chaining.
+    latest_in_channel: MixMap<i64, (u32, UnixSeconds)>,
+}
+
+impl ConversationBuilder {
+    /// Places the rows of `index.data` from position `from` on (every row before it was
+    /// placed by earlier calls); returns the positions of the conversations that were
+    /// answered by these rows but started before them, ascending (the ones they started
+    /// are those after the previous end of `found`).
+    pub fn extend(&mut self, index: &Index<'_>, from: usize, threaded: bool, config: &ConversationConfig) -> Vec<u32> {
+        let mut answered = Vec::new();
+        let found = &mut self.found;
+        let started_before = found.len();
+        if from == 0 {
+            self.conversation_of.reserve(index.data.activities.len() / 2);
         }
-        let by_reply = activity.parent_id.and_then(|parent| conversation_of.get(&parent).copied());
-        let by_gap = || {
-            if threaded {
-                return None;
+        for activity in &index.data.activities[from..] {
+            if !activity.kind.is_post() || !index.is_human(activity.member_id) {
+                continue;
             }
-            latest_in_channel
-                .get(&activity.channel_id)
-                .filter(|(_, latest)| activity.at - latest < config.gap_seconds)
-                .map(|(conversation, _)| *conversation)
-        };
-        let conversation = match by_reply.or_else(by_gap) {
-            Some(existing) => {
-                let entry = &mut found[existing];
-                if entry.response.is_none() && activity.member_id != entry.author_id {
-                    entry.response = Some(Response { activity_id: activity.id, responder_id: activity.member_id, at: activity.at });
+            let by_reply = activity.parent_id.and_then(|parent| self.conversation_of.get(&parent).copied());
+            let by_gap = || {
+                if threaded {
+                    return None;
                 }
-                existing
-            }
-            None => {
-                found.push(Conversation {
-                    root_id: activity.id,
-                    author_id: activity.member_id,
-                    started_at: activity.at,
-                    is_question: activity.text.as_deref().is_some_and(|text| is_question(text, config)),
-                    response: None,
-                });
-                found.len() - 1
-            }
-        };
-        conversation_of.insert(activity.id, conversation);
-        latest_in_channel.insert(activity.channel_id, (conversation, activity.at));
+                self.latest_in_channel
+                    .get(&activity.channel_id)
+                    .filter(|(_, latest)| activity.at - latest < config.gap_seconds)
+                    .map(|(conversation, _)| *conversation)
+            };
+            let conversation = match by_reply.or_else(by_gap) {
+                Some(existing) => {
+                    let entry = &mut found[existing as usize];
+                    if entry.response.is_none() && activity.member_id != entry.author_id {
+                        entry.response = Some(Response { activity_id: activity.id, responder_id: activity.member_id, at: activity.at });
+                        if (existing as usize) < started_before {
+                            answered.push(existing);
+                        }
+                    }
+                    existing
+                }
+                None => {
+                    found.push(Conversation {
+                        root_id: activity.id,
+                        author_id: activity.member_id,
+                        started_at: activity.at,
+                        is_question: activity.text.as_deref().is_some_and(|text| is_question(text, config)),
+                        response: None,
+                    });
+                    (found.len() - 1) as u32
+                }
+            };
+            self.conversation_of.insert(activity.id, conversation);
+            self.latest_in_channel.insert(activity.channel_id, (conversation, activity.at));
+        }
+        answered.sort_unstable();
+        answered
     }
-    found
 }
 
 #[cfg(test)]

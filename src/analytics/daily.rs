@@ -15,7 +15,7 @@ use ts_rs::TS;
 
 use super::conversations::Conversation;
 use super::health::{HealthConfig, MetricId, MetricTarget};
-use super::noise::noise_flag_times;
+use super::noise::{noise_flag_times, NoiseFlag};
 use super::{day_of, percentile_nearest_rank, Index};
 use crate::model::{ActivityKind, UnixSeconds, DAY};
 
@@ -99,6 +99,19 @@ impl DailyBasis {
     /// Aggregates every human activity before `cutoff`. `conversations` are the group's
     /// conversations built with `config.conversations` (shared with the stages).
     pub fn new(index: &Index<'_>, conversations: &[Conversation], cutoff: UnixSeconds, config: &HealthConfig) -> DailyBasis {
+        let noise = noise_flag_times(index, i64::MIN, cutoff, &config.noise);
+        DailyBasis::with_noise(index, conversations, cutoff, config, &noise)
+    }
+
+    /// [`DailyBasis::new`] with the noise posts found already: `noise` must be what
+    /// [`noise_flag_times`] gives from the first row to `cutoff` with `config.noise`.
+    pub fn with_noise(
+        index: &Index<'_>,
+        conversations: &[Conversation],
+        cutoff: UnixSeconds,
+        config: &HealthConfig,
+        noise: &BTreeMap<i64, NoiseFlag>,
+    ) -> DailyBasis {
         let data = index.data;
         let members = data.members.len();
         let human_before_cutoff = |member_id: i64, at: UnixSeconds| at < cutoff && index.is_human(member_id);
@@ -240,8 +253,7 @@ impl DailyBasis {
             .collect();
         responses.sort_unstable();
 
-        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> =
-            noise_flag_times(index, i64::MIN, cutoff, &config.noise).into_values().map(|flag| (flag.at, flag.flagged_at)).collect();
+        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> = noise.values().map(|flag| (flag.at, flag.flagged_at)).collect();
         noisy.sort_unstable();
 
         DailyBasis {

@@ -12,6 +12,7 @@
 //! both post in the same thread. Mentions are not kept by the store (no importer records
 //! them), so they make no edges.
 
+#[cfg(test)]
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -91,32 +92,53 @@ struct ThreadPost {
 
 /// A group's interactions, extracted once: directed replies and reactions between human
 /// members, and every human post with its thread. Members are positions in `data.members`.
+/// Rows come in time order, so rows added after the last one seen extend them
+/// ([`Interactions::extend`]) to what one pass over all rows gives.
 pub struct Interactions {
     member_ids: Vec<i64>,
     directed: Vec<Directed>,
     posts: Vec<ThreadPost>,
+    /// Post id -> (author position, thread, row position), for replies and reactions to come.
+    post_info: super::MixMap<i64, (u32, u32, u32)>,
+    /// Channel -> (thread, author, time) of its latest post, for gap chaining.
+    latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)>,
+    thread_count: u32,
+    /// How many rows were read.
+    rows: usize,
 }
 
 impl Interactions {
     pub fn new(data: &GroupData, config: &GraphConfig) -> Interactions {
+        let mut interactions = Interactions {
+            member_ids: Vec::new(),
+            directed: Vec::new(),
+            posts: Vec::new(),
+            post_info: super::MixMap::default(),
+            latest_in_channel: super::MixMap::default(),
+            thread_count: 0,
+            rows: 0,
+        };
+        interactions.post_info.reserve(data.activities.len());
+        interactions.extend(data, config);
+        interactions
+    }
+
+    /// Reads the rows of `data` after the ones read already (`data` holds those first, and
+    /// the same members, perhaps more after them).
+    pub fn extend(&mut self, data: &GroupData, config: &GraphConfig) {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
-        // Post id -> (author position, time, thread).
-        let mut post_info: super::MixMap<i64, (u32, UnixSeconds, u32)> = super::MixMap::default();
-        post_info.reserve(data.activities.len());
-        // Channel -> (thread, author, time) of its latest post, for gap chaining.
-        let mut latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)> = super::MixMap::default();
-        let mut thread_count: u32 = 0;
-        let mut directed = Vec::new();
-        let mut posts = Vec::new();
-        for activity in &data.activities {
+        for (row, activity) in data.activities.iter().enumerate().skip(self.rows) {
             let Some(position) = index.position(activity.member_id).filter(|_| index.is_human(activity.member_id)) else { continue };
             let member = position as u32;
-            let parent = activity.parent_id.and_then(|parent| post_info.get(&parent).copied());
+            let parent = activity
+                .parent_id
+                .and_then(|parent| self.post_info.get(&parent).copied())
+                .map(|(author, thread, row)| (author, data.activities[row as usize].at, thread));
             match activity.kind {
                 ActivityKind::Reaction => {
                     if let Some((author, posted_at, _)) = parent.filter(|(author, _, _)| *author != member) {
-                        directed.push(Directed {
+                        self.directed.push(Directed {
                             at: activity.at,
                             from: member,
                             to: author,
@@ -128,7 +150,7 @@ impl Interactions {
                     let chained = if threaded || parent.is_some() {
                         None
                     } else {
-                        latest_in_channel
+                        self.latest_in_channel
                             .get(&activity.channel_id)
                             .copied()
                             .filter(|(_, _, latest)| activity.at - latest < config.conversation_gap_seconds)
@@ -137,27 +159,28 @@ impl Interactions {
                         (Some((_, _, thread)), _) => thread,
                         (None, Some((thread, _, _))) => thread,
                         (None, None) => {
-                            thread_count += 1;
-                            thread_count - 1
+                            self.thread_count += 1;
+                            self.thread_count - 1
                         }
                     };
                     let replied_to = parent.map(|(author, at, _)| (author, at)).or(chained.map(|(_, author, at)| (author, at)));
                     if let Some((author, at)) = replied_to.filter(|(author, _)| *author != member) {
-                        directed.push(Directed {
+                        self.directed.push(Directed {
                             at: activity.at,
                             from: member,
                             to: author,
                             touch: Touch::Reply { seconds: activity.at - at },
                         });
                     }
-                    post_info.insert(activity.id, (member, activity.at, thread));
-                    latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
-                    posts.push(ThreadPost { at: activity.at, member, thread });
+                    self.post_info.insert(activity.id, (member, thread, row as u32));
+                    self.latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
+                    self.posts.push(ThreadPost { at: activity.at, member, thread });
                 }
                 ActivityKind::Join | ActivityKind::Leave => {}
             }
         }
-        Interactions { member_ids: data.members.iter().map(|member| member.id).collect(), directed, posts }
+        self.rows = data.activities.len();
+        self.member_ids = data.members.iter().map(|member| member.id).collect();
     }
 
     /// The member id of a node index.
@@ -308,10 +331,12 @@ pub struct WindowGraph {
     pub to: UnixSeconds,
     /// Sorted by (from, to).
     pub edges: Vec<Edge>,
-    /// Node index -> (PageRank, weighted degree), for the members that are nodes.
-    centrality: HashMap<u32, (f64, f64)>,
-    /// Node index -> rank by PageRank, starting at 1 (ties: lower node index first).
-    rank: HashMap<u32, usize>,
+    /// The nodes, ascending, and per node (same order) its PageRank and weighted degree, and
+    /// its rank by PageRank (1 = highest; ties: lower node index first). Arrays rather than
+    /// maps: a window kept for its ranks holds a few bytes per node.
+    nodes: Vec<u32>,
+    centrality: Vec<(f64, f64)>,
+    rank: Vec<u32>,
 }
 
 impl WindowGraph {
@@ -323,16 +348,27 @@ impl WindowGraph {
             degree[dense[edge.from as usize] as usize] += edge.weight;
             degree[dense[edge.to as usize] as usize] += edge.weight;
         }
-        let centrality: HashMap<u32, (f64, f64)> =
+        let mut by_node: Vec<(u32, (f64, f64))> =
             nodes.iter().zip(ranks.iter().zip(&degree)).map(|(&node, (&rank, &degree))| (node, (rank, degree))).collect();
-        let mut graph = WindowGraph { from, to, edges, centrality, rank: HashMap::new() };
-        graph.rank = graph.ranked().into_iter().enumerate().map(|(rank, (node, _))| (node, rank + 1)).collect();
+        by_node.sort_unstable_by_key(|&(node, _)| node);
+        let nodes: Vec<u32> = by_node.iter().map(|&(node, _)| node).collect();
+        let centrality: Vec<(f64, f64)> = by_node.iter().map(|&(_, values)| values).collect();
+        let mut graph = WindowGraph { from, to, edges, nodes, centrality, rank: Vec::new() };
+        let mut rank = vec![0u32; graph.nodes.len()];
+        for (position, (node, _)) in graph.ranked().into_iter().enumerate() {
+            rank[graph.slot(node).expect("ranked nodes are nodes")] = position as u32 + 1;
+        }
+        graph.rank = rank;
         graph
+    }
+
+    fn slot(&self, node: u32) -> Option<usize> {
+        self.nodes.binary_search(&node).ok()
     }
 
     /// A node's rank by PageRank (1 = highest), if it is a node.
     pub fn rank(&self, node: u32) -> Option<usize> {
-        self.rank.get(&node).copied()
+        self.slot(node).map(|slot| self.rank[slot] as usize)
     }
 
     /// How many of the top nodes the top `share` is (at least one), widened by `relax` (≤ 1)
@@ -348,11 +384,11 @@ impl WindowGraph {
     }
 
     pub fn node_count(&self) -> usize {
-        self.centrality.len()
+        self.nodes.len()
     }
 
     pub fn pagerank(&self, node: u32) -> f64 {
-        self.centrality.get(&node).map_or(0.0, |value| value.0)
+        self.slot(node).map_or(0.0, |slot| self.centrality[slot].0)
     }
 
     /// PageRank times the number of nodes: 1 is the uniform share. Comparable between
@@ -362,12 +398,12 @@ impl WindowGraph {
     }
 
     pub fn weighted_degree(&self, node: u32) -> f64 {
-        self.centrality.get(&node).map_or(0.0, |value| value.1)
+        self.slot(node).map_or(0.0, |slot| self.centrality[slot].1)
     }
 
     /// Nodes by PageRank, highest first (ties: lower node index first).
     pub fn ranked(&self) -> Vec<(u32, f64)> {
-        let mut ranked: Vec<(u32, f64)> = self.centrality.iter().map(|(&node, &(rank, _))| (node, rank)).collect();
+        let mut ranked: Vec<(u32, f64)> = self.nodes.iter().zip(&self.centrality).map(|(&node, &(rank, _))| (node, rank)).collect();
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
     }
@@ -588,10 +624,13 @@ impl WindowCache {
         self.len() == 0
     }
 
-    /// Forgets the windows that end after `at` (their rows may change), keeping the rest.
-    /// The interactions are extracted again on next use.
-    pub fn forget_after(&mut self, at: UnixSeconds) {
-        self.interactions = std::sync::OnceLock::new();
+    /// Forgets the windows that end after `at` (their rows may change), keeping the rest,
+    /// and reads the rows of `data` after those the interactions read (`data` extends the
+    /// rows they were extracted from; the first new row is at `at` or later).
+    pub fn forget_after(&mut self, at: UnixSeconds, data: &GroupData) {
+        if let Some(interactions) = self.interactions.get_mut() {
+            interactions.extend(data, &self.config);
+        }
         self.windows.get_mut().expect("the window cache is never poisoned").retain(|&(_, to), _| to <= at);
     }
 }

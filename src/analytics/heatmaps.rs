@@ -106,52 +106,9 @@ pub struct CohortHeatmap {
 }
 
 pub fn cohort_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> CohortHeatmap {
-    let data = index.data;
-    let members = data.members.len();
-    let mut first_seen: Vec<Option<UnixSeconds>> = data.members.iter().map(|member| member.joined_at.filter(|&at| at < as_of)).collect();
-    // Per member, the weeks (as Monday instants) with activity, ascending and distinct.
-    let mut active_weeks: Vec<Vec<UnixSeconds>> = vec![Vec::new(); members];
-    for activity in data.activities.iter().take_while(|activity| activity.at < as_of) {
-        let Some(position) = index.position(activity.member_id) else { continue };
-        if data.members[position].is_bot {
-            continue;
-        }
-        let seen = &mut first_seen[position];
-        *seen = Some(seen.map_or(activity.at, |seen| seen.min(activity.at)));
-        if activity.kind.counts_as_active() {
-            let week = week_start(activity.at);
-            if active_weeks[position].last() != Some(&week) {
-                active_weeks[position].push(week);
-            }
-        }
-    }
-    let last_week = week_start(as_of - 1);
-    let mut cohorts: std::collections::BTreeMap<UnixSeconds, (u64, Vec<u64>)> = std::collections::BTreeMap::new();
-    for position in 0..members {
-        let Some(seen) = first_seen[position].filter(|_| !data.members[position].is_bot) else { continue };
-        let cohort_week = week_start(seen);
-        let entry = cohorts.entry(cohort_week).or_insert_with(|| (0, vec![0; config.cohort_weeks]));
-        entry.0 += 1;
-        for &week in &active_weeks[position] {
-            let offset = ((week - cohort_week) / WEEK) as usize;
-            if week >= cohort_week && offset < config.cohort_weeks {
-                entry.1[offset] += 1;
-            }
-        }
-    }
-    let cohorts = cohorts
-        .into_iter()
-        .map(|(week, (size, active))| Cohort {
-            week: date_of_day(day_of(week)),
-            members: size,
-            active: active
-                .iter()
-                .enumerate()
-                .map(|(offset, &count)| (week + offset as i64 * WEEK <= last_week).then(|| count as f64 / size as f64))
-                .collect(),
-        })
-        .collect();
-    CohortHeatmap { weeks_since_joining: config.cohort_weeks, cohorts }
+    let mut rows = RowHeatmaps::default();
+    rows.scan(index, as_of, config);
+    rows.cohorts(index, as_of, config)
 }
 
 /// Posts per weekday (rows, Monday first) and hour of day (columns, 0–23) in a timezone.
@@ -168,29 +125,9 @@ pub struct HourHeatmap {
 pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 pub fn hour_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> HourHeatmap {
-    let mut counts = vec![vec![0u64; 24]; 7];
-    // Local time is looked up once per UTC hour: offsets never change inside an hour in
-    // practice (every IANA offset is a whole number of quarter hours, and transitions
-    // happen on the hour or half hour), which keeps a million messages cheap.
-    let mut cached: Option<(i64, i64)> = None; // (UTC hour, local offset seconds)
-    for activity in index.data.activities.iter().take_while(|activity| activity.at < as_of) {
-        if !activity.kind.is_post() || !index.is_human(activity.member_id) {
-            continue;
-        }
-        let utc_hour = activity.at.div_euclid(3600);
-        let offset = match cached {
-            Some((hour, offset)) if hour == utc_hour => offset,
-            _ => {
-                let Some(local) = config.timezone.timestamp_opt(utc_hour * 3600, 0).single() else { continue };
-                let offset = local.naive_local().and_utc().timestamp() - utc_hour * 3600;
-                cached = Some((utc_hour, offset));
-                offset
-            }
-        };
-        let Some(local) = chrono::DateTime::from_timestamp(activity.at + offset, 0) else { continue };
-        counts[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
-    }
-    HourHeatmap { timezone: config.timezone.name().to_string(), weekdays: WEEKDAYS.iter().map(|day| day.to_string()).collect(), counts }
+    let mut rows = RowHeatmaps::default();
+    rows.scan(index, as_of, config);
+    rows.hours(config)
 }
 
 /// What members whose join is known did in the first minutes after joining: rows = action
@@ -209,42 +146,202 @@ pub struct FirstMinutesHeatmap {
 }
 
 pub fn first_minutes_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> FirstMinutesHeatmap {
-    let data = index.data;
-    let actions = vec![ActivityKind::Message, ActivityKind::Reply, ActivityKind::Reaction, ActivityKind::Leave];
-    let bin_width = config.first_minutes_bin_seconds.max(1);
-    // At most 16 bins, so that a member's cells fit one 64-bit mask (4 actions × 16).
-    let bins = ((config.first_minutes_seconds + bin_width - 1) / bin_width).clamp(1, 16) as usize;
-    // A member's join: the first join event, else the joined_at the export recorded.
-    let mut joined: Vec<Option<UnixSeconds>> = data.members.iter().map(|member| member.joined_at.filter(|&at| at < as_of)).collect();
-    for activity in data.activities.iter().take_while(|activity| activity.at < as_of) {
-        if activity.kind == ActivityKind::Join {
-            if let Some(position) = index.position(activity.member_id) {
-                let join = &mut joined[position];
+    let mut rows = RowHeatmaps::default();
+    rows.scan(index, as_of, config);
+    rows.first_minutes(index, config)
+}
+
+/// The actions of the first-minutes heatmap, its rows.
+const FIRST_ACTIONS: [ActivityKind; 4] = [ActivityKind::Message, ActivityKind::Reply, ActivityKind::Reaction, ActivityKind::Leave];
+
+/// The cohort, hour and first-minutes heatmaps' pass over the rows, resumable: rows come in
+/// time order, so the state after the rows before some position, given the rows after it,
+/// gives what one pass over all of them gives (see [`RowHeatmaps::continues`]).
+#[derive(Default)]
+pub struct RowHeatmaps {
+    /// How many rows were read (the rows before the last `as_of`).
+    rows: usize,
+    /// Posts per weekday and local hour.
+    hour_counts: Vec<Vec<u64>>,
+    /// Per member position: the first activity of any kind (humans only).
+    first_activity: Vec<Option<UnixSeconds>>,
+    /// Per member position: the weeks (as Monday instants) with activity, ascending, distinct.
+    active_weeks: Vec<Vec<UnixSeconds>>,
+    /// Per member position: the first join event.
+    join_event: Vec<Option<UnixSeconds>>,
+    /// Per member position: the join the first-minutes cells were counted from, and the
+    /// bitmask of (action, bin) cells counted for the member.
+    counted_join: Vec<Option<UnixSeconds>>,
+    cells: Vec<u64>,
+    first_counts: Vec<Vec<u64>>,
+    bins: usize,
+}
+
+impl RowHeatmaps {
+    /// Whether a scan of rows that extend the ones read (the first `seen` rows are the
+    /// same, members only added after the known ones) can continue this one up to `as_of`.
+    pub fn continues(&self, seen: usize, index: &Index<'_>, as_of: UnixSeconds) -> bool {
+        self.rows <= seen && index.data.activities.partition_point(|activity| activity.at < as_of) >= self.rows
+    }
+
+    /// Reads the rows before `as_of` not read yet.
+    pub fn scan(&mut self, index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) {
+        let data = index.data;
+        let members = data.members.len();
+        let bin_width = config.first_minutes_bin_seconds.max(1);
+        // At most 16 bins, so that a member's cells fit one 64-bit mask (4 actions × 16).
+        let bins = ((config.first_minutes_seconds + bin_width - 1) / bin_width).clamp(1, 16) as usize;
+        if self.hour_counts.is_empty() {
+            self.hour_counts = vec![vec![0u64; 24]; 7];
+            self.first_counts = vec![vec![0u64; bins]; FIRST_ACTIONS.len()];
+            self.bins = bins;
+        }
+        self.first_activity.resize(members, None);
+        self.active_weeks.resize(members, Vec::new());
+        self.join_event.resize(members, None);
+        self.counted_join.resize(members, None);
+        self.cells.resize(members, 0);
+        let seen = self.rows;
+        let end = data.activities.partition_point(|activity| activity.at < as_of).max(seen);
+        let new_rows = &data.activities[seen..end];
+        // Local time is looked up once per UTC hour: offsets never change inside an hour in
+        // practice (every IANA offset is a whole number of quarter hours, and transitions
+        // happen on the hour or half hour), which keeps a million messages cheap.
+        let mut cached: Option<(i64, i64)> = None; // (UTC hour, local offset seconds)
+        for activity in new_rows {
+            let Some(position) = index.position(activity.member_id) else { continue };
+            if activity.kind == ActivityKind::Join {
+                let join = &mut self.join_event[position];
                 *join = Some(join.map_or(activity.at, |at| at.min(activity.at)));
             }
+            if data.members[position].is_bot {
+                continue;
+            }
+            self.first_activity[position].get_or_insert(activity.at);
+            if activity.kind.counts_as_active() {
+                let week = week_start(activity.at);
+                if self.active_weeks[position].last() != Some(&week) {
+                    self.active_weeks[position].push(week);
+                }
+            }
+            if !activity.kind.is_post() {
+                continue;
+            }
+            let utc_hour = activity.at.div_euclid(3600);
+            let offset = match cached {
+                Some((hour, offset)) if hour == utc_hour => offset,
+                _ => {
+                    let Some(local) = config.timezone.timestamp_opt(utc_hour * 3600, 0).single() else { continue };
+                    let offset = local.naive_local().and_utc().timestamp() - utc_hour * 3600;
+                    cached = Some((utc_hour, offset));
+                    offset
+                }
+            };
+            let Some(local) = chrono::DateTime::from_timestamp(activity.at + offset, 0) else { continue };
+            self.hour_counts[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
         }
+        // First minutes: a member's join is the first join event, else the joined_at the
+        // export recorded. A member whose join changed is counted again from it.
+        let span = self.bins as i64 * bin_width;
+        let count = |cells: &mut u64, counts: &mut Vec<Vec<u64>>, activity: &crate::model::ActivityRow, join: UnixSeconds| {
+            let Some(row) = FIRST_ACTIONS.iter().position(|&kind| kind == activity.kind) else { return };
+            let after = activity.at - join;
+            if after < 0 || after >= span {
+                return;
+            }
+            let bit = 1u64 << (row * self.bins + (after / bin_width) as usize);
+            if *cells & bit == 0 {
+                *cells |= bit;
+                counts[row][(after / bin_width) as usize] += 1;
+            }
+        };
+        for position in 0..members {
+            let member = &data.members[position];
+            let join = match (member.joined_at.filter(|&at| at < as_of), self.join_event[position]) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if join == self.counted_join[position] {
+                continue;
+            }
+            // Undo what the member's cells counted, and count the rows read before again.
+            let cells = std::mem::take(&mut self.cells[position]);
+            for (row, counts) in self.first_counts.iter_mut().enumerate() {
+                for (bin, count) in counts.iter_mut().enumerate() {
+                    *count -= u64::from(cells >> (row * self.bins + bin) & 1 == 1);
+                }
+            }
+            self.counted_join[position] = join;
+            let Some(join) = join.filter(|_| !member.is_bot) else { continue };
+            let from = data.activities.partition_point(|activity| activity.at < join);
+            let mut cells = 0;
+            for activity in data.activities[from.min(seen)..seen].iter().filter(|activity| activity.member_id == member.id) {
+                count(&mut cells, &mut self.first_counts, activity, join);
+            }
+            self.cells[position] = cells;
+        }
+        for activity in new_rows {
+            let Some(position) = index.position(activity.member_id) else { continue };
+            let Some(join) = self.counted_join[position].filter(|_| !data.members[position].is_bot) else { continue };
+            count(&mut self.cells[position], &mut self.first_counts, activity, join);
+        }
+        self.rows = end;
     }
-    // seen[position] = bitmask of (action, bin) cells already counted for the member.
-    let mut seen: Vec<u64> = vec![0; data.members.len()];
-    let mut counts = vec![vec![0u64; bins]; actions.len()];
-    for activity in data.activities.iter().take_while(|activity| activity.at < as_of) {
-        let Some(position) = index.position(activity.member_id) else { continue };
-        let Some(join) = joined[position] else { continue };
-        let Some(row) = actions.iter().position(|&kind| kind == activity.kind) else { continue };
-        let after = activity.at - join;
-        if data.members[position].is_bot || after < 0 || after >= bins as i64 * bin_width {
-            continue;
+
+    /// The cohort heatmap of the rows read, at `as_of` (the `as_of` of the last scan).
+    pub fn cohorts(&self, index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> CohortHeatmap {
+        let data = index.data;
+        let last_week = week_start(as_of - 1);
+        let mut cohorts: std::collections::BTreeMap<UnixSeconds, (u64, Vec<u64>)> = std::collections::BTreeMap::new();
+        for (position, member) in data.members.iter().enumerate() {
+            if member.is_bot {
+                continue;
+            }
+            let seen = match (member.joined_at.filter(|&at| at < as_of), self.first_activity[position]) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(seen) = seen else { continue };
+            let cohort_week = week_start(seen);
+            let entry = cohorts.entry(cohort_week).or_insert_with(|| (0, vec![0; config.cohort_weeks]));
+            entry.0 += 1;
+            for &week in &self.active_weeks[position] {
+                let offset = ((week - cohort_week) / WEEK) as usize;
+                if week >= cohort_week && offset < config.cohort_weeks {
+                    entry.1[offset] += 1;
+                }
+            }
         }
-        let bin = (after / bin_width) as usize;
-        let bit = 1u64 << (row * bins + bin);
-        if seen[position] & bit == 0 {
-            seen[position] |= bit;
-            counts[row][bin] += 1;
-        }
+        let cohorts = cohorts
+            .into_iter()
+            .map(|(week, (size, active))| Cohort {
+                week: date_of_day(day_of(week)),
+                members: size,
+                active: active
+                    .iter()
+                    .enumerate()
+                    .map(|(offset, &count)| (week + offset as i64 * WEEK <= last_week).then(|| count as f64 / size as f64))
+                    .collect(),
+            })
+            .collect();
+        CohortHeatmap { weeks_since_joining: config.cohort_weeks, cohorts }
     }
-    let joined_members = data.members.iter().zip(&joined).filter(|(member, join)| !member.is_bot && join.is_some()).count() as u64;
-    let bins = (0..bins).map(|bin| format!("{}–{} s", bin as i64 * bin_width, (bin as i64 + 1) * bin_width)).collect();
-    FirstMinutesHeatmap { joined_members, actions, bins, counts }
+
+    /// The hour heatmap of the rows read.
+    pub fn hours(&self, config: &HeatmapConfig) -> HourHeatmap {
+        let counts = if self.hour_counts.is_empty() { vec![vec![0u64; 24]; 7] } else { self.hour_counts.clone() };
+        HourHeatmap { timezone: config.timezone.name().to_string(), weekdays: WEEKDAYS.iter().map(|day| day.to_string()).collect(), counts }
+    }
+
+    /// The first-minutes heatmap of the rows read.
+    pub fn first_minutes(&self, index: &Index<'_>, config: &HeatmapConfig) -> FirstMinutesHeatmap {
+        let data = index.data;
+        let bin_width = config.first_minutes_bin_seconds.max(1);
+        let joined_members =
+            data.members.iter().zip(&self.counted_join).filter(|(member, join)| !member.is_bot && join.is_some()).count() as u64;
+        let bins = (0..self.bins).map(|bin| format!("{}–{} s", bin as i64 * bin_width, (bin as i64 + 1) * bin_width)).collect();
+        FirstMinutesHeatmap { joined_members, actions: FIRST_ACTIONS.to_vec(), bins, counts: self.first_counts.clone() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::model::{GroupData, UnixSeconds, DAY, WEEK};
 
-use conversations::{conversations, Conversation, ConversationConfig};
+use conversations::{Conversation, ConversationBuilder, ConversationConfig};
 
 /// The UTC day number (days since 1970-01-01) of an instant.
 pub fn day_of(at: i64) -> i64 {
@@ -99,8 +99,21 @@ pub struct Prepared<'a> {
     pub conversations: Vec<Conversation>,
     pub conversation_config: ConversationConfig,
     pub graphs: graph::WindowCache,
+    /// What placing later rows into the conversations needs (kept for [`Prepared::into_parts`]).
+    conversation_state: ConversationBuilder,
     /// The signals' per-member timelines, built on first use.
     signal_inputs: std::sync::OnceLock<signals::SignalInputs>,
+    /// For a computation resumed on more rows: how many rows the state before saw, how
+    /// many conversations it had, and which of those the new rows answered.
+    pub resumed_from: Resumed,
+}
+
+/// Where a resumed computation's new rows start (see [`Prepared::resumed`]).
+#[derive(Debug, Clone, Default)]
+pub struct Resumed {
+    pub rows: usize,
+    pub conversations: usize,
+    pub answered: Vec<u32>,
 }
 
 impl<'a> Prepared<'a> {
@@ -115,14 +128,54 @@ impl<'a> Prepared<'a> {
     /// With graph windows computed earlier (on the same rows, or on rows this data only
     /// adds to after every window's end: see [`graph::WindowCache::forget_after`]).
     pub fn with_cache(data: &'a GroupData, config: &ConversationConfig, graphs: graph::WindowCache) -> Prepared<'a> {
+        let mut prepared = Prepared::resumed(data, config, graphs, ConversationBuilder::default(), 0, None);
+        // Nobody extends these conversations: what placing later rows needs goes.
+        prepared.conversation_state = ConversationBuilder::default();
+        prepared
+    }
+
+    /// With graph windows and conversations computed earlier on the first `seen` rows of
+    /// `data` (rows after them are only added): the conversations are extended with the
+    /// rest, and signal timelines built on those rows (if any) too.
+    pub fn resumed(
+        data: &'a GroupData,
+        config: &ConversationConfig,
+        graphs: graph::WindowCache,
+        mut builder: ConversationBuilder,
+        seen: usize,
+        signal_inputs: Option<signals::SignalInputs>,
+    ) -> Prepared<'a> {
         let index = Index::new(data);
-        let found = conversations(&index, data.group.platform.has_threads(), config);
-        Prepared { index, conversations: found, conversation_config: config.clone(), graphs, signal_inputs: std::sync::OnceLock::new() }
+        let conversations_before = builder.found.len();
+        let answered = builder.extend(&index, seen, data.group.platform.has_threads(), config);
+        let found = std::mem::take(&mut builder.found);
+        let prepared = Prepared {
+            index,
+            conversations: found,
+            conversation_config: config.clone(),
+            graphs,
+            conversation_state: builder,
+            signal_inputs: std::sync::OnceLock::new(),
+            resumed_from: Resumed { rows: seen, conversations: conversations_before, answered },
+        };
+        if let Some(mut inputs) = signal_inputs {
+            inputs.extend(&prepared);
+            let _ = prepared.signal_inputs.set(inputs);
+        }
+        prepared
     }
 
     /// The graph windows, to keep for a later computation.
     pub fn into_cache(self) -> graph::WindowCache {
         self.graphs
+    }
+
+    /// The graph windows and the conversations with what extending them needs, to keep
+    /// for a later computation on more rows ([`Prepared::resumed`]).
+    pub fn into_parts(self) -> (graph::WindowCache, ConversationBuilder, Option<signals::SignalInputs>) {
+        let mut builder = self.conversation_state;
+        builder.found = self.conversations;
+        (self.graphs, builder, self.signal_inputs.into_inner())
     }
 
     /// The graph of the window [from, to) with `config`: from the shared cache when the

@@ -138,55 +138,92 @@ pub struct NoiseFlag {
 /// a daily series can use one pass over the whole history and still see at each day only
 /// what was known then.
 pub fn noise_flag_times(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeMap<i64, NoiseFlag> {
-    let activities = &index.data.activities;
-    let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
-    let start = activities.partition_point(|activity| activity.at < look_back);
-    let end = activities.partition_point(|activity| activity.at < to);
-    let mut flagged: BTreeMap<i64, NoiseFlag> = BTreeMap::new();
-    // Per member: recent posts of each normalised text, and the posts of the last second.
-    let mut recent_same_text: MixMap<(i64, u64), VecDeque<(i64, i64)>> = MixMap::default();
-    let mut recent_posts: MixMap<i64, VecDeque<(i64, i64)>> = MixMap::default();
-    let mut sweep_at = 4096;
-    for activity in &activities[start..end] {
-        if !activity.kind.is_post() || !index.is_human(activity.member_id) {
-            continue;
+    let mut scanner = NoiseScanner::new(index, from, config);
+    scanner.scan(index, to, config);
+    scanner.flagged
+}
+
+/// [`noise_flag_times`]' pass over the posts, resumable: rows come in time order, so the
+/// state after the rows before some position, given the rows after it, gives what one
+/// pass over all of them gives.
+pub struct NoiseScanner {
+    from: i64,
+    /// The next row to read.
+    row: usize,
+    /// The noise posts found so far, by id.
+    pub flagged: BTreeMap<i64, NoiseFlag>,
+    /// Per member: recent posts of each normalised text, and the posts of the last second.
+    recent_same_text: MixMap<(i64, u64), VecDeque<(i64, i64)>>,
+    recent_posts: MixMap<i64, VecDeque<(i64, i64)>>,
+    sweep_at: usize,
+}
+
+impl NoiseScanner {
+    /// A scan of the posts from `from` on (and the flood window before it).
+    pub fn new(index: &Index<'_>, from: i64, config: &NoiseConfig) -> NoiseScanner {
+        let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
+        NoiseScanner {
+            from,
+            row: index.data.activities.partition_point(|activity| activity.at < look_back),
+            flagged: BTreeMap::new(),
+            recent_same_text: MixMap::default(),
+            recent_posts: MixMap::default(),
+            sweep_at: 4096,
         }
-        let text = activity.text.as_deref();
-        if activity.at >= from && is_low_information(text, config) {
-            flagged.entry(activity.id).or_insert(NoiseFlag { at: activity.at, flagged_at: activity.at });
-        }
-        // Forget texts and members whose posts are all older than the windows, so that the
-        // maps hold only the recent past however long the history.
-        if recent_same_text.len() + recent_posts.len() > sweep_at {
-            let now = activity.at;
-            recent_same_text.retain(|_, window| window.back().is_some_and(|&(_, at)| now - at < config.flood_window_seconds));
-            recent_posts.retain(|_, burst| burst.back().is_some_and(|&(_, at)| now - at < 1));
-            sweep_at = 2 * (recent_same_text.len() + recent_posts.len()) + 4096;
-        }
-        if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
-            let window = recent_same_text.entry((activity.member_id, fingerprint(text))).or_default();
-            window.push_back((activity.id, activity.at));
-            while window.front().is_some_and(|&(_, at)| activity.at - at >= config.flood_window_seconds) {
-                window.pop_front();
+    }
+
+    /// Whether a scan on rows that extend the ones read (the first `seen` rows are the same)
+    /// can continue this one up to `to`.
+    pub fn continues(&self, seen: usize, index: &Index<'_>, to: i64) -> bool {
+        self.row <= seen && index.data.activities.partition_point(|activity| activity.at < to) >= self.row
+    }
+
+    /// Reads the posts before `to` not read yet.
+    pub fn scan(&mut self, index: &Index<'_>, to: i64, config: &NoiseConfig) {
+        let activities = &index.data.activities;
+        let end = activities.partition_point(|activity| activity.at < to).max(self.row);
+        let from = self.from;
+        for activity in &activities[self.row..end] {
+            if !activity.kind.is_post() || !index.is_human(activity.member_id) {
+                continue;
             }
-            if window.len() >= config.flood_repeats {
-                for &(id, at) in window.iter().filter(|&&(_, at)| at >= from) {
-                    flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
+            let text = activity.text.as_deref();
+            if activity.at >= from && is_low_information(text, config) {
+                self.flagged.entry(activity.id).or_insert(NoiseFlag { at: activity.at, flagged_at: activity.at });
+            }
+            // Forget texts and members whose posts are all older than the windows, so that the
+            // maps hold only the recent past however long the history.
+            if self.recent_same_text.len() + self.recent_posts.len() > self.sweep_at {
+                let now = activity.at;
+                self.recent_same_text.retain(|_, window| window.back().is_some_and(|&(_, at)| now - at < config.flood_window_seconds));
+                self.recent_posts.retain(|_, burst| burst.back().is_some_and(|&(_, at)| now - at < 1));
+                self.sweep_at = 2 * (self.recent_same_text.len() + self.recent_posts.len()) + 4096;
+            }
+            if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
+                let window = self.recent_same_text.entry((activity.member_id, fingerprint(text))).or_default();
+                window.push_back((activity.id, activity.at));
+                while window.front().is_some_and(|&(_, at)| activity.at - at >= config.flood_window_seconds) {
+                    window.pop_front();
+                }
+                if window.len() >= config.flood_repeats {
+                    for &(id, at) in window.iter().filter(|&&(_, at)| at >= from) {
+                        self.flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
+                    }
+                }
+            }
+            let burst = self.recent_posts.entry(activity.member_id).or_default();
+            burst.push_back((activity.id, activity.at));
+            while burst.front().is_some_and(|&(_, at)| activity.at - at >= 1) {
+                burst.pop_front();
+            }
+            if burst.len() > config.max_messages_per_second {
+                for &(id, at) in burst.iter().filter(|&&(_, at)| at >= from) {
+                    self.flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
                 }
             }
         }
-        let burst = recent_posts.entry(activity.member_id).or_default();
-        burst.push_back((activity.id, activity.at));
-        while burst.front().is_some_and(|&(_, at)| activity.at - at >= 1) {
-            burst.pop_front();
-        }
-        if burst.len() > config.max_messages_per_second {
-            for &(id, at) in burst.iter().filter(|&&(_, at)| at >= from) {
-                flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
-            }
-        }
+        self.row = end;
     }
-    flagged
 }
 
 #[cfg(test)]

@@ -121,45 +121,70 @@ pub struct SignalInputs {
 
 impl SignalInputs {
     pub fn new(prepared: &Prepared<'_>) -> SignalInputs {
+        let mut inputs = SignalInputs {
+            active_times: Vec::new(),
+            post_times: Vec::new(),
+            active_days: Vec::new(),
+            first_seen: Vec::new(),
+            first_post: Vec::new(),
+            conversation_members: Vec::with_capacity(prepared.conversations.len()),
+            first_conversation: Vec::new(),
+        };
+        inputs.add(prepared, 0, 0, &[]);
+        inputs
+    }
+
+    /// Adds what `prepared`'s rows after the ones these inputs were built on add: the
+    /// rows after `prepared.resumed_from.rows`, the conversations they started and the
+    /// older ones they answered (`prepared` extends the rows and conversations these
+    /// inputs read).
+    pub fn extend(&mut self, prepared: &Prepared<'_>) {
+        let resumed = &prepared.resumed_from;
+        self.add(prepared, resumed.rows, resumed.conversations, &resumed.answered);
+    }
+
+    fn add(&mut self, prepared: &Prepared<'_>, rows_from: usize, conversations_from: usize, answered: &[u32]) {
         let data = prepared.data();
         let index = &prepared.index;
         let members = data.members.len();
-        let mut inputs = SignalInputs {
-            active_times: vec![Vec::new(); members],
-            post_times: vec![Vec::new(); members],
-            active_days: vec![Vec::new(); members],
-            first_seen: vec![None; members],
-            first_post: vec![None; members],
-            conversation_members: Vec::with_capacity(prepared.conversations.len()),
-            first_conversation: vec![None; members],
-        };
-        for activity in &data.activities {
+        self.active_times.resize(members, Vec::new());
+        self.post_times.resize(members, Vec::new());
+        self.active_days.resize(members, Vec::new());
+        self.first_seen.resize(members, None);
+        self.first_post.resize(members, None);
+        self.first_conversation.resize(members, None);
+        for activity in &data.activities[rows_from..] {
             let Some(position) = index.position(activity.member_id) else { continue };
-            inputs.first_seen[position].get_or_insert(activity.at);
+            self.first_seen[position].get_or_insert(activity.at);
             if !activity.kind.counts_as_active() {
                 continue;
             }
             let day = day_of(activity.at);
-            if inputs.active_days[position].last() != Some(&day) {
-                inputs.active_days[position].push(day);
+            if self.active_days[position].last() != Some(&day) {
+                self.active_days[position].push(day);
             }
-            inputs.active_times[position].push(activity.at);
+            self.active_times[position].push(activity.at);
             if activity.kind.is_post() {
-                inputs.first_post[position].get_or_insert((activity.id, activity.at));
-                inputs.post_times[position].push(activity.at);
+                self.first_post[position].get_or_insert((activity.id, activity.at));
+                self.post_times[position].push(activity.at);
             }
         }
-        for (at, conversation) in prepared.conversations.iter().enumerate() {
+        // Older conversations the new rows answered: their responder is new.
+        for &at in answered {
+            let conversation = &prepared.conversations[at as usize];
+            let responder = conversation.response.and_then(|response| index.position(response.responder_id));
+            self.conversation_members[at as usize].1 = responder.map(|position| position as u32);
+        }
+        for (at, conversation) in prepared.conversations.iter().enumerate().skip(conversations_from) {
             let author = index.position(conversation.author_id);
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
-            inputs.conversation_members.push((author.map(|position| position as u32), responder.map(|position| position as u32)));
+            self.conversation_members.push((author.map(|position| position as u32), responder.map(|position| position as u32)));
             if let Some(position) = author {
-                if inputs.first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
-                    inputs.first_conversation[position] = Some(at);
+                if self.first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
+                    self.first_conversation[position] = Some(at);
                 }
             }
         }
-        inputs
     }
 
     /// The sorted times of a member's activities that count as active (every row).

@@ -252,20 +252,37 @@ pub struct StageInputs {
     humans: Vec<usize>,
     timelines: Vec<Timeline>,
     first_at: Option<UnixSeconds>,
+    /// How many members `data.members` had when the inputs were last extended.
+    members: usize,
 }
 
 impl StageInputs {
     pub fn new(prepared: &Prepared<'_>) -> StageInputs {
+        let mut inputs = StageInputs { humans: Vec::new(), timelines: Vec::new(), first_at: None, members: 0 };
+        inputs.add(prepared, 0, 0, &[]);
+        inputs
+    }
+
+    /// Adds what `prepared`'s rows after the ones these inputs were built on add (see
+    /// [`crate::analytics::signals::SignalInputs::extend`]).
+    pub fn extend(&mut self, prepared: &Prepared<'_>) {
+        let resumed = &prepared.resumed_from;
+        self.add(prepared, resumed.rows, resumed.conversations, &resumed.answered);
+    }
+
+    fn add(&mut self, prepared: &Prepared<'_>, rows_from: usize, conversations_from: usize, answered: &[u32]) {
         let data = prepared.data();
         let index = &prepared.index;
-        let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
+        let known = self.members;
+        self.humans.extend((known..data.members.len()).filter(|&position| !data.members[position].is_bot));
+        self.timelines.resize_with(self.humans.len(), Timeline::default);
         let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
-        for (slot, &position) in humans.iter().enumerate() {
+        for (slot, &position) in self.humans.iter().enumerate() {
             human_of[position] = Some(slot);
         }
         let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
-        let mut timelines: Vec<Timeline> = humans.iter().map(|_| Timeline::default()).collect();
-        for activity in &data.activities {
+        let timelines = &mut self.timelines;
+        for activity in &data.activities[rows_from..] {
             let Some(slot) = slot_of(activity.member_id) else { continue };
             let timeline = &mut timelines[slot];
             // Rows come sorted by time, so the first one seen is the earliest.
@@ -281,20 +298,37 @@ impl StageInputs {
                 timeline.posts.push(activity.at);
             }
         }
-        for conversation in &prepared.conversations {
+        // Responses: those of the new conversations and of older ones the new rows
+        // answered, all at the new rows' times, so after every response added before.
+        let mut given: Vec<(UnixSeconds, usize)> = Vec::new();
+        let mut received: Vec<(UnixSeconds, usize)> = Vec::new();
+        let changed = answered.iter().map(|&at| at as usize).chain(conversations_from..prepared.conversations.len());
+        for at in changed {
+            let conversation = &prepared.conversations[at];
             let Some(response) = conversation.response else { continue };
             if let Some(slot) = slot_of(response.responder_id) {
-                timelines[slot].responses_given.push(response.at);
+                given.push((response.at, slot));
             }
             if let Some(slot) = slot_of(conversation.author_id) {
-                timelines[slot].responses_received.push(response.at);
+                received.push((response.at, slot));
             }
         }
-        for timeline in &mut timelines {
-            timeline.responses_given.sort_unstable();
-            timeline.responses_received.sort_unstable();
+        given.sort_unstable();
+        received.sort_unstable();
+        for (at, slot) in given {
+            timelines[slot].responses_given.push(at);
         }
-        StageInputs { humans, timelines, first_at: data.activities.first().map(|activity| activity.at) }
+        for (at, slot) in received {
+            timelines[slot].responses_received.push(at);
+        }
+        if rows_from == 0 {
+            for timeline in timelines.iter_mut() {
+                timeline.responses_given.sort_unstable();
+                timeline.responses_received.sort_unstable();
+            }
+        }
+        self.first_at = data.activities.first().map(|activity| activity.at);
+        self.members = data.members.len();
     }
 }
 
@@ -523,6 +557,22 @@ pub fn history_and_statuses_at(
     with_graphs(prepared, config, |graphs| history_and_statuses(&inputs, prepared.data(), graphs, as_of, ats, config))
 }
 
+/// [`history_and_statuses_at`] with the inputs built (or extended) already, resumed from
+/// a run before where it can be (see [`history_and_statuses_resumed`]).
+pub fn history_and_statuses_from(
+    prepared: &Prepared<'_>,
+    inputs: &StageInputs,
+    as_of: UnixSeconds,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+    previous: Option<PreviousRun<'_>>,
+) -> (StageHistory, Vec<Vec<MemberStatus>>, StageRun) {
+    let last_row_at = prepared.data().activities.last().map_or(UnixSeconds::MIN, |row| row.at);
+    with_graphs(prepared, config, |graphs| {
+        history_and_statuses_resumed(inputs, prepared.data(), graphs, as_of, ats, config, previous, last_row_at)
+    })
+}
+
 /// [`stage_history`] on inputs already built.
 pub fn history_with(
     inputs: &StageInputs,
@@ -545,21 +595,120 @@ pub fn history_and_statuses(
     ats: &[UnixSeconds],
     config: &StageConfig,
 ) -> (StageHistory, Vec<Vec<MemberStatus>>) {
+    let (history, found, _) = history_and_statuses_resumed(inputs, data, graphs, as_of, ats, config, None, UnixSeconds::MIN);
+    (history, found)
+}
+
+/// Weekly stage states kept from a run, for a later run on rows that extend its rows
+/// ([`history_and_statuses_resumed`]): each is the state after the evaluations at every
+/// Monday before its key (a Monday).
+#[derive(Default)]
+pub struct StageRun {
+    snapshots: Vec<(UnixSeconds, StageState)>,
+}
+
+/// A run before, for [`history_and_statuses_resumed`]: its kept states and history, and
+/// the instant before which nothing changed since (the first new row, a new member's join).
+pub struct PreviousRun<'a> {
+    pub run: StageRun,
+    pub history: &'a StageHistory,
+    pub before: UnixSeconds,
+}
+
+/// [`history_and_statuses`], starting from the states `previous` kept where they are still
+/// valid (every Monday they evaluated is at or before `previous.before`, so they read only
+/// rows that did not change), with the same result as a run from the first Monday. Keeps
+/// for a later run the states at each of `ats` and after the last Monday at or before
+/// `last_row_at` (the last row's time: a later run's new rows come after it).
+#[allow(clippy::too_many_arguments)]
+pub fn history_and_statuses_resumed(
+    inputs: &StageInputs,
+    data: &GroupData,
+    graphs: &WindowCache,
+    as_of: UnixSeconds,
+    ats: &[UnixSeconds],
+    config: &StageConfig,
+    previous: Option<PreviousRun<'_>>,
+    last_row_at: UnixSeconds,
+) -> (StageHistory, Vec<Vec<MemberStatus>>, StageRun) {
     debug_assert!(ats.windows(2).all(|pair| pair[0] <= pair[1]), "instants ascending");
     let instants = evaluation_instants(inputs.first_at.unwrap_or(as_of), as_of);
+    let mondays = instants.len() - 1;
+    let first_monday = instants[0];
+    // The number of Mondays a snapshot keyed `key` has evaluated.
+    let evaluated = |key: UnixSeconds| ((key - first_monday) / WEEK) as usize;
+    let key_of = |count: usize| first_monday + count as i64 * WEEK;
     let members = inputs.humans.len();
-    let mut state = StageState::new(members);
-    let mut stages: Vec<Vec<Stage>> = vec![Vec::with_capacity(instants.len()); members];
+    let (pool, previous_history): (Vec<(UnixSeconds, StageState)>, Option<&StageHistory>) = match previous {
+        Some(previous)
+            if inputs.first_at.is_some()
+                && previous.history.members.len() == members
+                && previous.history.instants.len() > 1
+                && previous.history.instants[0] == first_monday =>
+        {
+            let valid = previous
+                .run
+                .snapshots
+                .into_iter()
+                .filter(|(key, _)| *key >= first_monday && evaluated(*key) <= mondays && key - WEEK <= previous.before)
+                .filter(|(key, _)| evaluated(*key) < previous.history.instants.len())
+                .collect();
+            (valid, Some(previous.history))
+        }
+        _ => (Vec::new(), None),
+    };
+    // The state after the first `count` Mondays, from the latest snapshot at or before it.
+    let state_after = |count: usize| -> StageState {
+        let best = pool.iter().filter(|(key, _)| evaluated(*key) <= count).max_by_key(|(key, _)| *key);
+        let (from, mut state) = best.map_or_else(|| (0, StageState::new(members)), |(key, state)| (evaluated(*key), state.clone()));
+        for &monday in &instants[from..count] {
+            evaluate(inputs, &mut state, data, graphs, monday, config, None);
+        }
+        state
+    };
+    let mut keep: Vec<(UnixSeconds, StageState)> = Vec::new();
+    // The weekly run starts after the latest snapshot.
+    let start = pool.iter().map(|(key, _)| evaluated(*key)).max().unwrap_or(0);
+    let mut state = if start > 0 { state_after(start) } else { StageState::new(members) };
+    let mut stages: Vec<Vec<Stage>> = match previous_history {
+        Some(history) if start > 0 => history
+            .members
+            .iter()
+            .map(|member| {
+                let mut stages = Vec::with_capacity(instants.len());
+                stages.extend_from_slice(&member.stages[..start]);
+                stages
+            })
+            .collect(),
+        _ => vec![Vec::with_capacity(instants.len()); members],
+    };
     let mut observed: Vec<Observed> = vec![Observed::default(); members];
     let mut pending = ats.iter().copied().peekable();
     let mut found = Vec::with_capacity(ats.len());
-    for &instant in &instants {
+    let status_of = |at_state: &StageState, at: UnixSeconds| -> Vec<MemberStatus> {
+        (0..members).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect()
+    };
+    // Instants before the run's start: each from its own snapshot.
+    while let Some(at) = pending.next_if(|&at| at <= as_of && instants[..mondays].partition_point(|&monday| monday < at) < start) {
+        let count = instants[..mondays].partition_point(|&monday| monday < at);
+        let before_at = state_after(count);
+        let mut at_state = before_at.clone();
+        keep.push((key_of(count), before_at));
+        evaluate(inputs, &mut at_state, data, graphs, at, config, None);
+        found.push(status_of(&at_state, at));
+    }
+    let keep_main = instants[..mondays].partition_point(|&monday| monday <= last_row_at);
+    for (position, &instant) in instants.iter().enumerate().skip(start) {
+        if position == keep_main.max(start) {
+            keep.push((key_of(position), state.clone()));
+        }
         // An extra instant sees every evaluation before it (the Mondays before it), as in
         // `statuses_with`, and is evaluated on a copy of that state.
         while let Some(at) = pending.next_if(|&at| at <= instant) {
             let mut at_state = state.clone();
+            keep.push((key_of(position), state.clone()));
             evaluate(inputs, &mut at_state, data, graphs, at, config, None);
-            found.push((0..members).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect());
+            found.push(status_of(&at_state, at));
         }
         let observe = (instant == as_of).then_some(&mut observed);
         evaluate(inputs, &mut state, data, graphs, instant, config, observe);
@@ -567,6 +716,8 @@ pub fn history_and_statuses(
             history.push(stage);
         }
     }
+    keep.sort_by_key(|(key, _)| *key);
+    keep.dedup_by_key(|(key, _)| *key);
     let members = (0..members)
         .map(|slot| {
             let stage = state.current[slot];
@@ -587,7 +738,7 @@ pub fn history_and_statuses(
         let rest: Vec<UnixSeconds> = pending.collect();
         found.extend(statuses_with(inputs, data, graphs, &rest, config));
     }
-    (StageHistory { as_of, instants, members }, found)
+    (StageHistory { as_of, instants, members }, found, StageRun { snapshots: keep })
 }
 
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.

@@ -160,6 +160,7 @@ pub(super) fn open_warning_count(store: &Store, group: GroupId, warnings: &[Chur
     Ok(warnings.iter().filter(|warning| !suppressed.contains(&warning.member_id)).count() as u64)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn warning_list(
     store: &Store,
     data: &GroupData,

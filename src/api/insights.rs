@@ -9,18 +9,22 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
+use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
-use crate::analytics::flags::{detect_flags, DetectedFlag};
+use crate::analytics::flags::{DetectedFlag, FlagScanner};
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions, CohortHeatmap, FirstMinutesHeatmap, HourHeatmap,
-    StageHeatmap, Transitions,
+    RowHeatmaps, StageHeatmap, Transitions,
 };
+use crate::analytics::noise::NoiseScanner;
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
-use crate::analytics::stages::{history_and_statuses_at, stage_history, MemberHistory, StageHistory, StageReasons};
+use crate::analytics::stages::{
+    history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
+};
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
@@ -530,7 +534,39 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
     Ok(Computed::full(data, as_of, settings)?.everything)
 }
 
-fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings) -> Result<Everything> {
+/// What a computation on more rows can take from the one before: the trend's points up to
+/// `before` (each reads only rows before its own `as_of`).
+#[derive(Default)]
+struct Reuse {
+    trend: Vec<TrendPoint>,
+    /// The flag detection's pass over the rows seen (continued with the new ones).
+    flags: FlagScanner,
+    /// The stage rules' per-member timelines of the rows seen (extended with the new ones).
+    stage_inputs: Option<StageInputs>,
+    /// The noise detection's pass over the rows seen (continued with the new ones).
+    noise: Option<NoiseScanner>,
+    /// The cohort, hour and first-minutes heatmaps' pass over the rows seen.
+    row_heatmaps: Option<RowHeatmaps>,
+    /// The weekly stage run's kept states and the stage history before.
+    stage_run: Option<(StageRun, StageHistory)>,
+    /// How many rows the state before saw.
+    seen: usize,
+    /// Nothing before this instant changed (the first new row, a new member's join).
+    before: UnixSeconds,
+}
+
+/// What a computation keeps for the next one (see [`Reuse`]).
+struct Kept {
+    flags: FlagScanner,
+    noise: NoiseScanner,
+    row_heatmaps: RowHeatmaps,
+    stage_run: StageRun,
+    stage_inputs: StageInputs,
+    signal_inputs: Option<crate::analytics::signals::SignalInputs>,
+}
+
+fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
+    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, row_heatmaps, stage_run, seen, before } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -539,36 +575,66 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     // trend, the row heatmaps and the flags on one thread; the graph windows, the stages
     // and the churn signals and model on the other.
     let side = || {
-        let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+        let mut noise = noise
+            .filter(|noise| noise.continues(seen, &prepared.index, as_of))
+            .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
+        noise.scan(&prepared.index, as_of, &health_config.noise);
+        let basis = DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged);
         let (first_day, last_day) = basis.day_span();
-        let trend = daily_trend(&basis, first_day, last_day, &health_config);
+        // The days whose period ended before anything changed are what they were.
+        let mut trend: Vec<TrendPoint> = match kept_trend.first() {
+            Some(first) if first.as_of == (first_day + 1) * crate::model::DAY => {
+                kept_trend.into_iter().take_while(|point| point.as_of <= before && point.as_of <= as_of).collect()
+            }
+            _ => Vec::new(),
+        };
+        let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
+        trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
         drop(basis);
-        let cohorts = cohort_heatmap(&prepared.index, as_of, &heatmap_config);
-        let hours = hour_heatmap(&prepared.index, as_of, &heatmap_config);
-        let first_minutes = first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
-        let flags = detect_flags(data, as_of, &settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags)
+        let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, &prepared.index, as_of)).unwrap_or_default();
+        row_heatmaps.scan(&prepared.index, as_of, &heatmap_config);
+        let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
+        let hours = row_heatmaps.hours(&heatmap_config);
+        let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
+        flag_scanner.scan(data, as_of, &settings.flags);
+        let flags = flag_scanner.flags(&settings.flags);
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
         // One weekly stage run gives the history and the statuses at the risk model's cut-offs.
         let cutoffs = super::churn::fit_cutoffs(prepared, as_of, &churn);
         prefetch_windows(prepared, as_of, &cutoffs, settings);
-        let (history, statuses) = history_and_statuses_at(prepared, as_of, &cutoffs, &stage_config);
+        let stage_inputs = match stage_inputs {
+            Some(mut inputs) => {
+                inputs.extend(prepared);
+                inputs
+            }
+            None => StageInputs::new(prepared),
+        };
+        let (run, previous_history) = match stage_run {
+            Some((run, history)) => (Some(run), Some(history)),
+            None => (None, None),
+        };
+        let previous = run.zip(previous_history.as_ref()).map(|(run, history)| PreviousRun { run, history, before });
+        let (history, statuses, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config, previous);
+        drop(previous_history);
         let now = history.members.iter().map(|member| member.status.clone()).collect();
         let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks)
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
     };
-    let ((health, trend, cohorts, hours, first_minutes, flags), (history, signals, model, graph, warnings, risks)) =
-        std::thread::scope(|scope| {
-            let side = scope.spawn(side);
-            let main = main();
-            (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
-        });
-    Ok(Everything {
+    let (
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps),
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run),
+    ) = std::thread::scope(|scope| {
+        let side = scope.spawn(side);
+        let main = main();
+        (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
+    });
+    let everything = Everything {
         health,
         trend,
         stages: stage_heatmap(&history),
@@ -583,7 +649,8 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         warnings,
         risks,
         flags,
-    })
+    };
+    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -618,14 +685,18 @@ fn windows_read(
 }
 
 /// A group's computed state: everything at `as_of`, and what can be reused when rows are
-/// added after the last one seen (the interaction graph's windows that end before the
-/// first new row: a window reads only rows before its end, and every earlier analytics
-/// instant only rows before it, so those cannot change).
+/// added after the last one seen: the interaction graph's windows that end before the
+/// first new row (a window reads only rows before its end, and every earlier analytics
+/// instant only rows before it, so those cannot change), the trend's days before it, and
+/// what only grows with rows (the conversations, the interactions), extended with the
+/// new rows.
 pub struct Computed {
     pub everything: Everything,
     pub as_of: UnixSeconds,
     pub settings: Settings,
     graphs: WindowCache,
+    conversations: ConversationBuilder,
+    kept: Kept,
     /// The members and the (time, id) of the last row the state has seen, and how many.
     members: Vec<MemberRow>,
     last_row: Option<(UnixSeconds, i64)>,
@@ -635,20 +706,36 @@ pub struct Computed {
 impl Computed {
     /// Everything from scratch.
     pub fn full(data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
-        Computed::with_cache(data, as_of, settings, WindowCache::new(&settings.graph))
+        let graphs = WindowCache::new(&settings.graph);
+        Computed::resumed(data, as_of, settings, graphs, ConversationBuilder::default(), 0, None, Reuse::default())
     }
 
-    fn with_cache(data: &GroupData, as_of: UnixSeconds, settings: &Settings, graphs: WindowCache) -> Result<Computed> {
-        let prepared = Prepared::with_cache(data, &settings.conversation_config(), graphs);
-        let everything = everything_prepared(&prepared, as_of, settings)?;
+    /// Everything on `data`, whose first `seen` rows the graph windows, interactions,
+    /// conversations, signal timelines and `reuse` given have read already.
+    #[allow(clippy::too_many_arguments)]
+    fn resumed(
+        data: &GroupData,
+        as_of: UnixSeconds,
+        settings: &Settings,
+        graphs: WindowCache,
+        conversations: ConversationBuilder,
+        seen: usize,
+        signal_inputs: Option<crate::analytics::signals::SignalInputs>,
+        reuse: Reuse,
+    ) -> Result<Computed> {
+        let prepared = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen, signal_inputs);
+        let (everything, mut kept) = everything_prepared(&prepared, as_of, settings, reuse)?;
         let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
-        let mut graphs = prepared.into_cache();
+        let (mut graphs, conversations, signal_inputs) = prepared.into_parts();
+        kept.signal_inputs = signal_inputs;
         graphs.retain(&windows_read(data, as_of, &cutoffs, settings));
         Ok(Computed {
             everything,
             as_of,
             settings: settings.clone(),
             graphs,
+            conversations,
+            kept,
             members: data.members.clone(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
@@ -661,18 +748,39 @@ impl Computed {
     /// members changed, other settings), everything is computed again.
     pub fn absorb(self, data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
         let seen = data.activities.partition_point(|row| self.last_row.is_some_and(|last| (row.at, row.id) <= last));
-        let extends = seen == self.rows
-            && settings == &self.settings
-            && data.members.len() >= self.members.len()
-            && data.members[..self.members.len()] == self.members[..];
+        let known = self.members.len();
+        let extends =
+            seen == self.rows && settings == &self.settings && data.members.len() >= known && data.members[..known] == self.members[..];
+        // A member added now whose rows were read before (as an unknown member's, so
+        // ignored) changes what those rows gave.
+        let added: std::collections::HashSet<i64> = data.members[known.min(data.members.len())..].iter().map(|member| member.id).collect();
+        let extends = extends && (added.is_empty() || !data.activities[..seen].iter().any(|row| added.contains(&row.member_id)));
         if !extends {
             return Computed::full(data, as_of, settings);
         }
+        // Nothing before the first new row, or a new member's join or leave, changed.
+        let before = data.activities[seen..]
+            .first()
+            .map(|row| row.at)
+            .into_iter()
+            .chain(data.members[known..].iter().flat_map(|member| [member.joined_at, member.left_at]).flatten())
+            .min()
+            .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
-        if let Some(first_new) = data.activities.get(seen) {
-            graphs.forget_after(first_new.at);
-        }
-        Computed::with_cache(data, as_of, settings, graphs)
+        graphs.forget_after(before, data);
+        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs } = self.kept;
+        let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
+        let reuse = Reuse {
+            trend: self.everything.trend,
+            flags,
+            stage_inputs: Some(stage_inputs),
+            noise: Some(noise),
+            row_heatmaps: Some(row_heatmaps),
+            stage_run: Some((stage_run, self.everything.history)),
+            seen,
+            before,
+        };
+        Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
     }
 
     /// How many interaction-graph windows the state keeps.
@@ -1065,6 +1173,43 @@ mod tests {
             // Most weekly windows end before the new rows and were kept, not recomputed.
             assert!(windows > 10 && absorbed.cached_windows() >= windows, "{windows} -> {}", absorbed.cached_windows());
         }
+        // Absorbing again and again carries what was kept along: each state equals a full
+        // computation on its rows (a reply to an old post among the new rows answers an
+        // old conversation: the generator replies to the ten posts before).
+        let mut state = {
+            let mut earlier = all.clone();
+            earlier.activities.truncate(3_000);
+            Computed::full(&earlier, as_of_of(&earlier), &settings).expect("computes")
+        };
+        for kept in [3_500, 4_000, 4_001, 5_500, 6_000] {
+            let mut grown = all.clone();
+            grown.activities.truncate(kept);
+            state = state.absorb(&grown, as_of_of(&grown), &settings).expect("computes");
+            let full = Computed::full(&grown, as_of_of(&grown), &settings).expect("computes");
+            assert_same(&state.everything, &full.everything);
+        }
+        // A member added with the new rows (joined just before their first post).
+        let mut joined = all.clone();
+        joined.members.push(MemberRow {
+            id: 61,
+            platform_id: "u61".into(),
+            display_name: "Member 61".into(),
+            is_bot: false,
+            joined_at: Some(joined.activities[5_500].at),
+            left_at: None,
+        });
+        for row in joined.activities.iter_mut().skip(5_600).step_by(7) {
+            row.member_id = 61;
+        }
+        let mut before_join = joined.clone();
+        before_join.members.pop();
+        before_join.activities.truncate(5_400);
+        let absorbed = Computed::full(&before_join, as_of_of(&before_join), &settings)
+            .expect("computes")
+            .absorb(&joined, as_of_of(&joined), &settings)
+            .expect("computes");
+        let full_joined = Computed::full(&joined, as_of_of(&joined), &settings).expect("computes");
+        assert_same(&absorbed.everything, &full_joined.everything);
         // Rows that are not an extension (one removed in the middle) mean a full computation.
         let mut edited = all.clone();
         edited.activities.remove(100);
