@@ -147,7 +147,6 @@ pub fn warnings(store: &Store, group: &str, min_severity: Severity, include_hidd
 }
 
 /// The list of warnings with names, risks and the reviewers' actions.
-#[allow(clippy::too_many_arguments)]
 /// How many of `warnings` [`warning_list`] shows (every severity, the snoozed and handled
 /// ones left out), without building the list.
 pub(super) fn open_warning_count(store: &Store, group: GroupId, warnings: &[ChurnWarning], now: UnixSeconds) -> Result<u64> {
