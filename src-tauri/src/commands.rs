@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
-use hearth::api::churn::WarningList;
+use hearth::api::churn::WarningPage;
 use hearth::api::moderation::{
     self, AppSettings, BacktestReport, DecisionEntry, SettingEdit, SettingsPreview, Severity, StoredText, TextErased, WarningAction,
 };
@@ -288,6 +288,18 @@ pub async fn write_csv_file(path: PathBuf, contents: String) -> Result<u64, Erro
         .map_err(|error| Error::new(ErrorCode::Store, format!("writing the file stopped unexpectedly ({error}); try again")))?
 }
 
+/// Where the save dialog first offers to put a file named `name`: the person's Documents
+/// folder (else their home folder), never the folder the app was started from. The dialog
+/// reads the files of the folder it shows, and in the store's folder that would drop this
+/// process's SQLite locks on the store (POSIX locks belong to the process, and closing any
+/// descriptor of a file releases them), so another program using the store at that moment
+/// could take the window's writes for its own and reset the write-ahead log under it.
+#[tauri::command]
+pub fn default_save_path(app: AppHandle, name: String) -> Option<PathBuf> {
+    let folder = app.path().document_dir().or_else(|_| app.path().home_dir()).ok()?;
+    Some(folder.join(name))
+}
+
 /// Creates the demo community when the store has none (first start), reporting progress
 /// to the window as [`DEMO_PROGRESS_EVENT`] events.
 #[tauri::command]
@@ -363,10 +375,15 @@ pub fn cancel_import(app: AppHandle) -> bool {
 // Moderation: churn warnings and the backtest, the review queue and its decisions log,
 // the analytics settings with their preview, and the app-level settings.
 
-/// The group's churn warnings (all severities); snoozed and handled ones too with `include_hidden`.
+/// The group's churn warnings (all severities), the first `per_severity` of each with how
+/// many there are; snoozed and handled ones too with `include_hidden`.
 #[tauri::command]
-pub async fn churn_warnings(app: AppHandle, group_id: GroupId, include_hidden: bool) -> Result<WarningList, Error> {
-    off_main_thread(app, move |state| state.analyst.warnings(&*state.read()?, group_id, Severity::Low, include_hidden, unix_now())).await
+pub async fn churn_warnings(app: AppHandle, group_id: GroupId, include_hidden: bool, per_severity: usize) -> Result<WarningPage, Error> {
+    off_main_thread(app, move |state| {
+        let list = state.analyst.warnings(&*state.read()?, group_id, Severity::Low, include_hidden, unix_now())?;
+        Ok(list.first_per_severity(per_severity))
+    })
+    .await
 }
 
 #[tauri::command]

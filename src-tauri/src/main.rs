@@ -70,6 +70,7 @@ fn main() -> ExitCode {
             commands::update_member_note,
             commands::delete_member_note,
             commands::write_csv_file,
+            commands::default_save_path,
             commands::churn_warnings,
             commands::churn_backtest,
             commands::act_on_warning,

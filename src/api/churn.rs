@@ -136,6 +136,52 @@ pub struct WarningList {
     pub hidden: u64,
 }
 
+/// A screen's part of a warning list: the first warnings of each severity (highest risk
+/// first, then member id, as the screen orders them), and how many each severity has. A
+/// large group has thousands of warnings, and a screen draws a few dozen at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct WarningPage {
+    pub list: WarningList,
+    pub totals: SeverityTotals,
+}
+
+/// Warnings per severity (the snoozed and handled ones counted only when they are listed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export, export_to = "bindings/")]
+pub struct SeverityTotals {
+    #[ts(type = "number")]
+    pub high: u64,
+    #[ts(type = "number")]
+    pub medium: u64,
+    #[ts(type = "number")]
+    pub low: u64,
+}
+
+impl WarningList {
+    /// The first `per_severity` warnings of each severity, with the totals.
+    pub fn first_per_severity(self, per_severity: usize) -> WarningPage {
+        let mut totals = SeverityTotals::default();
+        let mut by_severity: [Vec<WarningItem>; 3] = Default::default();
+        for item in self.warnings {
+            let (total, index) = match item.warning.severity {
+                Severity::High => (&mut totals.high, 0),
+                Severity::Medium => (&mut totals.medium, 1),
+                Severity::Low => (&mut totals.low, 2),
+            };
+            *total += 1;
+            by_severity[index].push(item);
+        }
+        let mut warnings = Vec::new();
+        for mut items in by_severity {
+            items.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.warning.member_id.cmp(&b.warning.member_id)));
+            items.truncate(per_severity);
+            warnings.extend(items);
+        }
+        WarningPage { list: WarningList { warnings, ..self }, totals }
+    }
+}
+
 /// The churn warnings of a group at its default `as_of`, at least `min_severity`. Warnings
 /// a reviewer snoozed (until after `now`) or marked handled are counted in `hidden`
 /// unless `include_hidden`.

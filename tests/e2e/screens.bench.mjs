@@ -177,7 +177,7 @@ async function timeCommands(session) {
     ['heatmap', { groupId, kind: 'hours', timezone: null }],
     ['members_table', { groupId }],
     ['member_profile', { groupId, memberId: table.members[0].id }],
-    ['churn_warnings', { groupId, includeHidden: false }],
+    ['churn_warnings', { groupId, includeHidden: false, perSeverity: 20 }],
     ['churn_backtest', { groupId }],
     ['review_flags', { groupId }],
     ['archive_channels', { groupId }],

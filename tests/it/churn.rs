@@ -138,4 +138,18 @@ fn on_the_demo_the_risk_score_beats_every_baseline() {
     }
     let truth = report.truth.expect("the demo knows its truth");
     assert!(truth.risk_auc > truth.days_since_auc, "{truth:?}");
+
+    // The screen's page of the warnings: the 5 most at risk of each severity, and the totals.
+    let all = api::churn::warnings(&store, "1", Severity::Low, false, 0).unwrap();
+    let page = all.clone().first_per_severity(5);
+    for (severity, total) in [(Severity::High, page.totals.high), (Severity::Medium, page.totals.medium), (Severity::Low, page.totals.low)]
+    {
+        let mut every: Vec<_> = all.warnings.iter().filter(|item| item.warning.severity == severity).collect();
+        assert_eq!(every.len() as u64, total, "{severity:?}");
+        every.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.warning.member_id.cmp(&b.warning.member_id)));
+        let shown: Vec<_> = page.list.warnings.iter().filter(|item| item.warning.severity == severity).collect();
+        assert_eq!(shown, every.into_iter().take(5).collect::<Vec<_>>(), "{severity:?}");
+    }
+    assert!(page.totals.high + page.totals.medium + page.totals.low > 15, "the demo warns about more than a page: {:?}", page.totals);
+    assert_eq!((page.list.hidden, &page.list.as_of_date), (all.hidden, &all.as_of_date));
 }

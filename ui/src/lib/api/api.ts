@@ -274,7 +274,9 @@ export function deleteMemberNote(groupId: GroupId, noteId: number): Promise<void
 export async function saveCsv(contents: string, defaultName: string, title: string): Promise<string | null> {
   let chosen: string | null;
   try {
-    chosen = await save({ title, defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
+    // In Documents, not the folder Hearth was started from (see `default_save_path`).
+    const defaultPath = (await call<string | null>('default_save_path', { name: defaultName })) ?? defaultName;
+    chosen = await save({ title, defaultPath, filters: [{ name: 'CSV', extensions: ['csv'] }] });
   } catch (reason) {
     throw toApiError(reason);
   }
@@ -312,6 +314,8 @@ export type { TextErased } from './bindings/TextErased';
 export type { WarningAction } from './bindings/WarningAction';
 export type { WarningItem } from './bindings/WarningItem';
 export type { WarningList } from './bindings/WarningList';
+export type { WarningPage } from './bindings/WarningPage';
+export type { SeverityTotals } from './bindings/SeverityTotals';
 
 import type { AppSettings } from './bindings/AppSettings';
 import type { BacktestReport } from './bindings/BacktestReport';
@@ -325,11 +329,14 @@ import type { SettingsView } from './bindings/SettingsView';
 import type { StoredText } from './bindings/StoredText';
 import type { TextErased } from './bindings/TextErased';
 import type { WarningAction } from './bindings/WarningAction';
-import type { WarningList } from './bindings/WarningList';
+import type { WarningPage } from './bindings/WarningPage';
 
-/** The group's churn warnings; snoozed and handled ones too with `includeHidden`. */
-export function churnWarnings(groupId: GroupId, includeHidden: boolean): Promise<WarningList> {
-  return call<WarningList>('churn_warnings', { groupId, includeHidden });
+/**
+ * The group's churn warnings, the first `perSeverity` of each severity (most at risk
+ * first) with how many each has; snoozed and handled ones too with `includeHidden`.
+ */
+export function churnWarnings(groupId: GroupId, includeHidden: boolean, perSeverity: number): Promise<WarningPage> {
+  return call<WarningPage>('churn_warnings', { groupId, includeHidden, perSeverity });
 }
 
 /** How far to trust the warnings: the rules and the risk score tested on the group's history. */

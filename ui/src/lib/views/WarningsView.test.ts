@@ -27,10 +27,23 @@ function item(memberId: number, severity: 'high' | 'medium' | 'low', risk: numbe
   };
 }
 
+/** What the core answers: the first `perSeverity` of each severity, most at risk first, and the totals. */
+function page(warnings: WarningItem[], hidden: number, args: Record<string, unknown> | undefined) {
+  const per = Number(args?.perSeverity);
+  const totals = { high: 0, medium: 0, low: 0 };
+  const kept: WarningItem[] = [];
+  for (const severity of ['high', 'medium', 'low'] as const) {
+    const of = warnings.filter((candidate) => candidate.warning.severity === severity).sort((a, b) => b.risk - a.risk || a.warning.member_id - b.warning.member_id);
+    totals[severity] = of.length;
+    kept.push(...of.slice(0, per));
+  }
+  return { list: { as_of_date: '2026-11-20', warnings: kept, hidden }, totals };
+}
+
 describe('WarningsView', () => {
   it('shows the warnings grouped by severity while the backtest is still running', async () => {
-    mockCommands((command) => {
-      if (command === 'churn_warnings') return { as_of_date: '2026-11-20', warnings: [item(1, 'low', 0.2), item(2, 'high', 0.8), item(3, 'medium', 0.5)], hidden: 2 };
+    mockCommands((command, args) => {
+      if (command === 'churn_warnings') return page([item(1, 'low', 0.2), item(2, 'high', 0.8), item(3, 'medium', 0.5)], 2, args);
       if (command === 'churn_backtest') return new Promise(() => {});
     });
     render(WarningsView, { groupId: 1 });
@@ -45,8 +58,8 @@ describe('WarningsView', () => {
 
   it('draws a large group 20 cards at a time per severity, with the count left', async () => {
     const warnings = [...Array.from({ length: 50 }, (_, index) => item(index + 1, 'medium', 0.5)), item(500, 'high', 0.9)];
-    mockCommands((command) => {
-      if (command === 'churn_warnings') return { as_of_date: '2026-11-20', warnings, hidden: 0 };
+    mockCommands((command, args) => {
+      if (command === 'churn_warnings') return page(warnings, 0, args);
       if (command === 'churn_backtest') return new Promise(() => {});
     });
     render(WarningsView, { groupId: 1 });
@@ -60,5 +73,6 @@ describe('WarningsView', () => {
     await fireEvent.click(screen.getByTestId('warnings-more-medium'));
     await waitFor(() => expect(screen.getAllByTestId('warning')).toHaveLength(51));
     expect(screen.queryByTestId('warnings-more-medium')).toBeNull();
+    expect(screen.getByTestId('severity-medium').textContent).toContain('50');
   });
 });
