@@ -878,22 +878,16 @@ impl Analyst {
 
     /// Forgets a group (or every group): the next call computes from scratch.
     pub fn invalidate(&self, group: Option<GroupId>) {
-        let mut groups = self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match group {
-            Some(group) => {
-                groups.remove(&group);
+        /// Drops `group`'s entry of a per-group map, or every entry.
+        fn forget<V>(map: &std::sync::Mutex<std::collections::HashMap<GroupId, V>>, group: Option<GroupId>) {
+            let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match group {
+                Some(group) => drop(map.remove(&group)),
+                None => map.clear(),
             }
-            None => groups.clear(),
         }
-        drop(groups);
-        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match group {
-            Some(group) => {
-                counts.remove(&group);
-            }
-            None => counts.clear(),
-        }
-        drop(counts);
+        forget(&self.groups, group);
+        forget(&self.counts, group);
         let mut versions = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         versions.retain(|(_, id), _| group.is_some_and(|group| group != *id));
     }
