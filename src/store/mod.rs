@@ -288,27 +288,38 @@ mod tests {
         rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
     }
 
+    /// A store at schema `version` (its first migrations only) with one Slack group, channel
+    /// and member (ids 1), then `activities` (SQL) and their search index rows.
+    fn store_at_version(path: &Path, version: usize, activities: &str) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        for (_, sql) in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = {version};
+             INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
+             INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
+             INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
+             {activities}
+             INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;"
+        ))
+        .unwrap();
+        conn
+    }
+
     #[test]
     fn a_version_7_store_gets_the_partial_parent_index_and_every_parent_lookup_uses_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
-            for (_, sql) in &MIGRATIONS[..7] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch(
-                "PRAGMA user_version = 7;
-                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
-                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
-                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
-                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+            let conn = store_at_version(
+                &path,
+                7,
+                "INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
                      VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'harbour lights');
                  INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
-                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen them');
-                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
-            )
-            .unwrap();
+                     VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen them');",
+            );
             let old: String =
                 conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'activities_parent'", [], |row| row.get(0)).unwrap();
             assert!(!old.contains("WHERE"), "{old}");
@@ -365,24 +376,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.sqlite");
         {
-            let conn = Connection::open(&path).unwrap();
-            for (_, sql) in &MIGRATIONS[..8] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch(
-                "PRAGMA user_version = 8;
-                 INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
-                 INSERT INTO channels (id, group_id, platform_id, name) VALUES (1, 1, 'C1', 'general');
-                 INSERT INTO members (id, group_id, platform_id, display_name) VALUES (1, 1, 'U1', 'Ada');
-                 INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+            let conn = store_at_version(
+                &path,
+                8,
+                "INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
                      VALUES (5, 1, 1, 1, 'p1', 'message', 100, 'Harbour lights at the café');
                  INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id, text)
                      VALUES (9, 1, 1, 1, 'p2', 'reply', 200, 'p1', 5, 'seen the harbour lights');
                  INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, parent_platform_id, parent_id)
-                     VALUES (12, 1, 1, 1, 'p3', 'reaction', 300, 'p1', 5);
-                 INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities;",
-            )
-            .unwrap();
+                     VALUES (12, 1, 1, 1, 'p3', 'reaction', 300, 'p1', 5);",
+            );
             let docsizes: i64 = conn.query_row("SELECT COUNT(*) FROM activity_fts_docsize", [], |row| row.get(0)).unwrap();
             assert_eq!(docsizes, 3);
         }
