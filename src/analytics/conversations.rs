@@ -123,6 +123,9 @@ impl ConversationBuilder {
         let started_before = found.len();
         if from == 0 {
             self.conversation_of.reserve(index.data.activities.len() / 2);
+        } else {
+            // Each new row starts at most one conversation: room for that many, not double.
+            found.reserve_exact(index.data.activities.len().saturating_sub(from));
         }
         for activity in &index.data.activities[from..] {
             if !activity.kind.is_post() || !index.is_human(activity.member_id) {
@@ -154,7 +157,7 @@ impl ConversationBuilder {
                         root_id: activity.id,
                         author_id: activity.member_id,
                         started_at: activity.at,
-                        is_question: activity.text.as_deref().is_some_and(|text| is_question(text, config)),
+                        is_question: index.data.text(activity).is_some_and(|text| is_question(text, config)),
                         response: None,
                     });
                     (found.len() - 1) as u32
@@ -162,6 +165,11 @@ impl ConversationBuilder {
             };
             self.conversation_of.insert(activity.id, conversation);
             self.latest_in_channel.insert(activity.channel_id, (conversation, activity.at));
+        }
+        if from == 0 {
+            // Built from scratch: give back the growth's spare room (tens of megabytes at a
+            // million posts); extending again later grows it as needed.
+            found.shrink_to_fit();
         }
         answered.sort_unstable();
         answered

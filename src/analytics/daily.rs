@@ -577,7 +577,7 @@ pub fn history_values(basis: &DailyBasis) -> Vec<BTreeMap<MetricId, Option<f64>>
 mod tests {
     use super::*;
     use crate::analytics::health::health;
-    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::tests_support::{activity, group, member, post, reply, rows_of};
     use crate::analytics::Prepared;
     use crate::model::GroupData;
     use proptest::prelude::*;
@@ -728,7 +728,7 @@ mod tests {
             prop_assert_eq!(&health(&data, day * DAY, &config), &report, "re-running gives the same report");
             // The store hands rows sorted by (time, id); any input order sorted that way is
             // the same input, so shuffling (here: reversing before the sort) changes nothing.
-            let mut reversed = data.activities.clone();
+            let mut reversed = rows_of(&data);
             reversed.reverse();
             let shuffled = group(threaded, data.members.clone(), reversed);
             prop_assert_eq!(&health(&shuffled, day * DAY, &config), &report);

@@ -166,7 +166,7 @@ impl FlagScanner {
                 self.sweep_at = 2 * (self.same_text.len() + self.last_second.len() + self.last_minute.len()) + 4096;
             }
             let member = activity.member_id;
-            let Some(text) = activity.text.as_deref().filter(|text| !text.is_empty()) else { continue };
+            let Some(text) = data.text(activity).filter(|text| !text.is_empty()) else { continue };
             let trimmed = text.trim();
             // The exact entropy only where the cheap bound says it may be low (most texts not).
             let entropy = if trimmed.is_empty() {
@@ -308,7 +308,7 @@ fn episodes<T: Copy>(items: Vec<((UnixSeconds, i64), T)>, gap: i64) -> Vec<Vec<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::tests_support::{group, member, post};
+    use crate::analytics::tests_support::{group, member, post, rows_of};
 
     fn codes(flags: &[DetectedFlag]) -> Vec<(FlagCode, i64, Vec<i64>)> {
         flags.iter().map(|flag| (flag.code, flag.member_id, flag.evidence.message_ids.clone())).collect()
@@ -388,7 +388,7 @@ mod tests {
         let rows: Vec<_> = (0..6).map(|n| post(n + 1, 1, n * 10, "same")).collect();
         let data = group(true, vec![member(1)], rows);
         // `group` sorts the rows, as the store does: shuffled input gives the same flags.
-        let mut reversed = data.activities.clone();
+        let mut reversed = rows_of(&data);
         reversed.reverse();
         let again = group(true, vec![member(1)], reversed);
         assert_eq!(detect_flags(&data, 1_000, &FlagConfig::default()), detect_flags(&again, 1_000, &FlagConfig::default()));

@@ -98,8 +98,10 @@ pub struct Interactions {
     member_ids: Vec<i64>,
     directed: Vec<Directed>,
     posts: Vec<ThreadPost>,
-    /// Post id -> (author position, thread, row position), for replies and reactions to come.
-    post_info: super::MixMap<i64, (u32, u32, u32)>,
+    /// Post id -> its position in `posts` (author, time and thread), for replies and
+    /// reactions to come: 16 bytes an entry, a million posts' entries being most of what
+    /// the interactions hold.
+    post_info: super::MixMap<i64, u32>,
     /// Channel -> (thread, author, time) of its latest post, for gap chaining.
     latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)>,
     thread_count: u32,
@@ -128,13 +130,14 @@ impl Interactions {
     pub fn extend(&mut self, data: &GroupData, config: &GraphConfig) {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
-        for (row, activity) in data.activities.iter().enumerate().skip(self.rows) {
+        for activity in &data.activities[self.rows.min(data.activities.len())..] {
             let Some(position) = index.position(activity.member_id).filter(|_| index.is_human(activity.member_id)) else { continue };
             let member = position as u32;
             let parent = activity
                 .parent_id
                 .and_then(|parent| self.post_info.get(&parent).copied())
-                .map(|(author, thread, row)| (author, data.activities[row as usize].at, thread));
+                .map(|post| self.posts[post as usize])
+                .map(|post| (post.member, post.at, post.thread));
             match activity.kind {
                 ActivityKind::Reaction => {
                     if let Some((author, posted_at, _)) = parent.filter(|(author, _, _)| *author != member) {
@@ -172,7 +175,7 @@ impl Interactions {
                             touch: Touch::Reply { seconds: activity.at - at },
                         });
                     }
-                    self.post_info.insert(activity.id, (member, thread, row as u32));
+                    self.post_info.insert(activity.id, self.posts.len() as u32);
                     self.latest_in_channel.insert(activity.channel_id, (thread, member, activity.at));
                     self.posts.push(ThreadPost { at: activity.at, member, thread });
                 }
@@ -279,6 +282,8 @@ impl Interactions {
                 weight,
             });
         }
+        // A window kept with its edges keeps no spare capacity (tens of thousands of edges).
+        edges.shrink_to_fit();
         WindowGraph::new(from, to, edges, config)
     }
 
@@ -554,14 +559,19 @@ impl WindowCache {
     /// evaluations): kept without its edges, which at a million messages would hold
     /// hundreds of megabytes over all weeks.
     pub fn trailing_ranks(&self, data: &GroupData, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
-        let key = (to - i64::from(self.config.window_days) * DAY, to);
-        if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&key) {
+        self.ranks(data, to - i64::from(self.config.window_days) * DAY, to)
+    }
+
+    /// The graph of [from, to) for its nodes' PageRank, ranks and weighted degrees only: a
+    /// window kept with or without its edges, or one computed and kept without them.
+    pub fn ranks(&self, data: &GroupData, from: UnixSeconds, to: UnixSeconds) -> std::sync::Arc<WindowGraph> {
+        if let Some(found) = self.windows.lock().expect("the window cache is never poisoned").get(&(from, to)) {
             return found.clone();
         }
-        let mut graph = self.interactions(data).window(key.0, key.1, &self.config);
+        let mut graph = self.interactions(data).window(from, to, &self.config);
         graph.edges = Vec::new();
         let graph = std::sync::Arc::new(graph);
-        self.windows.lock().expect("the window cache is never poisoned").insert(key, graph.clone());
+        self.windows.lock().expect("the window cache is never poisoned").insert((from, to), graph.clone());
         graph
     }
 

@@ -188,6 +188,16 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// The graph of [from, to) for its nodes' PageRank and weighted degrees only (its edges
+    /// may be missing): from the shared cache, where it is kept without its edges.
+    pub fn window_ranks(&self, from: UnixSeconds, to: UnixSeconds, config: &graph::GraphConfig) -> std::sync::Arc<graph::WindowGraph> {
+        if self.graphs.config() == config {
+            self.graphs.ranks(self.data(), from, to)
+        } else {
+            self.window(from, to, config)
+        }
+    }
+
     /// The interactions (directed touches and thread posts) with the cache's config.
     pub fn interactions(&self) -> &graph::Interactions {
         self.graphs.interactions(self.data())
@@ -252,19 +262,34 @@ pub(crate) mod tests_support {
         MemberRow { id, platform_id: format!("m{id}"), display_name: format!("Member {id}"), is_bot: false, joined_at: None, left_at: None }
     }
 
-    pub fn activity(id: i64, member_id: i64, at: i64, kind: ActivityKind, parent_id: Option<i64>, text: Option<&str>) -> ActivityRow {
-        ActivityRow { id, member_id, channel_id: 1, kind, at, parent_id, text: text.map(str::to_string) }
+    /// A fixture's row with its text, before the group's texts are gathered by [`group`].
+    #[derive(Debug, Clone)]
+    pub struct Row {
+        pub row: ActivityRow,
+        pub text: Option<String>,
     }
 
-    pub fn post(id: i64, member_id: i64, at: i64, text: &str) -> ActivityRow {
+    pub fn activity(id: i64, member_id: i64, at: i64, kind: ActivityKind, parent_id: Option<i64>, text: Option<&str>) -> Row {
+        Row { row: ActivityRow { id, member_id, channel_id: 1, kind, at, parent_id, text: None }, text: text.map(str::to_string) }
+    }
+
+    pub fn post(id: i64, member_id: i64, at: i64, text: &str) -> Row {
         activity(id, member_id, at, ActivityKind::Message, None, Some(text))
     }
 
-    pub fn reply(id: i64, member_id: i64, at: i64, parent: i64) -> ActivityRow {
+    pub fn reply(id: i64, member_id: i64, at: i64, parent: i64) -> Row {
         activity(id, member_id, at, ActivityKind::Reply, Some(parent), Some("sure, here it is"))
     }
 
-    pub fn group(threaded: bool, members: Vec<MemberRow>, mut activities: Vec<ActivityRow>) -> GroupData {
+    /// A group's rows with their texts, as fixture rows (to build the group again).
+    pub fn rows_of(data: &GroupData) -> Vec<Row> {
+        data.activities.iter().map(|row| Row { row: *row, text: data.text(row).map(str::to_string) }).collect()
+    }
+
+    pub fn group(threaded: bool, members: Vec<MemberRow>, rows: Vec<Row>) -> GroupData {
+        let mut texts = Texts::default();
+        let mut activities: Vec<ActivityRow> =
+            rows.into_iter().map(|Row { row, text }| ActivityRow { text: text.map(|text| texts.push(&text)), ..row }).collect();
         activities.sort_by_key(|activity| (activity.at, activity.id));
         GroupData {
             group: Group {
@@ -278,6 +303,7 @@ pub(crate) mod tests_support {
             },
             members,
             activities,
+            texts,
         }
     }
 

@@ -187,7 +187,7 @@ impl NoiseScanner {
             if !activity.kind.is_post() || !index.is_human(activity.member_id) {
                 continue;
             }
-            let text = activity.text.as_deref();
+            let text = index.data.text(activity);
             if activity.at >= from && is_low_information(text, config) {
                 self.flagged.entry(activity.id).or_insert(NoiseFlag { at: activity.at, flagged_at: activity.at });
             }

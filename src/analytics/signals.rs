@@ -219,8 +219,9 @@ pub fn member_signals_with(
         .collect();
 
     let window = i64::from(graph_config.window_days) * DAY;
-    let now_graph = prepared.window(as_of - window, as_of, graph_config);
-    let before_graph = prepared.window(as_of - 2 * window, as_of - window, graph_config);
+    // Only the nodes' PageRank and degrees are read: the windows' edges need not be kept.
+    let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
+    let before_graph = prepared.window_ranks(as_of - 2 * window, as_of - window, graph_config);
     let mut answers_now = vec![0u32; member_count];
     let mut answers_before = vec![0u32; member_count];
     let mut started_judged = vec![0u32; member_count];

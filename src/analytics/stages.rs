@@ -153,7 +153,7 @@ pub struct RuleCheck {
     /// `None` when there is nothing to count (never posted, never answered).
     pub value: Option<f64>,
     /// `>=`, `<` or `<=`: how the value must compare with the threshold.
-    pub comparison: String,
+    pub comparison: &'static str,
     pub threshold: f64,
     pub met: bool,
 }
@@ -750,15 +750,18 @@ fn stage_reasons(
     config: &StageConfig,
 ) -> StageReasons {
     let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
-    let check =
-        |stage: Stage, (measure, window, label): (RuleMeasure, u32, String), value: Option<f64>, comparison: &str, threshold: f64| {
-            let met = value.is_some_and(|value| match comparison {
-                ">=" => value >= threshold,
-                "<" => value < threshold,
-                _ => value <= threshold,
-            });
-            RuleCheck { stage, label, measure, window, value, comparison: comparison.to_string(), threshold, met }
-        };
+    let check = |stage: Stage,
+                 (measure, window, label): (RuleMeasure, u32, String),
+                 value: Option<f64>,
+                 comparison: &'static str,
+                 threshold: f64| {
+        let met = value.is_some_and(|value| match comparison {
+            ">=" => value >= threshold,
+            "<" => value < threshold,
+            _ => value <= threshold,
+        });
+        RuleCheck { stage, label, measure, window, value, comparison, threshold, met }
+    };
     let window = config.contributor_window_days;
     let checks = vec![
         check(
@@ -821,6 +824,8 @@ fn stage_reasons(
     ];
     let mut checks = checks;
     if config.core_top_pagerank_share > 0.0 {
+        // One more check, and no spare room: 20,000 members' reasons are kept.
+        checks.reserve_exact(1);
         // The other way into Core's top: the top share by PageRank of the trailing graph
         // (the threshold is that share of the graph's nodes, at least one).
         let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);

@@ -655,7 +655,8 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
 /// for: the trailing window of each weekly evaluation (ranks only) and, at each cut-off and
-/// at `as_of`, the trailing window and the one before it (with their edges).
+/// at `as_of`, the trailing window and the one before it (the one ending at `as_of` with
+/// its edges).
 fn prefetch_windows(prepared: &Prepared<'_>, as_of: UnixSeconds, cutoffs: &[UnixSeconds], settings: &Settings) {
     if prepared.graphs.config() != &settings.graph {
         return;
@@ -677,9 +678,11 @@ fn windows_read(
         let instants = crate::analytics::stages::evaluation_instants(first_at, as_of);
         windows.extend(instants.iter().chain(cutoffs).map(|&at| (at - window, at, false)));
     }
+    // Only the graph at `as_of` is kept with its edges (neighbours); the signals read the
+    // others' PageRank and degrees.
     for &at in cutoffs.iter().chain([&as_of]) {
-        windows.push((at - window, at, true));
-        windows.push((at - 2 * window, at - window, true));
+        windows.push((at - window, at, at == as_of));
+        windows.push((at - 2 * window, at - window, false));
     }
     windows
 }
@@ -1068,7 +1071,7 @@ impl Analyst {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ActivityKind, ActivityRow, GroupId, Platform, DAY};
+    use crate::model::{ActivityKind, ActivityRow, GroupId, Platform, Texts, DAY};
 
     /// A generated group: 60 members over 160 days, skewed authorship, a third of the
     /// posts replies to a recent post, some reactions, joins known, a few members leave.
@@ -1093,6 +1096,7 @@ mod tests {
             .collect();
         let words = ["how do I build it?", "thanks!", "see the docs", "anyone tried this?", "works now", "ok"];
         let mut activities = Vec::new();
+        let mut texts = Texts::default();
         for index in 0..rows as i64 {
             let draw = (next() % 1000) as f64 / 1000.0;
             let member = ((draw * draw) * 60.0) as i64 + 1;
@@ -1112,7 +1116,7 @@ mod tests {
                 kind,
                 at,
                 parent_id: parent,
-                text: Some(text.into()),
+                text: Some(texts.push(text)),
             });
         }
         activities.sort_by_key(|row| (row.at, row.id));
@@ -1128,6 +1132,7 @@ mod tests {
             },
             members,
             activities,
+            texts,
         }
     }
 

@@ -1177,12 +1177,12 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         import_file(&mut store, &fixture("chat.json")).unwrap();
         let data = only_group(&store);
-        assert_eq!(post_at(&data, BASE + 60).text.as_deref(), Some("Welcome!"));
-        assert_eq!(post_at(&data, BASE + 2 * 60).text.as_deref(), Some("Hi everyone!"));
-        assert_eq!(post_at(&data, BASE + 22 * 60).text.as_deref(), Some("https://example.org"));
-        assert_eq!(post_at(&data, BASE + 13 * 60).text.as_deref(), Some("Rules: be kind (edited)"));
+        assert_eq!(data.text(post_at(&data, BASE + 60)), Some("Welcome!"));
+        assert_eq!(data.text(post_at(&data, BASE + 2 * 60)), Some("Hi everyone!"));
+        assert_eq!(data.text(post_at(&data, BASE + 22 * 60)), Some("https://example.org"));
+        assert_eq!(data.text(post_at(&data, BASE + 13 * 60)), Some("Rules: be kind (edited)"));
         let photo = post_at(&data, BASE + 12 * 60);
-        assert_eq!((photo.kind, photo.text.as_deref()), (ActivityKind::Message, None));
+        assert_eq!((photo.kind, data.text(photo)), (ActivityKind::Message, None));
         assert_eq!(post_at(&data, BASE + 24 * 60).text, None);
         let deleted = post_at(&data, BASE + 18 * 60);
         assert_eq!(deleted.member_id, member(&data, "user6").id);
@@ -1274,7 +1274,7 @@ mod tests {
         assert_eq!((second.counts.messages, second.counts.updated), (0, 1));
         assert_eq!(second.counts.duplicates, first.counts.messages + first.counts.reactions + first.counts.joins + first.counts.leaves);
         let data = only_group(&store);
-        assert_eq!(post_at(&data, BASE + 13 * 60).text.as_deref(), Some("Rules: be kind, edited twice"));
+        assert_eq!(data.text(post_at(&data, BASE + 13 * 60)), Some("Rules: be kind, edited twice"));
     }
 
     #[test]
@@ -1434,7 +1434,7 @@ mod tests {
         assert_eq!(joined_left("user5000000003"), (Some(MAKERS + 2 * 60), Some(MAKERS + 7 * 60)));
         // Invited, never seen again.
         assert_eq!(joined_left("name:Margaret"), (Some(MAKERS + 4 * 60), None));
-        assert_eq!(post_at(&makers, MAKERS + 60).text.as_deref(), Some("Welcome to the makers"));
+        assert_eq!(makers.text(post_at(&makers, MAKERS + 60)), Some("Welcome to the makers"));
         // Members are per group: Ada of the book club is another row than Ada of the makers.
         let book_club = store.load_group_data(&outcome.groups[3]).unwrap();
         let ada = member(&book_club, "user5000000001");
@@ -1529,7 +1529,8 @@ mod tests {
         let outcome =
             super::super::run(&mut store, FORMAT, &options, |tx| write(tx, &fixture("chat.json"), &options, NOW, &mut |_| {})).unwrap();
         assert_eq!(outcome.timezone_assumed, None);
-        assert_eq!(post_at(&only_group(&store), BASE + 60).text.as_deref(), Some("Welcome!"));
+        let data = only_group(&store);
+        assert_eq!(data.text(post_at(&data, BASE + 60)), Some("Welcome!"));
     }
 
     #[test]

@@ -185,7 +185,9 @@ pub struct MemberRow {
 }
 
 /// One activity as the analytics see it. `parent_id` is the message replied or reacted to.
-#[derive(Debug, Clone, PartialEq)]
+/// Its text is kept in the group's [`Texts`] (read it with [`GroupData::text`]): a million
+/// rows are then one buffer of text instead of a million small allocations.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ActivityRow {
     pub id: i64,
     pub member_id: i64,
@@ -193,16 +195,78 @@ pub struct ActivityRow {
     pub kind: ActivityKind,
     pub at: UnixSeconds,
     pub parent_id: Option<i64>,
-    pub text: Option<String>,
+    pub text: Option<TextRef>,
+}
+
+/// Where one row's text is in its group's [`Texts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRef {
+    start: u32,
+    len: u32,
+}
+
+/// The texts of a group's rows, one after the other in one buffer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    buffer: String,
+}
+
+impl Texts {
+    /// Appends a text; `None` once the buffer would pass 4 GiB (a [`TextRef`] holds 32-bit
+    /// positions).
+    pub fn try_push(&mut self, text: &str) -> Option<TextRef> {
+        let start = u32::try_from(self.buffer.len()).ok()?;
+        let len = u32::try_from(text.len()).ok()?;
+        start.checked_add(len)?;
+        self.buffer.push_str(text);
+        Some(TextRef { start, len })
+    }
+
+    /// Appends a text. Panics past 4 GiB of text (see [`Texts::try_push`]).
+    pub fn push(&mut self, text: &str) -> TextRef {
+        self.try_push(text).expect("a group's texts fit in 4 GiB")
+    }
+
+    /// The text at `text`, which this buffer gave.
+    pub fn get(&self, text: TextRef) -> &str {
+        &self.buffer[text.start as usize..(text.start + text.len) as usize]
+    }
+
+    /// Bytes of text held.
+    pub fn len(&self) -> usize {
+        self.buffer.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buffer.is_empty()
+    }
+
+    /// Room for `additional` more bytes of text, and no more (rows added to a loaded group).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.buffer.reserve_exact(additional);
+    }
+
+    /// Gives back what the buffer reserved beyond its texts.
+    pub fn shrink_to_fit(&mut self) {
+        self.buffer.shrink_to_fit();
+    }
 }
 
 /// Everything the analytics need about one group, loaded by the store in one go.
-/// Activities are sorted by time, then id.
+/// Activities are sorted by time, then id; their texts are in `texts`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupData {
     pub group: Group,
     pub members: Vec<MemberRow>,
     pub activities: Vec<ActivityRow>,
+    pub texts: Texts,
+}
+
+impl GroupData {
+    /// The text of one of this group's rows.
+    pub fn text(&self, activity: &ActivityRow) -> Option<&str> {
+        activity.text.map(|text| self.texts.get(text))
+    }
 }
 
 /// Progress of a long piece of work (an import, the demo generation), for progress bars.
@@ -294,3 +358,18 @@ impl PartialEq for CancelFlag {
 }
 
 impl Eq for CancelFlag {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_give_back_what_was_pushed() {
+        let mut texts = Texts::default();
+        let first = texts.push("hello");
+        let empty = texts.push("");
+        let wide = texts.push("请问怎么安装?");
+        assert_eq!((texts.get(first), texts.get(empty), texts.get(wide)), ("hello", "", "请问怎么安装?"));
+        assert_eq!(texts.len(), "hello".len() + "请问怎么安装?".len());
+    }
+}

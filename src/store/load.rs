@@ -1,9 +1,10 @@
 //! Loading one group's rows for the analytics, and the small counts the UI lists.
 
 use rusqlite::params;
+use rusqlite::types::Type;
 
 use super::{Result, Store, StoreError};
-use crate::model::{ActivityKind, ActivityRow, Group, GroupData, GroupId, MemberRow, UnixSeconds};
+use crate::model::{ActivityKind, ActivityRow, Group, GroupData, GroupId, MemberRow, Texts, UnixSeconds};
 
 /// Row counts of one group, as stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,22 +51,35 @@ impl Store {
         let mut activities_statement = self.conn.prepare_cached(
             "SELECT id, member_id, channel_id, kind, at, parent_id, text FROM activities WHERE group_id = ?1 ORDER BY at, id",
         )?;
-        let activities = activities_statement
-            .query_map([group.id.0], |row| {
-                let kind: String = row.get(3)?;
-                Ok(ActivityRow {
-                    id: row.get(0)?,
-                    member_id: row.get(1)?,
-                    channel_id: row.get(2)?,
-                    // The schema's CHECK constraint admits only known kinds.
-                    kind: ActivityKind::parse(&kind).unwrap_or(ActivityKind::Message),
-                    at: row.get(4)?,
-                    parent_id: row.get(5)?,
-                    text: row.get(6)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(GroupData { group: group.clone(), members, activities })
+        // The texts go into one buffer as they are read, without a `String` per row.
+        let mut texts = Texts::default();
+        let mut activities = Vec::new();
+        let mut rows = activities_statement.query([group.id.0])?;
+        while let Some(row) = rows.next()? {
+            let text_error = |column: usize| move |error| rusqlite::Error::FromSqlConversionFailure(column, Type::Text, Box::new(error));
+            let kind = row.get_ref(3)?.as_str().map_err(text_error(3))?;
+            let text = match row.get_ref(6)?.as_str_or_null().map_err(text_error(6))? {
+                None => None,
+                Some(text) => {
+                    let too_long =
+                        || rusqlite::Error::FromSqlConversionFailure(6, Type::Text, "the group's message texts pass 4 GiB".into());
+                    Some(texts.try_push(text).ok_or_else(too_long)?)
+                }
+            };
+            activities.push(ActivityRow {
+                id: row.get(0)?,
+                member_id: row.get(1)?,
+                channel_id: row.get(2)?,
+                // The schema's CHECK constraint admits only known kinds.
+                kind: ActivityKind::parse(kind).unwrap_or(ActivityKind::Message),
+                at: row.get(4)?,
+                parent_id: row.get(5)?,
+                text,
+            });
+        }
+        texts.shrink_to_fit();
+        activities.shrink_to_fit();
+        Ok(GroupData { group: group.clone(), members, activities, texts })
     }
 
     pub fn group_counts(&self, group: GroupId) -> Result<GroupCounts> {

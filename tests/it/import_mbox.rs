@@ -39,7 +39,7 @@ fn only_group(store: &Store) -> GroupData {
 /// (kind, parent's index among the activities, text) of every activity, in time order.
 fn thread(data: &GroupData) -> Vec<(ActivityKind, Option<usize>, Option<&str>)> {
     let index = |id: i64| data.activities.iter().position(|activity| activity.id == id);
-    data.activities.iter().map(|activity| (activity.kind, activity.parent_id.and_then(index), activity.text.as_deref())).collect()
+    data.activities.iter().map(|activity| (activity.kind, activity.parent_id.and_then(index), data.text(activity))).collect()
 }
 
 fn display_name<'a>(data: &'a GroupData, address: &str) -> &'a str {

@@ -190,7 +190,7 @@ fn a_bulk_import_keeps_every_semantic_of_row_by_row_writes() {
         };
         assert_eq!(row.parent_id.map(|parent| at_of[&parent]), expected_parent_at, "parent of m{index}");
     }
-    assert_eq!(by_at[&10_100].text.as_deref(), Some("edited lighthouse"));
+    assert_eq!(data.text(by_at[&10_100]), Some("edited lighthouse"));
     assert_eq!(store.search_text(group, "lighthouse", 10).unwrap(), vec![by_at[&10_100].id]);
     assert!(store.search_text(group, "word100", 10).unwrap().is_empty());
     let member = |platform_id: &str| data.members.iter().find(|member| member.platform_id == platform_id).unwrap();
