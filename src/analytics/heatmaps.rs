@@ -106,7 +106,7 @@ pub struct CohortHeatmap {
 }
 
 pub fn cohort_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> CohortHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::Cohorts);
     rows.scan(index, as_of, config);
     rows.cohorts(index, as_of, config)
 }
@@ -125,7 +125,7 @@ pub struct HourHeatmap {
 pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 pub fn hour_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> HourHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::Hours);
     rows.scan(index, as_of, config);
     rows.hours(config)
 }
@@ -146,7 +146,7 @@ pub struct FirstMinutesHeatmap {
 }
 
 pub fn first_minutes_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> FirstMinutesHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::FirstMinutes);
     rows.scan(index, as_of, config);
     rows.first_minutes(index, config)
 }
@@ -154,11 +154,21 @@ pub fn first_minutes_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &Hea
 /// The actions of the first-minutes heatmap, its rows.
 const FIRST_ACTIONS: [ActivityKind; 4] = [ActivityKind::Message, ActivityKind::Reply, ActivityKind::Reaction, ActivityKind::Leave];
 
+/// One of the heatmaps drawn from the rows (not from the stage history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowHeatmap {
+    Cohorts,
+    Hours,
+    FirstMinutes,
+}
+
 /// The cohort, hour and first-minutes heatmaps' pass over the rows, resumable: rows come in
 /// time order, so the state after the rows before some position, given the rows after it,
 /// gives what one pass over all of them gives (see [`RowHeatmaps::continues`]).
 #[derive(Default)]
 pub struct RowHeatmaps {
+    /// Only this heatmap's part of the pass (one heatmap asked for alone); `None`: all three.
+    only: Option<RowHeatmap>,
     /// How many rows were read (the rows before the last `as_of`).
     rows: usize,
     /// Posts per weekday and local hour.
@@ -178,6 +188,15 @@ pub struct RowHeatmaps {
 }
 
 impl RowHeatmaps {
+    /// A pass that keeps only what `heatmap` needs (the others read from it are empty).
+    pub fn only(heatmap: RowHeatmap) -> RowHeatmaps {
+        RowHeatmaps { only: Some(heatmap), ..RowHeatmaps::default() }
+    }
+
+    fn wants(&self, heatmap: RowHeatmap) -> bool {
+        self.only.is_none_or(|only| only == heatmap)
+    }
+
     /// Whether a scan of rows that extend the ones read (the first `seen` rows are the
     /// same, members only added after the known ones) can continue this one up to `as_of`.
     pub fn continues(&self, seen: usize, index: &Index<'_>, as_of: UnixSeconds) -> bool {
@@ -204,27 +223,34 @@ impl RowHeatmaps {
         let seen = self.rows;
         let end = data.activities.partition_point(|activity| activity.at < as_of).max(seen);
         let new_rows = &data.activities[seen..end];
+        let (cohorts, hours, first_minutes) =
+            (self.wants(RowHeatmap::Cohorts), self.wants(RowHeatmap::Hours), self.wants(RowHeatmap::FirstMinutes));
         // Local time is looked up once per UTC hour: offsets never change inside an hour in
         // practice (every IANA offset is a whole number of quarter hours, and transitions
         // happen on the hour or half hour), which keeps a million messages cheap.
         let mut cached: Option<(i64, i64)> = None; // (UTC hour, local offset seconds)
         for activity in new_rows {
+            if !cohorts && !first_minutes && !activity.kind.is_post() {
+                continue;
+            }
             let Some(position) = index.position(activity.member_id) else { continue };
-            if activity.kind == ActivityKind::Join {
+            if first_minutes && activity.kind == ActivityKind::Join {
                 let join = &mut self.join_event[position];
                 *join = Some(join.map_or(activity.at, |at| at.min(activity.at)));
             }
             if data.members[position].is_bot {
                 continue;
             }
-            self.first_activity[position].get_or_insert(activity.at);
-            if activity.kind.counts_as_active() {
-                let week = week_start(activity.at);
-                if self.active_weeks[position].last() != Some(&week) {
-                    self.active_weeks[position].push(week);
+            if cohorts {
+                self.first_activity[position].get_or_insert(activity.at);
+                if activity.kind.counts_as_active() {
+                    let week = week_start(activity.at);
+                    if self.active_weeks[position].last() != Some(&week) {
+                        self.active_weeks[position].push(week);
+                    }
                 }
             }
-            if !activity.kind.is_post() {
+            if !hours || !activity.kind.is_post() {
                 continue;
             }
             let utc_hour = activity.at.div_euclid(3600);
@@ -239,6 +265,10 @@ impl RowHeatmaps {
             };
             let Some(local) = chrono::DateTime::from_timestamp(activity.at + offset, 0) else { continue };
             self.hour_counts[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
+        }
+        if !first_minutes {
+            self.rows = end;
+            return;
         }
         // First minutes: a member's join is the first join event, else the joined_at the
         // export recorded. A member whose join changed is counted again from it.

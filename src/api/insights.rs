@@ -549,6 +549,8 @@ struct Reuse {
     row_heatmaps: Option<RowHeatmaps>,
     /// The weekly stage run's kept states and the stage history before.
     stage_run: Option<(StageRun, StageHistory)>,
+    /// The daily aggregates of the rows seen (extended with the new ones and days).
+    basis: Option<DailyBasis>,
     /// How many rows the state before saw.
     seen: usize,
     /// Nothing before this instant changed (the first new row, a new member's join).
@@ -563,10 +565,11 @@ struct Kept {
     stage_run: StageRun,
     stage_inputs: StageInputs,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
+    basis: DailyBasis,
 }
 
 fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
-    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, row_heatmaps, stage_run, seen, before } = reuse;
+    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, row_heatmaps, stage_run, basis, seen, before } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -579,7 +582,14 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
             .filter(|noise| noise.continues(seen, &prepared.index, as_of))
             .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
         noise.scan(&prepared.index, as_of, &health_config.noise);
-        let basis = DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged);
+        let resumed = &prepared.resumed_from;
+        let basis = match basis {
+            Some(mut basis) if basis.continues(&prepared.index, resumed.rows, resumed.conversations, as_of) => {
+                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, &noise.flagged);
+                basis
+            }
+            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged),
+        };
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
         let mut trend: Vec<TrendPoint> = match kept_trend.first() {
@@ -591,7 +601,6 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-        drop(basis);
         let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, &prepared.index, as_of)).unwrap_or_default();
         row_heatmaps.scan(&prepared.index, as_of, &heatmap_config);
         let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
@@ -599,7 +608,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
         flag_scanner.scan(data, as_of, &settings.flags);
         let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps)
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -627,7 +636,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
     };
     let (
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps),
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis),
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run),
     ) = std::thread::scope(|scope| {
         let side = scope.spawn(side);
@@ -650,7 +659,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None }))
+    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None, basis }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -768,7 +777,7 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs } = self.kept;
+        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs, basis } = self.kept;
         let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
         let reuse = Reuse {
             trend: self.everything.trend,
@@ -777,6 +786,7 @@ impl Computed {
             noise: Some(noise),
             row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
+            basis: Some(basis),
             seen,
             before,
         };
