@@ -63,10 +63,26 @@ pub struct StageHeatmap {
 }
 
 pub fn stage_heatmap(history: &StageHistory) -> StageHeatmap {
+    stage_heatmap_resumed(history, None)
+}
+
+/// [`stage_heatmap`] with the columns of the first `kept` weeks taken from `previous`: the
+/// heatmap of a history whose first `kept` instants, and every member's stage and presence
+/// at them, are those of `history` (a history on fewer rows, all after those instants).
+pub fn stage_heatmap_resumed(history: &StageHistory, previous: Option<(&StageHeatmap, usize)>) -> StageHeatmap {
     let weeks = history.instants.len();
     let mut counts = vec![vec![0u64; weeks]; Stage::ALL.len()];
+    let kept = match previous {
+        Some((previous, kept)) if kept <= weeks && previous.counts.iter().all(|row| row.len() >= kept) => {
+            for (row, previous) in counts.iter_mut().zip(&previous.counts) {
+                row[..kept].copy_from_slice(&previous[..kept]);
+            }
+            kept
+        }
+        _ => 0,
+    };
     for member in &history.members {
-        for (week, (&instant, &stage)) in history.instants.iter().zip(&member.stages).enumerate() {
+        for (week, (&instant, &stage)) in history.instants.iter().zip(&member.stages).enumerate().skip(kept) {
             if member.present_at(instant) {
                 counts[stage as usize][week] += 1;
             }
@@ -438,22 +454,38 @@ pub struct Transitions {
 }
 
 pub fn transitions(history: &StageHistory, config: &HeatmapConfig) -> Transitions {
+    transitions_resumed(history, config, None)
+}
+
+/// [`transitions`] with the weekly flows between the first `kept` weeks taken from
+/// `previous` (see [`stage_heatmap_resumed`]).
+pub fn transitions_resumed(history: &StageHistory, config: &HeatmapConfig, previous: Option<(&Transitions, usize)>) -> Transitions {
     let instants = &history.instants;
-    let mut weekly = Vec::new();
-    for step in 1..instants.len() {
-        let (mut arrived, mut promoted, mut demoted) = (0, 0, 0);
-        for member in &history.members {
+    let steps = instants.len().saturating_sub(1);
+    // Flows of steps whose both weeks are kept (step `s` goes from week `s` to `s + 1`).
+    let kept = match previous {
+        Some((previous, kept)) => kept.saturating_sub(1).min(previous.weekly.len()).min(steps),
+        None => 0,
+    };
+    let mut flows = vec![(0u64, 0u64, 0u64); steps - kept];
+    for member in &history.members {
+        for step in kept + 1..instants.len() {
             if !member.present_at(instants[step]) {
                 continue;
             }
+            let flow = &mut flows[step - 1 - kept];
             if !member.present_at(instants[step - 1]) {
-                arrived += 1;
+                flow.0 += 1;
             } else if member.stages[step] > member.stages[step - 1] {
-                promoted += 1;
+                flow.1 += 1;
             } else if member.stages[step] < member.stages[step - 1] {
-                demoted += 1;
+                flow.2 += 1;
             }
         }
+    }
+    let mut weekly: Vec<WeekFlow> = previous.map_or_else(Vec::new, |(previous, _)| previous.weekly[..kept].to_vec());
+    for (offset, (arrived, promoted, demoted)) in flows.into_iter().enumerate() {
+        let step = kept + offset + 1;
         weekly.push(WeekFlow { week: week_label(instants[step] - 1), arrived, promoted, demoted });
     }
 
