@@ -345,7 +345,9 @@ fn store_path(cli_db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let path = store_path(cli.db)?;
-    let mut store = api::open_store(&path)?;
+    // A store written by an older Hearth is migrated first; one that rewrites every message
+    // shows its progress.
+    let mut store = with_progress(|progress| api::open_store_reporting(&path, progress))?;
     match cli.command {
         Command::Demo { seed, scale, json } => {
             let summary = with_progress(|progress| api::create_scaled_demo(&mut store, seed, scale, now(), progress))?;

@@ -59,6 +59,12 @@ pub fn open_store(path: &Path) -> Result<Store> {
     Ok(Store::open(path)?)
 }
 
+/// [`open_store`], reporting the progress of a migration that rewrites every message (a
+/// store of millions of messages written by an older Hearth takes seconds to upgrade).
+pub fn open_store_reporting(path: &Path, progress: ProgressSink) -> Result<Store> {
+    Ok(Store::open_reporting(path, progress)?)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export, export_to = "bindings/")]
 pub struct GroupSummary {

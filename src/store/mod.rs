@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::model::CancelFlag;
+use crate::model::{CancelFlag, Progress, ProgressSink};
 
 pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef, SearchHit, SnippetPart};
 pub use load::{ChangeMarker, DemoTruth, GroupCounts};
@@ -23,19 +23,65 @@ pub use people::{MemberMessage, MemberNote};
 pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
 pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
+/// One step of the schema: its SQL and, for a migration that rewrites every message, the
+/// rewriting itself in Rust, done in chunks that report their progress (a store of millions
+/// of messages takes seconds, and the window shows how far it is).
+struct Migration {
+    name: &'static str,
+    sql: &'static str,
+    rows: Option<fn(&Connection, ProgressSink) -> rusqlite::Result<()>>,
+}
+
 /// Embedded migrations, in order. A released migration is never edited: add a new file.
 /// Keep the list in number order: the schema version is the list's length.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_initial", include_str!("migrations/0001_initial.sql")),
-    ("0002_group_settings", include_str!("migrations/0002_group_settings.sql")),
-    ("0003_review_queue", include_str!("migrations/0003_review_queue.sql")),
-    ("0004_activity_key_index", include_str!("migrations/0004_activity_key_index.sql")),
-    ("0005_archive_index", include_str!("migrations/0005_archive_index.sql")),
-    ("0006_member_notes", include_str!("migrations/0006_member_notes.sql")),
-    ("0007_app_settings", include_str!("migrations/0007_app_settings.sql")),
-    ("0008_partial_parent_index", include_str!("migrations/0008_partial_parent_index.sql")),
-    ("0009_search_index_without_sizes", include_str!("migrations/0009_search_index_without_sizes.sql")),
+const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_initial", sql: include_str!("migrations/0001_initial.sql"), rows: None },
+    Migration { name: "0002_group_settings", sql: include_str!("migrations/0002_group_settings.sql"), rows: None },
+    Migration { name: "0003_review_queue", sql: include_str!("migrations/0003_review_queue.sql"), rows: None },
+    Migration { name: "0004_activity_key_index", sql: include_str!("migrations/0004_activity_key_index.sql"), rows: None },
+    Migration { name: "0005_archive_index", sql: include_str!("migrations/0005_archive_index.sql"), rows: None },
+    Migration { name: "0006_member_notes", sql: include_str!("migrations/0006_member_notes.sql"), rows: None },
+    Migration { name: "0007_app_settings", sql: include_str!("migrations/0007_app_settings.sql"), rows: None },
+    Migration { name: "0008_partial_parent_index", sql: include_str!("migrations/0008_partial_parent_index.sql"), rows: None },
+    Migration {
+        name: "0009_search_index_without_sizes",
+        sql: include_str!("migrations/0009_search_index_without_sizes.sql"),
+        rows: Some(fill_search_index),
+    },
 ];
+
+/// Activities indexed per statement when the search index is filled again: about 20 ms of
+/// work each, so progress moves smoothly and no statement holds the connection for long.
+const FILL_CHUNK: i64 = 20_000;
+
+/// Fills the (new, empty) search index from every activity's text, in chunks of rowids,
+/// reporting the activities done of all. The same rows as FTS5's `'rebuild'`, which is one
+/// statement whose progress cannot be seen.
+fn fill_search_index(conn: &Connection, progress: ProgressSink) -> rusqlite::Result<()> {
+    let total: i64 = conn.query_row("SELECT COUNT(*) FROM activities", [], |row| row.get(0))?;
+    let step = "Upgrading the store: rebuilding the search index";
+    progress(&Progress::items(step, 0, Some(total as u64)));
+    let mut chunk_end = conn.prepare(&format!("SELECT id FROM activities WHERE id > ?1 ORDER BY id LIMIT 1 OFFSET {}", FILL_CHUNK - 1))?;
+    let mut fill = conn.prepare(
+        "INSERT INTO activity_fts (rowid, text) SELECT id, text FROM activities WHERE id > ?1 AND id <= ?2 AND text IS NOT NULL",
+    )?;
+    let mut after = i64::MIN;
+    let mut done: i64 = 0;
+    loop {
+        let end: Option<i64> = chunk_end.query_row([after], |row| row.get(0)).optional()?;
+        fill.execute([after, end.unwrap_or(i64::MAX)])?;
+        match end {
+            Some(end) => {
+                done = (done + FILL_CHUNK).min(total);
+                after = end;
+                progress(&Progress::items(step, done as u64, Some(total as u64)));
+            }
+            None => break,
+        }
+    }
+    progress(&Progress::items(step, total as u64, Some(total as u64)));
+    Ok(())
+}
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -89,6 +135,12 @@ fn next_connection() -> u64 {
 impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_reporting(path, &mut |_| {})
+    }
+
+    /// [`Store::open`], reporting the progress of a migration that rewrites every message
+    /// (nothing is reported when the schema is up to date).
+    pub fn open_reporting(path: &Path, progress: ProgressSink) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source })?;
         }
@@ -96,7 +148,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
-        store.migrate()?;
+        store.migrate(progress)?;
         Ok(store)
     }
 
@@ -105,7 +157,7 @@ impl Store {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
         let mut store = Store { conn, path: None, cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
-        store.migrate()?;
+        store.migrate(&mut |_| {})?;
         Ok(store)
     }
 
@@ -132,7 +184,7 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    fn migrate(&mut self, progress: ProgressSink) -> Result<()> {
         let found: i64 = self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { path: self.display_path(), found, supported: SCHEMA_VERSION });
@@ -144,16 +196,19 @@ impl Store {
         // refer to it: foreign keys are off while they run (SQLite ignores the pragma inside
         // a transaction) and checked as a whole before the commit.
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let migrated = self.apply_migrations(found);
+        let migrated = self.apply_migrations(found, progress);
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         migrated
     }
 
-    fn apply_migrations(&mut self, found: i64) -> Result<()> {
+    fn apply_migrations(&mut self, found: i64, progress: ProgressSink) -> Result<()> {
         // All pending migrations and the version bump commit together or not at all.
         let tx = self.conn.transaction()?;
-        for (name, sql) in &MIGRATIONS[found as usize..] {
+        for Migration { name, sql, rows } in &MIGRATIONS[found as usize..] {
             tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
+            if let Some(rows) = rows {
+                rows(&tx, &mut *progress).map_err(|source| StoreError::Migration { name, source })?;
+            }
             let dangling: Option<String> =
                 tx.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |row| row.get(0)).optional()?;
             if let Some(table) = dangling {
@@ -242,7 +297,7 @@ mod tests {
         let path = dir.path().join("store.sqlite");
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sql).unwrap();
             conn.execute_batch(
                 "PRAGMA user_version = 1;
                  INSERT INTO groups (id, platform, platform_id, name, created_at) VALUES (1, 'slack', 'T1', 'Old', 0);
@@ -292,8 +347,11 @@ mod tests {
     /// and member (ids 1), then `activities` (SQL) and their search index rows.
     fn store_at_version(path: &Path, version: usize, activities: &str) -> Connection {
         let conn = Connection::open(path).unwrap();
-        for (_, sql) in &MIGRATIONS[..version] {
-            conn.execute_batch(sql).unwrap();
+        for migration in &MIGRATIONS[..version] {
+            conn.execute_batch(migration.sql).unwrap();
+            if let Some(rows) = migration.rows {
+                rows(&conn, &mut |_| {}).unwrap();
+            }
         }
         conn.execute_batch(&format!(
             "PRAGMA user_version = {version};
@@ -409,6 +467,40 @@ mod tests {
             .map(|hit| hit.snippet.iter().filter(|part| part.hit).map(|part| part.text.clone()).collect::<Vec<_>>().join(","))
             .collect();
         assert_eq!(marked, vec!["lights".to_string(), "lights".to_string()]);
+    }
+
+    #[test]
+    fn migrating_many_activities_reports_the_search_index_filling_chunk_by_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        // Two and a quarter chunks of rows, ids with gaps, every tenth without text.
+        drop(store_at_version(
+            &path,
+            8,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45001)
+             INSERT INTO activities (id, group_id, channel_id, member_id, platform_id, kind, at, text)
+                 SELECT i * 3, 1, 1, 1, 'p' || i, 'message', i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'row' || i END FROM n;",
+        ));
+        let mut reports = Vec::new();
+        let store = Store::open_reporting(&path, &mut |progress| reports.push(progress.clone())).unwrap();
+        assert!(reports.len() >= 4, "a start, three chunks and the end: {reports:?}");
+        assert!(reports.iter().all(|report| report.total == Some(45_001)));
+        assert!(reports.windows(2).all(|pair| pair[0].done <= pair[1].done));
+        assert_eq!(reports.first().unwrap().done, 0);
+        assert!(reports.last().unwrap().finished());
+        assert!(store.fts_integrity_ok().unwrap());
+        let group = crate::model::GroupId(1);
+        assert_eq!(store.search_text(group, "row1", 10).unwrap(), vec![3]);
+        assert_eq!(store.search_text(group, "row45001", 10).unwrap(), vec![135_003]);
+        assert_eq!(store.search_text(group, "row40000", 10).unwrap(), Vec::<i64>::new());
+        let indexed: i64 =
+            store.conn.query_row("SELECT COUNT(*) FROM activity_fts WHERE activity_fts MATCH 'row*'", [], |row| row.get(0)).unwrap();
+        assert_eq!(indexed, 45_001 - 4_500);
+        // Opening an up-to-date store reports nothing.
+        drop(store);
+        let mut again = 0;
+        drop(Store::open_reporting(&path, &mut |_| again += 1).unwrap());
+        assert_eq!(again, 0);
     }
 
     #[test]
