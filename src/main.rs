@@ -377,11 +377,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let summary = with_progress(|progress| api::import_paths(&mut store, &paths, format.as_deref(), &options, now(), progress))?;
+            // The store is ready for the dashboard and for search: say so now, then build
+            // the indexes a large import leaves for after its commit, before exiting.
             if json {
                 print_json(&summary)?;
             } else {
                 print_import(&summary, &paths);
             }
+            with_progress(|progress| api::build_missing_indexes(&mut store, progress))?;
         }
         Command::Groups { json } => {
             let groups = api::groups(&store)?;

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hearth::api::archive::{self, Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, SearchResults};
@@ -44,14 +44,19 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
 /// review decision or a saved setting (the store is in WAL mode: readers see the last
 /// commit and do not block the writer).
 pub struct StoreState {
-    stores: Result<Stores, Error>,
+    path: PathBuf,
+    /// Set once, by [`open_in_background`]: the store, or why it could not be opened (shown
+    /// by the UI instead of a crash). Commands that come earlier wait for it.
+    stores: OnceLock<Result<Stores, Error>>,
+    /// How far the migration of a store written by an older Hearth is, while one runs (a
+    /// store of millions of messages takes seconds); the window shows it.
+    upgrade: Mutex<Option<Progress>>,
     analyst: api::Analyst,
     warmer: Warmer,
 }
 
 struct Stores {
     writer: Mutex<Store>,
-    path: PathBuf,
     /// Read connections not in use; a request takes one or opens one.
     idle: Mutex<Vec<Store>>,
 }
@@ -77,20 +82,36 @@ impl Drop for Reader<'_> {
     }
 }
 
-/// The idle list and the warm-up flags hold plain values a panic cannot leave half-written.
+/// The idle list, the upgrade's progress and the warm-up flags hold plain values a panic
+/// cannot leave half-written.
 fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl StoreState {
-    /// The store opened at `path` (the writer), or why it could not be.
-    pub fn new(path: PathBuf, store: Result<Store, Error>) -> StoreState {
-        let stores = store.map(|writer| Stores { writer: Mutex::new(writer), path, idle: Mutex::new(Vec::new()) });
-        StoreState { stores, analyst: api::Analyst::new(), warmer: Warmer::default() }
+    /// The state of the store at `path`, not opened yet: [`open_in_background`] opens it
+    /// once the window is up, so that a long migration shows its progress in the window.
+    pub fn new(path: PathBuf) -> StoreState {
+        StoreState { path, stores: OnceLock::new(), upgrade: Mutex::new(None), analyst: api::Analyst::new(), warmer: Warmer::default() }
     }
 
+    /// Opens the store (the writer), migrating it if an older Hearth wrote it, and hands it
+    /// to the commands waiting for it.
+    fn open(&self) {
+        let opened = api::open_store_reporting(&self.path, &mut |progress| *lock_ignoring_poison(&self.upgrade) = Some(progress.clone()));
+        self.opened(opened);
+    }
+
+    fn opened(&self, store: Result<Store, Error>) {
+        let stores = store.map(|writer| Stores { writer: Mutex::new(writer), idle: Mutex::new(Vec::new()) });
+        // Only `open` sets it, once; a second value could only be the same store again.
+        let _ = self.stores.set(stores);
+        *lock_ignoring_poison(&self.upgrade) = None;
+    }
+
+    /// The store once it is open (waiting for it while it opens), or why it could not be.
     fn stores(&self) -> Result<&Stores, Error> {
-        self.stores.as_ref().map_err(Clone::clone)
+        self.stores.wait().as_ref().map_err(Clone::clone)
     }
 
     /// The write connection: held only by writes, which are short.
@@ -107,10 +128,28 @@ impl StoreState {
         let idle = lock_ignoring_poison(&stores.idle).pop();
         let store = match idle {
             Some(store) => store,
-            None => api::open_store(&stores.path)?,
+            None => api::open_store(&self.path)?,
         };
         Ok(Reader { store: Some(store), idle: &stores.idle })
     }
+}
+
+/// Opens the store in the background once the window is up, then computes the groups'
+/// analytics ahead. Commands wait for the store meanwhile; [`store_upgrade`] tells the
+/// window how far a migration is.
+pub fn open_in_background(app: &AppHandle) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        app.state::<StoreState>().open();
+        warm_in_background(&app);
+    });
+}
+
+/// The progress of the store's migration while one runs (`None` otherwise): the window
+/// asks for it while it waits for the store.
+#[tauri::command]
+pub fn store_upgrade(app: AppHandle) -> Option<Progress> {
+    lock_ignoring_poison(&app.state::<StoreState>().upgrade).clone()
 }
 
 /// Computes every group's analytics in the background after start, imports and settings
@@ -591,7 +630,8 @@ mod tests {
 
     #[test]
     fn commands_report_a_store_that_failed_to_open_with_its_own_error() {
-        let state = StoreState::new(PathBuf::from("hearth.sqlite"), Err(Error::new(ErrorCode::StoreTooNew, "update Hearth")));
+        let state = StoreState::new(PathBuf::from("hearth.sqlite"));
+        state.opened(Err(Error::new(ErrorCode::StoreTooNew, "update Hearth")));
         let error = state.lock().err().expect("no store");
         assert_eq!(error.code, ErrorCode::StoreTooNew);
         let error = state.read().err().expect("no store to read either");

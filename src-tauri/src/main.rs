@@ -34,19 +34,19 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // A store that cannot be opened still gets a window: the UI shows the error and what to do.
-    let store = hearth::api::open_store(&store_path);
-
     let outcome = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(commands::StoreState::new(store_path, store))
+        // The store opens once the window is up: a long migration shows its progress there,
+        // and a store that cannot be opened still gets a window that says why and what to do.
+        .manage(commands::StoreState::new(store_path))
         .manage(commands::ImportState::default())
         .setup(|app| {
-            // The groups' analytics are computed ahead, so the first screens find them ready.
-            commands::warm_in_background(app.handle());
+            // Then the groups' analytics are computed ahead, so the first screens find them ready.
+            commands::open_in_background(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::store_upgrade,
             commands::list_groups,
             commands::dashboard,
             commands::ensure_demo,

@@ -418,7 +418,8 @@ pub fn import(store: &mut Store, path: &Path, format: Option<&str>, now: UnixSec
 }
 
 /// [`import`] with the user's answers to what an export does not say (e.g. WhatsApp's
-/// date order).
+/// date order). Returns once every index is built (see [`import_paths`], which returns
+/// earlier).
 pub fn import_with(
     store: &mut Store,
     path: &Path,
@@ -427,11 +428,23 @@ pub fn import_with(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<ImportSummary> {
-    import_paths(store, &[path.to_path_buf()], format, options, now, progress)
+    let summary = import_paths(store, &[path.to_path_buf()], format, options, now, progress)?;
+    build_missing_indexes(store, progress)?;
+    Ok(summary)
+}
+
+/// Builds the indexes a large import left for after its commit (the archive browser's, the
+/// profile's and the key re-imports look rows up by); returns how many. The store answers
+/// every query meanwhile, some more slowly; one closed before this builds them when opened.
+pub fn build_missing_indexes(store: &mut Store, progress: ProgressSink<'_>) -> Result<usize> {
+    Ok(store.build_missing_indexes(progress)?)
 }
 
 /// Imports several exports (files or folders, of one format or several) as one import: all
-/// of them land or none does, and one summary describes them.
+/// of them land or none does, and one summary describes them. Returns when the import has
+/// committed and the store is ready for the dashboard and for search: after a large import
+/// into a new group, the archive browser's and the profile's indexes (and the unique key of
+/// the rows) are still to be built by [`build_missing_indexes`].
 pub fn import_paths(
     store: &mut Store,
     paths: &[PathBuf],

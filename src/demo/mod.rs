@@ -599,6 +599,8 @@ pub fn generate_scaled(
     }
     progress(&Progress::items("Indexing for search", total, Some(total)));
     let counts = tx.finish()?;
+    // The demo is complete when it is made: the archive's and profiles' indexes too.
+    store.build_missing_indexes(progress)?;
     progress(&Progress::items("Done", total, Some(total)));
     let group = store.group(group)?.expect("the demo group was just written");
     Ok(DemoSummary {

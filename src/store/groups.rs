@@ -54,6 +54,8 @@ impl Store {
     /// others being built again afterwards. Both cost time in proportion to the rows that
     /// stay, instead of a tokenised delete and four index deletes per deleted row.
     pub fn delete_group(&mut self, id: GroupId) -> Result<()> {
+        // The bulk path below drops and rebuilds the indexes by name: all must exist.
+        self.build_missing_indexes(&mut |_| {})?;
         let tx = self.conn.transaction()?;
         let (group_rows, total_rows): (i64, i64) = tx.query_row(
             "SELECT (SELECT COUNT(*) FROM activities WHERE group_id = ?1), (SELECT COUNT(*) FROM activities)",

@@ -149,6 +149,7 @@ impl Store {
         let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
         store.migrate(progress)?;
+        store.build_indexes_left_by_an_import()?;
         Ok(store)
     }
 

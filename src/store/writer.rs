@@ -22,7 +22,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{Result, Store, StoreError};
-use crate::model::{ActivityKind, CancelFlag, GroupId, Platform, UnixSeconds};
+use crate::model::{ActivityKind, CancelFlag, GroupId, Platform, Progress, ProgressSink, UnixSeconds};
 
 pub struct NewGroup<'a> {
     pub platform: Platform,
@@ -74,6 +74,21 @@ pub(super) const ACTIVITY_INDEXES: &[(&str, &str)] = &[
     ("activities_parent", "CREATE INDEX activities_parent ON activities (parent_id) WHERE parent_id IS NOT NULL"),
     ("activities_channel_at", "CREATE INDEX activities_channel_at ON activities (channel_id, at, id)"),
 ];
+
+/// The activity indexes a bulk import builds before it commits, because the dashboard and
+/// search need them: the dashboard loads a group's rows in time order and counts them
+/// (`activities_group_at`), and every search hit and archive line counts its replies and
+/// reactions (`activities_parent`). The other three (the unique key, which only imports
+/// use, the profile's `activities_member_at` and the archive browser's
+/// `activities_channel_at`) are built right after the commit, by
+/// [`Store::build_missing_indexes`]: their queries stay correct meanwhile, only slower, and
+/// a store closed before they exist builds them when it is opened again (or before the next
+/// import or group deletion).
+const READY_INDEXES: &[&str] = &["activities_group_at", "activities_parent"];
+
+/// The checkpoint size SQLite uses by default (pages): an import turns the automatic
+/// checkpoint off until it has committed, and sets this back (see `begin_import`).
+const DEFAULT_WAL_AUTOCHECKPOINT: i64 = 1000;
 
 /// Rows written by one INSERT statement (11 parameters each, far below SQLite's limit).
 const BATCH_ROWS: usize = 64;
@@ -615,6 +630,8 @@ pub struct ImportTx<'conn> {
     written: u64,
     /// The activities' indexes are dropped until `finish` (or until a lookup needs them).
     indexes_dropped: bool,
+    /// Dropped indexes `restore_indexes` leaves for after the commit (set by `finish`).
+    deferred_indexes: Vec<&'static str>,
     /// Every row this import wrote is in its group's key map (false once the map is full).
     keys_complete: bool,
     key_count: usize,
@@ -638,6 +655,14 @@ pub struct ImportTx<'conn> {
 impl Store {
     /// Starts a write of one archive. Nothing is visible to readers until `finish`.
     pub fn begin_import(&mut self) -> Result<ImportTx<'_>> {
+        // An earlier bulk import may have committed without its last indexes (the process
+        // ended before `build_missing_indexes`): this one looks rows up through them.
+        self.build_missing_indexes(&mut |_| {})?;
+        // No automatic checkpoint when the import commits: copying its pages from the WAL
+        // into the database file is left to the next commit (the indexes built after the
+        // import) or to closing the store. The commit is as durable as before: the WAL is
+        // synced as `synchronous` says. Set back in `ImportTx::drop`.
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // SQLite ignores this pragma inside a transaction: it is set before, and set back
         // after the commit or the rollback (`ImportTx::drop`).
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
@@ -687,6 +712,7 @@ impl Store {
             groups: FastMap::default(),
             written: 0,
             indexes_dropped: false,
+            deferred_indexes: Vec::new(),
             keys_complete: true,
             key_count: 0,
             key_bytes: 0,
@@ -718,6 +744,63 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The activity indexes the store lacks: those a bulk import left for after its commit
+    /// (see `READY_INDEXES`), until [`Store::build_missing_indexes`] builds them.
+    pub fn missing_indexes(&self) -> Result<Vec<&'static str>> {
+        let mut statement = self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)")?;
+        let mut missing = Vec::new();
+        for (name, _) in ACTIVITY_INDEXES {
+            if !statement.query_row([name], |row| row.get::<_, bool>(0))? {
+                missing.push(*name);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Builds the activity indexes the store lacks, each in its own transaction (one sorted
+    /// pass over the rows), and copies what the import left in the WAL into the database
+    /// file. `progress` hears before each index and once at the end ("Building indexes",
+    /// done of total). Returns how many were built. Queries are correct without them, only
+    /// slower; an import or a group deletion builds them first. A store another connection
+    /// is writing to may answer "busy" (after the store's busy timeout).
+    pub fn build_missing_indexes(&mut self, progress: ProgressSink<'_>) -> Result<usize> {
+        let missing = self.missing_indexes()?;
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let total = missing.len() as u64;
+        for (done, name) in missing.iter().enumerate() {
+            progress(&Progress::items(BUILDING_INDEXES, done as u64, Some(total)));
+            let create = ACTIVITY_INDEXES.iter().find(|(known, _)| known == name).map(|(_, create)| *create).expect("a known index");
+            // Another connection may have built it meanwhile: `IF NOT EXISTS` inside the
+            // write transaction makes that a no-op.
+            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute_batch(&create.replacen("INDEX ", "INDEX IF NOT EXISTS ", 1))?;
+            tx.commit()?;
+        }
+        // The commits above checkpointed as far as readers allowed; the rest follows later.
+        progress(&Progress::items(BUILDING_INDEXES, total, Some(total)));
+        Ok(missing.len())
+    }
+}
+
+impl Store {
+    /// On open: a bulk import whose process ended between its commit and
+    /// [`Store::build_missing_indexes`] left indexes out; they are built now. When another
+    /// connection holds the store's write lock past the busy timeout (it is importing, or
+    /// building them itself), the store opens without them: queries are correct, only slower.
+    pub(super) fn build_indexes_left_by_an_import(&mut self) -> Result<()> {
+        match self.build_missing_indexes(&mut |_| {}) {
+            Err(StoreError::Sql(error)) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+/// The step name of [`Store::build_missing_indexes`]'s progress.
+const BUILDING_INDEXES: &str = "Building the archive and profile indexes";
+
 impl Drop for ImportTx<'_> {
     fn drop(&mut self) {
         // The writer thread first: whatever it still had is written or dropped before the
@@ -730,6 +813,7 @@ impl Drop for ImportTx<'_> {
             let _ = conn.execute_batch("ROLLBACK");
         }
         let _ = conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", DEFAULT_WAL_AUTOCHECKPOINT);
         // The store gets its connection back (and the placeholder goes with the import).
         std::mem::swap(&mut *conn, self.home);
     }
@@ -1032,12 +1116,25 @@ impl ImportTx<'_> {
     fn restore_indexes(&mut self) -> Result<()> {
         self.settle()?;
         if self.indexes_dropped {
-            for (_, create) in ACTIVITY_INDEXES {
-                lock(&self.db).execute_batch(create)?;
+            for (name, create) in ACTIVITY_INDEXES {
+                if !self.deferred_indexes.contains(name) {
+                    lock(&self.db).execute_batch(create)?;
+                }
             }
             self.indexes_dropped = false;
+            self.deferred_indexes.clear();
         }
         Ok(())
+    }
+
+    /// At the end of a bulk import: builds the indexes the dashboard and search need
+    /// (`READY_INDEXES`) and leaves the others to [`Store::build_missing_indexes`], after
+    /// the commit.
+    fn restore_ready_indexes(&mut self) -> Result<()> {
+        if self.indexes_dropped {
+            self.deferred_indexes = ACTIVITY_INDEXES.iter().map(|(name, _)| *name).filter(|name| !READY_INDEXES.contains(name)).collect();
+        }
+        self.restore_indexes()
     }
 
     /// A stored activity seen again: a later export may carry an edited text. Rows that
@@ -1081,9 +1178,11 @@ impl ImportTx<'_> {
         Ok(())
     }
 
-    /// Resolves reply and reaction parents, builds dropped indexes, refreshes each member's
-    /// first/last seen, join and leave times, and commits. (The search index was filled as
-    /// the rows were written.)
+    /// Resolves reply and reaction parents, completes the search index, builds the dropped
+    /// indexes the dashboard and search need (`READY_INDEXES`), refreshes each member's
+    /// first/last seen, join and leave times, and commits: the store is then ready for the
+    /// dashboard and for search. A bulk import leaves its other indexes to
+    /// [`Store::build_missing_indexes`].
     pub fn finish(mut self) -> Result<WriteCounts> {
         self.check_cancel()?;
         self.settle()?;
@@ -1096,7 +1195,7 @@ impl ImportTx<'_> {
             conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('hashsize', ?1)", [FTS_DEFAULT_HASHSIZE])?;
             conn.execute("INSERT INTO activity_fts (activity_fts, rank) VALUES ('automerge', ?1)", [FTS_DEFAULT_AUTOMERGE])?;
         }
-        self.restore_indexes()?;
+        self.restore_ready_indexes()?;
         self.update_member_spans()?;
         // The last moment a cancel can still undo everything.
         self.check_cancel()?;

@@ -165,6 +165,13 @@ fn a_bulk_import_keeps_every_semantic_of_row_by_row_writes() {
     let (group, counts) = write_events(&mut store, &events);
     assert_eq!((counts.messages, counts.joins, counts.leaves), (30_000, 3, 2));
     assert_eq!((counts.duplicates, counts.updated), (2, 1));
+    // Committed with the indexes the dashboard and search need; the other three come next.
+    assert_eq!(store.missing_indexes().unwrap(), ["activities_key", "activities_member_at", "activities_channel_at"]);
+    let mut steps = Vec::new();
+    assert_eq!(store.build_missing_indexes(&mut |progress| steps.push((progress.done, progress.total))).unwrap(), 3);
+    assert_eq!(steps, [(0, Some(3)), (1, Some(3)), (2, Some(3)), (3, Some(3))]);
+    assert!(store.missing_indexes().unwrap().is_empty());
+    assert_eq!(store.build_missing_indexes(&mut |_| panic!("nothing to build")).unwrap(), 0);
     // The indexes are back, exactly as the schema declares them.
     assert_eq!(store.schema_sql().unwrap(), fresh_schema);
     assert!(store.fts_integrity_ok().unwrap());
@@ -272,8 +279,11 @@ fn a_bulk_import_that_fails_leaves_the_store_and_its_indexes_as_they_were() {
 fn deleting_a_group_that_holds_most_of_the_store_keeps_the_others_searchable() {
     let mut store = Store::open_in_memory().unwrap();
     let small = write(&mut store, &[("1", "the deploy failed again"), ("2", "lunch?")]);
-    let (big, _) = write_events(&mut store, &bulk_events());
     let schema = store.schema_sql().unwrap();
+    // Deleted before the indexes left for after the import's commit were built: the
+    // deletion builds them first.
+    let (big, _) = write_events(&mut store, &bulk_events());
+    assert_eq!(store.missing_indexes().unwrap().len(), 3);
     store.delete_group(big).unwrap();
     assert_eq!(store.schema_sql().unwrap(), schema);
     assert!(store.fts_integrity_ok().unwrap());
@@ -281,4 +291,62 @@ fn deleting_a_group_that_holds_most_of_the_store_keeps_the_others_searchable() {
     assert!(store.search_text(big, "common", 10).unwrap().is_empty());
     assert_eq!(store.search_text(small, "deploy", 10).unwrap().len(), 1);
     assert_eq!(store.group_counts(small).unwrap().messages, 2);
+}
+
+/// The process may end between a large import's commit and the indexes it leaves for after
+/// it (the CLI builds them after printing its summary). What a killed process leaves on disk
+/// is the database file and its WAL as they are: copied here while the store is still open,
+/// before those indexes exist, and opened as the next start would open them.
+#[test]
+fn a_store_left_between_an_import_and_its_last_indexes_loses_nothing_and_builds_them_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite");
+    let fresh_schema = Store::open_in_memory().unwrap().schema_sql().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let events = bulk_events();
+    let (group, counts) = write_events(&mut store, &events);
+    assert_eq!(store.missing_indexes().unwrap().len(), 3);
+    // Ready for the dashboard and for search before they exist.
+    assert_eq!(store.group_counts(group).unwrap().messages, 30_000);
+    assert_eq!(store.search_text(group, "lighthouse", 10).unwrap().len(), 1);
+
+    let crashed = dir.path().join("crashed");
+    std::fs::create_dir(&crashed).unwrap();
+    let mut copied = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        // The shared-memory index is rebuilt from the WAL by whoever opens the store next.
+        if name.starts_with("store.sqlite") && !name.ends_with("-shm") {
+            std::fs::copy(entry.path(), crashed.join(&name)).unwrap();
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 2, "the database file and its WAL (the commit is still in the WAL)");
+    drop(store);
+
+    let mut reopened = Store::open(&crashed.join("store.sqlite")).unwrap();
+    assert!(reopened.missing_indexes().unwrap().is_empty());
+    assert_eq!(reopened.schema_sql().unwrap(), fresh_schema);
+    assert!(reopened.fts_integrity_ok().unwrap());
+    let stored = reopened.group_counts(group).unwrap();
+    assert_eq!((stored.messages, stored.members), (counts.messages, 7));
+    assert_eq!(reopened.search_text(group, "lighthouse", 10).unwrap().len(), 1);
+    // The unique key is back: the same export again is all duplicates.
+    let (_, again) = write_events(&mut reopened, &events);
+    assert_eq!((again.messages, again.duplicates), (0, 30_007));
+}
+
+/// An import into a store whose last import's indexes were never built builds them first:
+/// it finds the stored rows through the unique key.
+#[test]
+fn an_import_builds_the_indexes_an_earlier_import_left_before_it_starts() {
+    let mut store = Store::open_in_memory().unwrap();
+    let events = bulk_events();
+    write_events(&mut store, &events);
+    assert_eq!(store.missing_indexes().unwrap().len(), 3);
+    let (group, again) = write_events(&mut store, &events);
+    assert_eq!((again.messages, again.duplicates), (0, 30_007));
+    assert!(store.missing_indexes().unwrap().is_empty());
+    assert_eq!(store.group_counts(group).unwrap().messages, 30_000);
 }

@@ -59,6 +59,34 @@ describe('App', () => {
     expect(chart.src.startsWith('data:image/svg+xml;base64,')).toBe(true);
   });
 
+  it('shows a store upgrade with its progress while the store opens, then the groups', async () => {
+    let upgrade: { step: string; items: number; done: number; total: number; unit: string } | null = null;
+    let releaseStore: () => void = () => {};
+    const storeOpen = new Promise<void>((resolve) => (releaseStore = resolve));
+    mockCommands(async (command) => {
+      switch (command) {
+        case 'store_upgrade':
+          return upgrade;
+        case 'list_groups':
+          await storeOpen;
+          return [demoGroup];
+        case 'dashboard':
+          return demoDashboard;
+      }
+    });
+    render(App);
+    expect(await screen.findByText('Opening the store…')).toBeTruthy();
+    upgrade = { step: 'Upgrading the store', items: 412000, done: 412000, total: 1165782, unit: 'items' };
+    expect(await screen.findByText('Upgrading your store…')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('progress-step').textContent).toBe('Messages, reactions and joins: 412,000 of 1,165,782 (35%)'));
+    expect(screen.getByTestId('store-upgrade').textContent).toContain('Nothing is lost');
+
+    upgrade = null;
+    releaseStore();
+    expect(await screen.findByTestId('overview')).toBeTruthy();
+    expect(screen.queryByTestId('store-upgrade')).toBeNull();
+  });
+
   it('renders community text as text, never as markup', async () => {
     mockCommands((command) => {
       if (command === 'list_groups') return [demoGroup, telegramGroup];

@@ -97,6 +97,11 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** How far the store's migration is while one runs (a store written by an older Hearth), else `null`. */
+export function storeUpgrade(): Promise<Progress | null> {
+  return call<Progress | null>('store_upgrade');
+}
+
 export function listGroups(): Promise<GroupSummary[]> {
   return call<GroupSummary[]>('list_groups');
 }

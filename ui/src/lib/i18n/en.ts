@@ -27,6 +27,12 @@ export const en = {
   'first.step_of': '{step} — {done} of {total} ({percent}%)',
   'first.progress_label': 'Demo community progress',
 
+  'upgrade.title': 'Upgrading your store…',
+  'upgrade.explain':
+    'This store was written by an older version of Hearth, and Hearth is bringing it up to date. This happens once. Nothing is lost: if Hearth is closed now, the store stays as it was and the upgrade starts again next time.',
+  'upgrade.step': 'Messages, reactions and joins: {done} of {total} ({percent}%)',
+  'upgrade.progress_label': 'Store upgrade progress',
+
   'count.member': { one: '{n} member', other: '{n} members' },
   'count.message': { one: '{n} message', other: '{n} messages' },
   'count.channel': { one: '{n} channel', other: '{n} channels' },

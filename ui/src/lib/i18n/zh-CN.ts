@@ -26,6 +26,11 @@ export const zhCN: Messages = {
   'first.step_of': '{step} — {done} / {total}（{percent}%）',
   'first.progress_label': '演示社群进度',
 
+  'upgrade.title': '正在升级数据存储…',
+  'upgrade.explain': '这个数据存储由旧版本的 Hearth 写入，Hearth 正在将它更新到当前版本。升级只进行一次，不会丢失任何数据：如果现在关闭 Hearth，存储会保持原样，下次启动时会重新开始升级。',
+  'upgrade.step': '消息、表情回应和加入记录：{done} / {total}（{percent}%）',
+  'upgrade.progress_label': '数据存储升级进度',
+
   'count.member': { other: '{n} 名成员' },
   'count.message': { other: '{n} 条消息' },
   'count.channel': { other: '{n} 个频道' },
