@@ -176,6 +176,7 @@ fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: u
     let mut state = state.expect("computed");
     let mut times = Vec::new();
     let mut loads = Vec::new();
+    let mut batches = Vec::new();
     for batch in 0..runs as i64 {
         let last_id = data.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
         let last_at = data.activities.last().map_or(0, |activity| activity.at);
@@ -197,13 +198,25 @@ fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: u
             }
         }));
         let grown_as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+        let moved = grown_as_of != state.as_of;
         let cpu = cpu_seconds();
         let start = Instant::now();
         state = state.absorb(data, grown_as_of, settings).expect("computes");
         times.push((start.elapsed(), cpu_seconds() - cpu));
         loads.push(load_average());
+        let (wall, cpu) = times[times.len() - 1];
+        batches.push(format!(
+            "batch {}: {} ({:.1} ms, CPU {:.2} s, load {})",
+            batch + 1,
+            if moved { "as_of moved a day" } else { "as_of the same day" },
+            wall.as_secs_f64() * 1e3,
+            cpu,
+            loads[loads.len() - 1]
+        ));
     }
     print_cpu_row("after 1,000 new messages: absorb into the computed state (api::Computed::absorb)", &mut times, &loads);
+    println!();
+    println!("Each absorb: {}.", batches.join("; "));
     drop(state);
     if let Some(peak) = peak_memory_mb() {
         println!();

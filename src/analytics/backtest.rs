@@ -12,7 +12,7 @@ use ts_rs::TS;
 
 use super::graph::GraphConfig;
 use super::risk::{features as risk_features, fit, score, RiskFeatures, RiskModel};
-use super::signals::{member_signals_with, MemberSignals, Prepared};
+use super::signals::{member_signals_with, population_signals, MemberSignals, Prepared};
 use super::stages::{statuses_at, MemberStatus, StageConfig};
 use super::warnings::{reasons, round, ReasonCode, WarningConfig};
 use crate::model::{GroupData, UnixSeconds, DAY};
@@ -259,11 +259,7 @@ fn gather(
     let mut summaries = Vec::new();
     for (cutoff_index, (&at, statuses)) in instants.iter().zip(statuses).enumerate() {
         let signals = member_signals_with(prepared, at, &warning_config.signals, graph_config, statuses);
-        let population: Vec<&MemberSignals> = signals
-            .iter()
-            .filter(|member| !member.left)
-            .filter(|member| member.last_active_at.is_some_and(|last| at - last <= i64::from(config.active_window_days) * DAY))
-            .collect();
+        let population: Vec<&MemberSignals> = signals.iter().filter(|member| in_population(member, at, config)).collect();
         let engaged_cut = engaged_threshold(&population, config.engaged_share);
         let mut churned_here = 0;
         for member in &population {
@@ -322,6 +318,86 @@ pub fn fitted_model(
     let gathered = gather(prepared, end, instants, statuses, config, warning_config, model, graph_config, None);
     let all: Vec<(RiskFeatures, bool)> = gathered.examples.iter().map(|example| (example.features, example.churned)).collect();
     fit(model, &all)
+}
+
+/// The risk model's examples at one cut-off: the population's members (positions in
+/// `data.members`) with their features. They read only rows before the cut-off; the
+/// labels, which read the horizon after it, are found again at every fit.
+struct CutoffFeatures {
+    at: UnixSeconds,
+    members: Vec<(u32, RiskFeatures)>,
+}
+
+/// What the current risk model was fitted on, kept for a fit on more rows: per cut-off
+/// instant the features, the examples' labels in order, and the model they gave.
+#[derive(Default)]
+pub struct FitKept {
+    cutoffs: Vec<CutoffFeatures>,
+    labels: Vec<bool>,
+    model: Option<RiskModel>,
+}
+
+/// [`fitted_model`] on the cut-offs `instants`, reusing what `kept` holds: the features at
+/// a cut-off that is the same instant as before and not after `before` (no row before it
+/// changed) are taken as they were; the labels are found again; and when every example is
+/// the same as before, so is the model. The features do not read the members' stages and
+/// states, so no statuses are needed. Also returns what to keep for the next fit.
+#[allow(clippy::too_many_arguments)]
+pub fn fitted_model_kept(
+    prepared: &Prepared<'_>,
+    end: UnixSeconds,
+    instants: &[UnixSeconds],
+    before: UnixSeconds,
+    config: &BacktestConfig,
+    warning_config: &WarningConfig,
+    model: &RiskModel,
+    graph_config: &GraphConfig,
+    kept: FitKept,
+) -> (RiskModel, FitKept) {
+    let inputs = prepared.signal_inputs();
+    let horizon = i64::from(config.horizon_days) * DAY;
+    let active_window = i64::from(config.active_window_days) * DAY;
+    let FitKept { cutoffs: mut old_cutoffs, labels: old_labels, model: old_model } = kept;
+    let mut cutoffs = Vec::with_capacity(instants.len());
+    let mut reused_all = old_model.is_some() && old_cutoffs.len() == instants.len();
+    for (index, &at) in instants.iter().enumerate() {
+        let reusable = old_cutoffs.iter().position(|cutoff| cutoff.at == at).filter(|_| at <= before);
+        let features = match reusable {
+            Some(position) => {
+                reused_all &= position == index;
+                std::mem::replace(&mut old_cutoffs[position], CutoffFeatures { at: i64::MIN, members: Vec::new() })
+            }
+            None => {
+                reused_all = false;
+                let members = population_signals(prepared, at, &warning_config.signals, graph_config, active_window, |member| {
+                    (member.node, risk_features(member, model))
+                });
+                CutoffFeatures { at, members }
+            }
+        };
+        cutoffs.push(features);
+    }
+    let mut labels = Vec::new();
+    let mut all = Vec::new();
+    for cutoff in &cutoffs {
+        for &(node, features) in &cutoff.members {
+            let times = inputs.active_times(node as usize);
+            let next = times.partition_point(|&time| time < cutoff.at);
+            let churned = times.get(next).is_none_or(|&time| time >= cutoff.at + horizon || time >= end);
+            labels.push(churned);
+            all.push((features, churned));
+        }
+    }
+    let fitted = match old_model {
+        Some(old) if reused_all && labels == old_labels => old,
+        _ => fit(model, &all),
+    };
+    (fitted.clone(), FitKept { cutoffs, labels, model: Some(fitted) })
+}
+
+/// Whether a member is in a cut-off's population: not gone, active in the window before it.
+fn in_population(member: &MemberSignals, at: UnixSeconds, config: &BacktestConfig) -> bool {
+    !member.left && member.last_active_at.is_some_and(|last| at - last <= i64::from(config.active_window_days) * DAY)
 }
 
 /// [`backtest`] on data already prepared (its graph windows are shared with the stages).

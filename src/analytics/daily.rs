@@ -64,7 +64,11 @@ struct Started {
     is_question: bool,
 }
 
-/// Everything the health metrics need, aggregated per UTC day once.
+/// Everything the health metrics need, aggregated per UTC day once. Resumable: rows come
+/// in time order, so a basis built on some rows can be extended with rows added after them
+/// and a later cutoff ([`DailyBasis::extend`]), giving what a build on all of them gives;
+/// only the last day and the new days change (and the days from an older conversation's
+/// new answer on).
 pub struct DailyBasis {
     cutoff: UnixSeconds,
     period_days: i64,
@@ -93,6 +97,18 @@ pub struct DailyBasis {
     /// Leaves (time, position), by time.
     leaves: Vec<(UnixSeconds, u32)>,
     members: usize,
+    /// What extending the basis needs: per member position, the first day seen (join or
+    /// activity) and the first active day; how many rows and conversations were read, and
+    /// whether every row of the data was before the cutoff (else rows were left unread,
+    /// and a later cutoff needs a new build).
+    first_seen_day: Vec<Option<i64>>,
+    first_active_day: Vec<Option<i64>>,
+    rows: usize,
+    conversations: usize,
+    complete: bool,
+    /// Whether `first_day` is the day of a human activity (not the cutoff's day for lack of
+    /// any): later rows cannot come before it.
+    anchored: bool,
 }
 
 impl DailyBasis {
@@ -115,70 +131,178 @@ impl DailyBasis {
         let data = index.data;
         let members = data.members.len();
         let human_before_cutoff = |member_id: i64, at: UnixSeconds| at < cutoff && index.is_human(member_id);
-        let first_day = data
+        let first_activity_day = data
             .activities
             .iter()
-            .filter(|activity| human_before_cutoff(activity.member_id, activity.at))
-            .map(|activity| day_of(activity.at))
-            .chain(
-                data.members
-                    .iter()
-                    .filter(|member| !member.is_bot)
-                    .filter_map(|member| member.joined_at)
-                    .filter(|&at| at < cutoff)
-                    .map(day_of),
-            )
-            .min()
-            .unwrap_or_else(|| day_of(cutoff - 1));
+            .take_while(|activity| activity.at < cutoff)
+            .find(|activity| human_before_cutoff(activity.member_id, activity.at))
+            .map(|activity| day_of(activity.at));
+        let first_join_day = data
+            .members
+            .iter()
+            .filter(|member| !member.is_bot)
+            .filter_map(|member| member.joined_at)
+            .filter(|&at| at < cutoff)
+            .map(day_of)
+            .min();
+        let first_day = first_activity_day.into_iter().chain(first_join_day).min().unwrap_or_else(|| day_of(cutoff - 1));
+        let mut basis = DailyBasis {
+            cutoff: i64::MIN,
+            period_days: config.period_days,
+            answer_window: config.answer_window_seconds,
+            first_day,
+            posts: Vec::new(),
+            active: Vec::new(),
+            member_posts: Vec::new(),
+            mau: Vec::new(),
+            first_seen: Vec::new(),
+            newcomers_by_day: Vec::new(),
+            week_two_day: vec![None; members],
+            started: Vec::new(),
+            responses: Vec::new(),
+            noisy: Vec::new(),
+            leaves: Vec::new(),
+            members,
+            first_seen_day: vec![None; members],
+            first_active_day: vec![None; members],
+            rows: 0,
+            conversations: 0,
+            complete: true,
+            anchored: first_activity_day.is_some(),
+        };
+        basis.add(index, conversations, &[], cutoff, noise);
+        basis
+    }
+
+    /// Whether [`DailyBasis::extend`] can continue this basis on `index`'s rows: they hold
+    /// the `seen` rows read (every one of them) and more after them, the same members,
+    /// `conversations_seen` conversations before the new rows' ones, and `cutoff` is not
+    /// earlier.
+    pub fn continues(&self, index: &Index<'_>, seen: usize, conversations_seen: usize, cutoff: UnixSeconds) -> bool {
+        self.complete
+            && self.anchored
+            && self.rows == seen
+            && self.conversations == conversations_seen
+            && self.members == index.data.members.len()
+            && cutoff >= self.cutoff
+    }
+
+    /// Adds the rows after the ones read (and the conversations after the ones read, and
+    /// the older ones those rows answered: `answered`) up to the later `cutoff`; `noise` is
+    /// what [`noise_flag_times`] gives from the first row to `cutoff`. Gives what
+    /// [`DailyBasis::with_noise`] gives on all rows (see [`DailyBasis::continues`]).
+    pub fn extend(
+        &mut self,
+        index: &Index<'_>,
+        conversations: &[Conversation],
+        answered: &[u32],
+        cutoff: UnixSeconds,
+        noise: &BTreeMap<i64, NoiseFlag>,
+    ) {
+        debug_assert!(cutoff >= self.cutoff && self.complete);
+        self.add(index, conversations, answered, cutoff, noise);
+    }
+
+    /// Reads what lies between the basis's cutoff and `cutoff`: the joins and leaves the
+    /// members' rows record, the rows, the conversations and their responses.
+    fn add(
+        &mut self,
+        index: &Index<'_>,
+        conversations: &[Conversation],
+        answered: &[u32],
+        cutoff: UnixSeconds,
+        noise: &BTreeMap<i64, NoiseFlag>,
+    ) {
+        let data = index.data;
+        let previous_cutoff = self.cutoff;
+        let old_slots = self.posts.len();
+        let first_day = self.first_day;
         let last_day = day_of(cutoff - 1).max(first_day);
         let slots = (last_day - first_day + 1) as usize;
+        self.cutoff = cutoff;
+        self.posts.resize(slots, 0);
+        self.active.resize(slots, Vec::new());
+        self.member_posts.resize(slots, Vec::new());
+        self.mau.resize(slots, 0);
+        self.first_seen.resize(slots, 0);
+        self.newcomers_by_day.resize(slots, Vec::new());
         let slot = |day: i64| (day - first_day) as usize;
+        // The first slot whose members changed (its list and every MAU from it on).
+        let mut touched = old_slots.min(slots);
 
-        let mut posts = vec![0u64; slots];
-        let mut active: Vec<Vec<u32>> = vec![Vec::new(); slots];
-        let mut member_posts: Vec<Vec<(u32, u32)>> = vec![Vec::new(); slots];
-        let mut first_seen_day: Vec<Option<i64>> =
-            data.members.iter().map(|member| member.joined_at.filter(|&at| at < cutoff && !member.is_bot).map(day_of)).collect();
-        let mut first_active_day: Vec<Option<i64>> = vec![None; members];
-        let mut leaves: Vec<(UnixSeconds, u32)> = Vec::new();
-        for (position, member) in data.members.iter().enumerate() {
-            if let Some(left) = member.left_at.filter(|&at| at < cutoff && !member.is_bot) {
-                leaves.push((left, position as u32));
+        /// A member seen on `day`: the first-seen count moves to it when it is earlier.
+        fn see(first_seen_day: &mut [Option<i64>], first_seen: &mut [u32], first_day: i64, position: usize, day: i64) {
+            let seen = &mut first_seen_day[position];
+            match *seen {
+                Some(earlier) if earlier <= day => {}
+                earlier => {
+                    if let Some(earlier) = earlier {
+                        first_seen[(earlier - first_day) as usize] -= 1;
+                    }
+                    *seen = Some(day);
+                    first_seen[(day - first_day) as usize] += 1;
+                }
             }
         }
-        for activity in &data.activities {
-            if activity.at >= cutoff {
-                break;
+        let mut leaves_added = false;
+        for (position, member) in data.members.iter().enumerate() {
+            if member.is_bot {
+                continue;
             }
+            if let Some(joined) = member.joined_at.filter(|&at| at >= previous_cutoff && at < cutoff) {
+                see(&mut self.first_seen_day, &mut self.first_seen, first_day, position, day_of(joined));
+            }
+            if let Some(left) = member.left_at.filter(|&at| at >= previous_cutoff && at < cutoff) {
+                self.leaves.push((left, position as u32));
+                leaves_added = true;
+            }
+        }
+        let rows_from = self.rows;
+        let rows_to = rows_from + data.activities[rows_from..].partition_point(|activity| activity.at < cutoff);
+        for activity in &data.activities[rows_from..rows_to] {
             let Some(position) = index.position(activity.member_id) else { continue };
             if !index.is_human(activity.member_id) {
                 continue;
             }
             let day = day_of(activity.at);
-            let seen = &mut first_seen_day[position];
-            *seen = Some(seen.map_or(day, |seen| seen.min(day)));
+            see(&mut self.first_seen_day, &mut self.first_seen, first_day, position, day);
             if activity.kind == ActivityKind::Leave && data.members[position].left_at.is_none() {
-                leaves.push((activity.at, position as u32));
+                self.leaves.push((activity.at, position as u32));
+                leaves_added = true;
             }
             if !activity.kind.counts_as_active() {
                 continue;
             }
-            let position = position as u32;
-            let today = &mut active[slot(day)];
-            if today.last() != Some(&position) {
-                today.push(position);
+            let day_slot = slot(day);
+            touched = touched.min(day_slot);
+            let today = &mut self.active[day_slot];
+            if today.last() != Some(&(position as u32)) {
+                today.push(position as u32);
             }
-            first_active_day[position as usize].get_or_insert(day);
+            // Days ascend, so the first active day at least 7 days after the first is the
+            // first one met.
+            match self.first_active_day[position] {
+                None => {
+                    self.first_active_day[position] = Some(day);
+                    self.newcomers_by_day[day_slot].push(position as u32);
+                }
+                Some(first) if day >= first + 7 && self.week_two_day[position].is_none() => {
+                    self.week_two_day[position] = Some(day);
+                }
+                Some(_) => {}
+            }
             if activity.kind.is_post() {
-                posts[slot(day)] += 1;
-                member_posts[slot(day)].push((position, 1));
+                self.posts[day_slot] += 1;
+                self.member_posts[day_slot].push((position as u32, 1));
             }
         }
-        for today in &mut active {
+        self.complete = rows_to == data.activities.len();
+        self.rows = rows_to;
+        for today in &mut self.active[touched..] {
             today.sort_unstable();
             today.dedup();
         }
-        for today in &mut member_posts {
+        for today in &mut self.member_posts[touched..] {
             today.sort_unstable_by_key(|&(position, _)| position);
             today.dedup_by(|later, earlier| {
                 if later.0 == earlier.0 {
@@ -189,91 +313,73 @@ impl DailyBasis {
                 }
             });
         }
-        leaves.sort_unstable();
+        if leaves_added {
+            self.leaves.sort_unstable();
+        }
 
-        // Distinct active members over the 30 days ending with each day, by sliding counts.
-        let mut in_window = vec![0u32; members];
+        // Distinct active members over the 30 days ending with each day from the first
+        // changed one on, by sliding counts (started 30 days before it).
+        let mut in_window = vec![0u32; self.members];
         let mut distinct = 0u32;
-        let mut mau = vec![0u32; slots];
-        for day_slot in 0..slots {
-            for &position in &active[day_slot] {
+        let window = MAU_DAYS as usize;
+        for day_slot in touched.saturating_sub(window - 1)..slots {
+            for &position in &self.active[day_slot] {
                 if in_window[position as usize] == 0 {
                     distinct += 1;
                 }
                 in_window[position as usize] += 1;
             }
-            if day_slot >= MAU_DAYS as usize {
-                for &position in &active[day_slot - MAU_DAYS as usize] {
+            if day_slot >= window && day_slot - window >= touched.saturating_sub(window - 1) {
+                for &position in &self.active[day_slot - window] {
                     in_window[position as usize] -= 1;
                     if in_window[position as usize] == 0 {
                         distinct -= 1;
                     }
                 }
             }
-            mau[day_slot] = distinct;
-        }
-
-        let mut first_seen = vec![0u32; slots];
-        for day in first_seen_day.iter().flatten() {
-            first_seen[slot(*day)] += 1;
-        }
-        let mut newcomers_by_day: Vec<Vec<u32>> = vec![Vec::new(); slots];
-        for (position, day) in first_active_day.iter().enumerate() {
-            if let Some(day) = day {
-                newcomers_by_day[slot(*day)].push(position as u32);
+            if day_slot >= touched {
+                self.mau[day_slot] = distinct;
             }
         }
-        // The first active day at least 7 days after the first: days ascend, so the first
-        // match per member is the earliest.
-        let mut week_two_day: Vec<Option<i64>> = vec![None; members];
-        for (day_slot, today) in active.iter().enumerate() {
-            let day = first_day + day_slot as i64;
-            for &position in today {
-                let position = position as usize;
-                if week_two_day[position].is_none() && first_active_day[position].is_some_and(|first| day >= first + 7) {
-                    week_two_day[position] = Some(day);
+
+        // Responses given in the new rows: of older conversations they answered, and of
+        // the new conversations. All come after every response read before.
+        let responses_from = self.responses.len();
+        let response_of = |conversation: &Conversation| conversation.response.filter(|response| response.at < cutoff);
+        for &at in answered {
+            let conversation = &conversations[at as usize];
+            if let Some(response) = response_of(conversation) {
+                if let Some(started) = self.started.get_mut(at as usize) {
+                    started.response_at = Some(response.at);
+                }
+                if let Some(position) = index.position(response.responder_id) {
+                    self.responses.push((response.at, position as u32));
                 }
             }
         }
-
-        let started: Vec<Started> = conversations
-            .iter()
-            .filter(|conversation| conversation.started_at < cutoff)
-            .map(|conversation| Started {
+        let new_conversations = &conversations[self.conversations.min(conversations.len())..];
+        let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
+        for conversation in &new_conversations[..starting] {
+            let response = response_of(conversation);
+            self.started.push(Started {
                 at: conversation.started_at,
-                response_at: conversation.response.map(|response| response.at).filter(|&at| at < cutoff),
+                response_at: response.map(|response| response.at),
                 is_question: conversation.is_question,
-            })
-            .collect();
-        let mut responses: Vec<(UnixSeconds, u32)> = conversations
-            .iter()
-            .filter_map(|conversation| conversation.response)
-            .filter(|response| response.at < cutoff)
-            .filter_map(|response| index.position(response.responder_id).map(|position| (response.at, position as u32)))
-            .collect();
-        responses.sort_unstable();
-
-        let mut noisy: Vec<(UnixSeconds, UnixSeconds)> = noise.values().map(|flag| (flag.at, flag.flagged_at)).collect();
-        noisy.sort_unstable();
-
-        DailyBasis {
-            cutoff,
-            period_days: config.period_days,
-            answer_window: config.answer_window_seconds,
-            first_day,
-            posts,
-            active,
-            member_posts,
-            mau,
-            first_seen,
-            newcomers_by_day,
-            week_two_day,
-            started,
-            responses,
-            noisy,
-            leaves,
-            members,
+            });
+            if let Some((response, position)) = response.and_then(|response| index.position(response.responder_id).map(|p| (response, p))) {
+                self.responses.push((response.at, position as u32));
+            }
         }
+        self.conversations += starting;
+        self.complete &= starting == new_conversations.len();
+        if let Some(earliest) = self.responses[responses_from..].iter().map(|&(at, _)| at).min() {
+            let from = self.responses[..responses_from].partition_point(|&(at, _)| at < earliest);
+            self.responses[from..].sort_unstable();
+        }
+
+        self.noisy.clear();
+        self.noisy.extend(noise.values().map(|flag| (flag.at, flag.flagged_at)));
+        self.noisy.sort_unstable();
     }
 
     /// The first and the last day with data (the last is the day of `cutoff - 1`).
@@ -732,6 +838,44 @@ mod tests {
             reversed.reverse();
             let shuffled = group(threaded, data.members.clone(), reversed);
             prop_assert_eq!(&health(&shuffled, day * DAY, &config), &report);
+        }
+
+        #[test]
+        fn an_extended_basis_gives_what_a_new_one_gives(
+            rows in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 2..120),
+            threaded in any::<bool>(),
+            split in 0.0..1.0f64,
+            later_days in 0i64..3,
+        ) {
+            // The rows before a split, with the cutoff at the end of the last one's day,
+            // extended by the rest (some on that same day) and a cutoff up to 2 days later;
+            // a join and a leave recorded on the members fall in between.
+            let mut data = generated(&rows, threaded);
+            data.members[2].joined_at = Some(20 * DAY + 5);
+            data.members[3].left_at = Some(30 * DAY + 7);
+            let config = HealthConfig::default();
+            let kept = ((data.activities.len() as f64 * split) as usize).clamp(1, data.activities.len() - 1);
+            let mut earlier = data.clone();
+            earlier.activities.truncate(kept);
+            let cutoff_of = |data: &GroupData| (day_of(data.activities.last().map_or(0, |row| row.at)) + 1) * DAY;
+            let (first_cutoff, cutoff) = (cutoff_of(&earlier), cutoff_of(&data) + later_days * DAY);
+            let earlier_index = Index::new(&earlier);
+            let mut builder = crate::analytics::conversations::ConversationBuilder::default();
+            builder.extend(&earlier_index, 0, threaded, &config.conversations);
+            let seen_conversations = builder.found.len();
+            let first_noise = noise_flag_times(&earlier_index, i64::MIN, first_cutoff, &config.noise);
+            let mut basis = DailyBasis::with_noise(&earlier_index, &builder.found, first_cutoff, &config, &first_noise);
+            let index = Index::new(&data);
+            let answered = builder.extend(&index, kept, threaded, &config.conversations);
+            prop_assume!(basis.continues(&index, kept, seen_conversations, cutoff));
+            basis.extend(&index, &builder.found, &answered, cutoff, &noise_flag_times(&index, i64::MIN, cutoff, &config.noise));
+            let prepared = Prepared::new(&data, &config.conversations);
+            let fresh = DailyBasis::new(&prepared.index, &prepared.conversations, cutoff, &config);
+            prop_assert_eq!(basis.day_span(), fresh.day_span());
+            let (first_day, last_day) = fresh.day_span();
+            for day in first_day..=last_day {
+                prop_assert_eq!(basis.values_at((day + 1) * DAY), fresh.values_at((day + 1) * DAY), "day {}", day);
+            }
         }
     }
 }

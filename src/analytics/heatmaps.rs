@@ -63,10 +63,26 @@ pub struct StageHeatmap {
 }
 
 pub fn stage_heatmap(history: &StageHistory) -> StageHeatmap {
+    stage_heatmap_resumed(history, None)
+}
+
+/// [`stage_heatmap`] with the columns of the first `kept` weeks taken from `previous`: the
+/// heatmap of a history whose first `kept` instants, and every member's stage and presence
+/// at them, are those of `history` (a history on fewer rows, all after those instants).
+pub fn stage_heatmap_resumed(history: &StageHistory, previous: Option<(&StageHeatmap, usize)>) -> StageHeatmap {
     let weeks = history.instants.len();
     let mut counts = vec![vec![0u64; weeks]; Stage::ALL.len()];
+    let kept = match previous {
+        Some((previous, kept)) if kept <= weeks && previous.counts.iter().all(|row| row.len() >= kept) => {
+            for (row, previous) in counts.iter_mut().zip(&previous.counts) {
+                row[..kept].copy_from_slice(&previous[..kept]);
+            }
+            kept
+        }
+        _ => 0,
+    };
     for member in &history.members {
-        for (week, (&instant, &stage)) in history.instants.iter().zip(&member.stages).enumerate() {
+        for (week, (&instant, &stage)) in history.instants.iter().zip(&member.stages).enumerate().skip(kept) {
             if member.present_at(instant) {
                 counts[stage as usize][week] += 1;
             }
@@ -106,7 +122,7 @@ pub struct CohortHeatmap {
 }
 
 pub fn cohort_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> CohortHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::Cohorts);
     rows.scan(index, as_of, config);
     rows.cohorts(index, as_of, config)
 }
@@ -125,7 +141,7 @@ pub struct HourHeatmap {
 pub const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 pub fn hour_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> HourHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::Hours);
     rows.scan(index, as_of, config);
     rows.hours(config)
 }
@@ -146,7 +162,7 @@ pub struct FirstMinutesHeatmap {
 }
 
 pub fn first_minutes_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &HeatmapConfig) -> FirstMinutesHeatmap {
-    let mut rows = RowHeatmaps::default();
+    let mut rows = RowHeatmaps::only(RowHeatmap::FirstMinutes);
     rows.scan(index, as_of, config);
     rows.first_minutes(index, config)
 }
@@ -154,11 +170,21 @@ pub fn first_minutes_heatmap(index: &Index<'_>, as_of: UnixSeconds, config: &Hea
 /// The actions of the first-minutes heatmap, its rows.
 const FIRST_ACTIONS: [ActivityKind; 4] = [ActivityKind::Message, ActivityKind::Reply, ActivityKind::Reaction, ActivityKind::Leave];
 
+/// One of the heatmaps drawn from the rows (not from the stage history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowHeatmap {
+    Cohorts,
+    Hours,
+    FirstMinutes,
+}
+
 /// The cohort, hour and first-minutes heatmaps' pass over the rows, resumable: rows come in
 /// time order, so the state after the rows before some position, given the rows after it,
 /// gives what one pass over all of them gives (see [`RowHeatmaps::continues`]).
 #[derive(Default)]
 pub struct RowHeatmaps {
+    /// Only this heatmap's part of the pass (one heatmap asked for alone); `None`: all three.
+    only: Option<RowHeatmap>,
     /// How many rows were read (the rows before the last `as_of`).
     rows: usize,
     /// Posts per weekday and local hour.
@@ -178,6 +204,15 @@ pub struct RowHeatmaps {
 }
 
 impl RowHeatmaps {
+    /// A pass that keeps only what `heatmap` needs (the others read from it are empty).
+    pub fn only(heatmap: RowHeatmap) -> RowHeatmaps {
+        RowHeatmaps { only: Some(heatmap), ..RowHeatmaps::default() }
+    }
+
+    fn wants(&self, heatmap: RowHeatmap) -> bool {
+        self.only.is_none_or(|only| only == heatmap)
+    }
+
     /// Whether a scan of rows that extend the ones read (the first `seen` rows are the
     /// same, members only added after the known ones) can continue this one up to `as_of`.
     pub fn continues(&self, seen: usize, index: &Index<'_>, as_of: UnixSeconds) -> bool {
@@ -204,27 +239,34 @@ impl RowHeatmaps {
         let seen = self.rows;
         let end = data.activities.partition_point(|activity| activity.at < as_of).max(seen);
         let new_rows = &data.activities[seen..end];
+        let (cohorts, hours, first_minutes) =
+            (self.wants(RowHeatmap::Cohorts), self.wants(RowHeatmap::Hours), self.wants(RowHeatmap::FirstMinutes));
         // Local time is looked up once per UTC hour: offsets never change inside an hour in
         // practice (every IANA offset is a whole number of quarter hours, and transitions
         // happen on the hour or half hour), which keeps a million messages cheap.
         let mut cached: Option<(i64, i64)> = None; // (UTC hour, local offset seconds)
         for activity in new_rows {
+            if !cohorts && !first_minutes && !activity.kind.is_post() {
+                continue;
+            }
             let Some(position) = index.position(activity.member_id) else { continue };
-            if activity.kind == ActivityKind::Join {
+            if first_minutes && activity.kind == ActivityKind::Join {
                 let join = &mut self.join_event[position];
                 *join = Some(join.map_or(activity.at, |at| at.min(activity.at)));
             }
             if data.members[position].is_bot {
                 continue;
             }
-            self.first_activity[position].get_or_insert(activity.at);
-            if activity.kind.counts_as_active() {
-                let week = week_start(activity.at);
-                if self.active_weeks[position].last() != Some(&week) {
-                    self.active_weeks[position].push(week);
+            if cohorts {
+                self.first_activity[position].get_or_insert(activity.at);
+                if activity.kind.counts_as_active() {
+                    let week = week_start(activity.at);
+                    if self.active_weeks[position].last() != Some(&week) {
+                        self.active_weeks[position].push(week);
+                    }
                 }
             }
-            if !activity.kind.is_post() {
+            if !hours || !activity.kind.is_post() {
                 continue;
             }
             let utc_hour = activity.at.div_euclid(3600);
@@ -239,6 +281,10 @@ impl RowHeatmaps {
             };
             let Some(local) = chrono::DateTime::from_timestamp(activity.at + offset, 0) else { continue };
             self.hour_counts[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
+        }
+        if !first_minutes {
+            self.rows = end;
+            return;
         }
         // First minutes: a member's join is the first join event, else the joined_at the
         // export recorded. A member whose join changed is counted again from it.
@@ -408,22 +454,38 @@ pub struct Transitions {
 }
 
 pub fn transitions(history: &StageHistory, config: &HeatmapConfig) -> Transitions {
+    transitions_resumed(history, config, None)
+}
+
+/// [`transitions`] with the weekly flows between the first `kept` weeks taken from
+/// `previous` (see [`stage_heatmap_resumed`]).
+pub fn transitions_resumed(history: &StageHistory, config: &HeatmapConfig, previous: Option<(&Transitions, usize)>) -> Transitions {
     let instants = &history.instants;
-    let mut weekly = Vec::new();
-    for step in 1..instants.len() {
-        let (mut arrived, mut promoted, mut demoted) = (0, 0, 0);
-        for member in &history.members {
+    let steps = instants.len().saturating_sub(1);
+    // Flows of steps whose both weeks are kept (step `s` goes from week `s` to `s + 1`).
+    let kept = match previous {
+        Some((previous, kept)) => kept.saturating_sub(1).min(previous.weekly.len()).min(steps),
+        None => 0,
+    };
+    let mut flows = vec![(0u64, 0u64, 0u64); steps - kept];
+    for member in &history.members {
+        for step in kept + 1..instants.len() {
             if !member.present_at(instants[step]) {
                 continue;
             }
+            let flow = &mut flows[step - 1 - kept];
             if !member.present_at(instants[step - 1]) {
-                arrived += 1;
+                flow.0 += 1;
             } else if member.stages[step] > member.stages[step - 1] {
-                promoted += 1;
+                flow.1 += 1;
             } else if member.stages[step] < member.stages[step - 1] {
-                demoted += 1;
+                flow.2 += 1;
             }
         }
+    }
+    let mut weekly: Vec<WeekFlow> = previous.map_or_else(Vec::new, |(previous, _)| previous.weekly[..kept].to_vec());
+    for (offset, (arrived, promoted, demoted)) in flows.into_iter().enumerate() {
+        let step = kept + offset + 1;
         weekly.push(WeekFlow { week: week_label(instants[step] - 1), arrived, promoted, demoted });
     }
 

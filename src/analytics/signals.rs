@@ -117,6 +117,8 @@ pub struct SignalInputs {
     conversation_members: Vec<(Option<u32>, Option<u32>)>,
     /// Per member, the conversation its first post started, if it started one.
     first_conversation: Vec<Option<usize>>,
+    /// Every response by a known member: (time, responder position), by time.
+    responses: Vec<(UnixSeconds, u32)>,
 }
 
 impl SignalInputs {
@@ -129,6 +131,7 @@ impl SignalInputs {
             first_post: Vec::new(),
             conversation_members: Vec::with_capacity(prepared.conversations.len()),
             first_conversation: Vec::new(),
+            responses: Vec::new(),
         };
         inputs.add(prepared, 0, 0, &[]);
         inputs
@@ -169,15 +172,23 @@ impl SignalInputs {
                 self.post_times[position].push(activity.at);
             }
         }
-        // Older conversations the new rows answered: their responder is new.
+        // Older conversations the new rows answered: their responder is new. Their
+        // responses, and the new conversations', come after every response added before.
+        let responses_from = self.responses.len();
         for &at in answered {
             let conversation = &prepared.conversations[at as usize];
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
             self.conversation_members[at as usize].1 = responder.map(|position| position as u32);
+            if let (Some(response), Some(position)) = (conversation.response, responder) {
+                self.responses.push((response.at, position as u32));
+            }
         }
         for (at, conversation) in prepared.conversations.iter().enumerate().skip(conversations_from) {
             let author = index.position(conversation.author_id);
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
+            if let (Some(response), Some(position)) = (conversation.response, responder) {
+                self.responses.push((response.at, position as u32));
+            }
             self.conversation_members.push((author.map(|position| position as u32), responder.map(|position| position as u32)));
             if let Some(position) = author {
                 if self.first_post[position].is_some_and(|(id, _)| id == conversation.root_id) {
@@ -185,6 +196,7 @@ impl SignalInputs {
                 }
             }
         }
+        self.responses[responses_from..].sort_unstable_by_key(|&(at, _)| at);
     }
 
     /// The sorted times of a member's activities that count as active (every row).
@@ -202,6 +214,63 @@ pub fn member_signals_with(
     graph_config: &GraphConfig,
     statuses: Vec<MemberStatus>,
 ) -> Vec<MemberSignals> {
+    let mut statuses = statuses.into_iter();
+    let mut signals = Vec::new();
+    signals_where(
+        prepared,
+        as_of,
+        config,
+        graph_config,
+        |_, _| true,
+        || {
+            let status = statuses.next()?;
+            Some((status.stage, status.state))
+        },
+        |member| signals.push(member),
+    );
+    signals
+}
+
+/// What `each` makes of the signals at `as_of` of the human members who were active within
+/// `active_window` seconds before it and had not left (a backtest cut-off's population, in
+/// the order of `data.members`), without their stage and state: [`MemberSignals::stage`]
+/// and [`MemberSignals::state`] are Observer and Active whatever they were, so `each` must
+/// not read them (the risk features do not).
+pub fn population_signals<T>(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    config: &SignalConfig,
+    graph_config: &GraphConfig,
+    active_window: i64,
+    mut each: impl FnMut(&MemberSignals) -> T,
+) -> Vec<T> {
+    let mut found = Vec::new();
+    let in_population =
+        |last_active: Option<UnixSeconds>, left: bool| !left && last_active.is_some_and(|last| as_of - last <= active_window);
+    signals_where(
+        prepared,
+        as_of,
+        config,
+        graph_config,
+        in_population,
+        || Some((Stage::Observer, MemberState::Active)),
+        |member| found.push(each(&member)),
+    );
+    found
+}
+
+/// The signals at `as_of` of the human members (in the order of `data.members`) for which
+/// `wanted(last active time, left)` holds, each given to `each`; `status` gives the stage
+/// and state of each human in turn (the signals end where it gives none).
+fn signals_where(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    config: &SignalConfig,
+    graph_config: &GraphConfig,
+    wanted: impl Fn(Option<UnixSeconds>, bool) -> bool,
+    mut status: impl FnMut() -> Option<(Stage, MemberState)>,
+    mut each: impl FnMut(MemberSignals),
+) {
     let data = prepared.data();
     let inputs = prepared.signal_inputs();
     let member_count = data.members.len();
@@ -230,24 +299,27 @@ pub fn member_signals_with(
     let delay_of = |conversation: &super::conversations::Conversation| {
         conversation.response.filter(|response| response.at < as_of).map(|response| response.at - conversation.started_at)
     };
-    for (conversation, &(author, responder)) in
-        prepared.conversations.iter().zip(&inputs.conversation_members).take_while(|(conversation, _)| conversation.started_at < as_of)
-    {
-        let response = conversation.response.filter(|response| response.at < as_of);
-        if let (Some(response), Some(position)) = (response, responder) {
-            if response.at >= as_of - window {
-                answers_now[position as usize] += 1;
-            } else if response.at >= as_of - 2 * window {
-                answers_before[position as usize] += 1;
-            }
+    // Responses given in this window and the one before (every response in them, by time).
+    let responses = &inputs.responses;
+    let from = responses.partition_point(|&(at, _)| at < as_of - 2 * window);
+    let to = responses.partition_point(|&(at, _)| at < as_of);
+    for &(at, position) in &responses[from..to] {
+        if at >= as_of - window {
+            answers_now[position as usize] += 1;
+        } else {
+            answers_before[position as usize] += 1;
         }
+    }
+    // Conversations started in the trailing period, old enough to judge (they started in
+    // order, so they are one run of them).
+    let judged_to = as_of.saturating_sub(config.answer_within_seconds).min(as_of - 1);
+    let first = prepared.conversations.partition_point(|conversation| conversation.started_at < conversations_from);
+    let last = prepared.conversations.partition_point(|conversation| conversation.started_at <= judged_to).max(first);
+    for (conversation, &(author, _)) in prepared.conversations[first..last].iter().zip(&inputs.conversation_members[first..last]) {
         if let Some(position) = author {
-            let judged = conversation.started_at >= conversations_from && as_of - conversation.started_at >= config.answer_within_seconds;
-            if judged {
-                started_judged[position as usize] += 1;
-                if delay_of(conversation).is_none_or(|delay| delay > config.answer_within_seconds) {
-                    started_unanswered[position as usize] += 1;
-                }
+            started_judged[position as usize] += 1;
+            if delay_of(conversation).is_none_or(|delay| delay > config.answer_within_seconds) {
+                started_unanswered[position as usize] += 1;
             }
         }
     }
@@ -259,12 +331,13 @@ pub fn member_signals_with(
     let count_90 = |times: &[i64]| (before(times, as_of) - before(times, as_of - 90 * DAY)) as u32;
 
     let last_day = day_of(as_of - 1);
-    data.members
-        .iter()
-        .enumerate()
-        .filter(|(_, member)| !member.is_bot)
-        .zip(statuses)
-        .map(|((position, member), status)| {
+    for (position, member) in data.members.iter().enumerate().filter(|(_, member)| !member.is_bot) {
+        let Some((stage, state)) = status() else { break };
+        let left = member.left_at.is_some_and(|left| left < as_of);
+        if !wanted(last_active[position], left) {
+            continue;
+        }
+        each({
             let days = active_days[position];
             let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen[position]) {
                 (Some(joined), Some(seen)) => Some(joined.min(seen)),
@@ -279,10 +352,10 @@ pub fn member_signals_with(
             MemberSignals {
                 member_id: member.id,
                 node,
-                stage: status.stage,
-                state: status.state,
+                stage,
+                state,
                 seen_since,
-                left: member.left_at.is_some_and(|left| left < as_of),
+                left,
                 first_post: first_post[position],
                 last_active_at: last_active[position],
                 active_days_total: days.len() as u32,
@@ -305,8 +378,8 @@ pub fn member_signals_with(
                 started_judged: started_judged[position],
                 started_unanswered: started_unanswered[position],
             }
-        })
-        .collect()
+        });
+    }
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {

@@ -9,7 +9,9 @@ use ts_rs::TS;
 use super::{default_as_of, find_group, Error, ErrorCode, Result};
 use std::sync::Arc;
 
-use crate::analytics::backtest::{backtest as run_backtest, cutoffs_for, fitted_model, BacktestConfig, BacktestReport};
+use crate::analytics::backtest::{
+    backtest as run_backtest, cutoffs_for, fitted_model, fitted_model_kept, BacktestConfig, BacktestReport, FitKept,
+};
 use crate::analytics::graph::{GraphConfig, WindowGraph};
 use crate::analytics::risk::{explain, risk, RiskExplanation, RiskModel};
 use crate::analytics::settings::Settings;
@@ -103,6 +105,28 @@ pub fn signals_and_model_with(
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
     let graph = prepared.window(as_of - window, as_of, &settings.graph);
     (signals, model, graph)
+}
+
+/// [`signals_and_model_with`] without the statuses at the cut-offs (the risk model's
+/// features do not read them), reusing the examples `kept` from a computation on fewer
+/// rows, none of which before `before` changed (see [`fitted_model_kept`]). Also returns
+/// what to keep for the next computation.
+pub fn signals_and_model_kept(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    settings: &ChurnSettings,
+    now: Vec<crate::analytics::stages::MemberStatus>,
+    kept: FitKept,
+    before: UnixSeconds,
+) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>, FitKept) {
+    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
+    let signals = member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now);
+    let instants = cutoffs_for(prepared, as_of, &fit_config);
+    let (model, kept) =
+        fitted_model_kept(prepared, as_of, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
+    let window = i64::from(settings.graph.window_days) * crate::model::DAY;
+    let graph = prepared.window(as_of - window, as_of, &settings.graph);
+    (signals, model, graph, kept)
 }
 
 fn compute(store: &Store, group: &str, now: UnixSeconds) -> Result<(Computed, ChurnSettings)> {

@@ -9,14 +9,15 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSummary, Result};
+use crate::analytics::backtest::FitKept;
 use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
 use crate::analytics::flags::{DetectedFlag, FlagScanner};
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
-    cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, transitions, CohortHeatmap, FirstMinutesHeatmap, HourHeatmap,
-    RowHeatmaps, StageHeatmap, Transitions,
+    cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, stage_heatmap_resumed, transitions, transitions_resumed,
+    CohortHeatmap, FirstMinutesHeatmap, HourHeatmap, RowHeatmaps, StageHeatmap, Transitions,
 };
 use crate::analytics::noise::NoiseScanner;
 use crate::analytics::risk::{risk, RiskModel};
@@ -549,6 +550,12 @@ struct Reuse {
     row_heatmaps: Option<RowHeatmaps>,
     /// The weekly stage run's kept states and the stage history before.
     stage_run: Option<(StageRun, StageHistory)>,
+    /// The daily aggregates of the rows seen (extended with the new ones and days).
+    basis: Option<DailyBasis>,
+    /// The risk model's examples per cut-off and the model they gave.
+    fit: FitKept,
+    /// The stage heatmap and the transitions before (their weeks before `before` are kept).
+    stages: Option<(StageHeatmap, Transitions)>,
     /// How many rows the state before saw.
     seen: usize,
     /// Nothing before this instant changed (the first new row, a new member's join).
@@ -563,10 +570,24 @@ struct Kept {
     stage_run: StageRun,
     stage_inputs: StageInputs,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
+    basis: DailyBasis,
+    fit: FitKept,
 }
 
 fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
-    let Reuse { trend: kept_trend, flags: mut flag_scanner, stage_inputs, noise, row_heatmaps, stage_run, seen, before } = reuse;
+    let Reuse {
+        trend: kept_trend,
+        flags: mut flag_scanner,
+        stage_inputs,
+        noise,
+        row_heatmaps,
+        stage_run,
+        basis,
+        fit,
+        stages: previous_stages,
+        seen,
+        before,
+    } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -579,7 +600,14 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
             .filter(|noise| noise.continues(seen, &prepared.index, as_of))
             .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
         noise.scan(&prepared.index, as_of, &health_config.noise);
-        let basis = DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged);
+        let resumed = &prepared.resumed_from;
+        let basis = match basis {
+            Some(mut basis) if basis.continues(&prepared.index, resumed.rows, resumed.conversations, as_of) => {
+                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, &noise.flagged);
+                basis
+            }
+            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged),
+        };
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
         let mut trend: Vec<TrendPoint> = match kept_trend.first() {
@@ -591,7 +619,6 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-        drop(basis);
         let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, &prepared.index, as_of)).unwrap_or_default();
         row_heatmaps.scan(&prepared.index, as_of, &heatmap_config);
         let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
@@ -599,7 +626,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
         flag_scanner.scan(data, as_of, &settings.flags);
         let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps)
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -617,18 +644,30 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
             Some((run, history)) => (Some(run), Some(history)),
             None => (None, None),
         };
+        let previous_instants = previous_history.as_ref().map(|history| history.instants.clone()).unwrap_or_default();
         let previous = run.zip(previous_history.as_ref()).map(|(run, history)| PreviousRun { run, history, before });
-        let (history, statuses, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &cutoffs, &stage_config, previous);
+        // The risk model's features at the cut-offs do not read the stages: the run has no
+        // extra instants to evaluate.
+        let (history, _, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &[], &stage_config, previous);
         drop(previous_history);
+        // The weeks whose evaluations the new rows cannot change: the same instants as
+        // before, none after the first new row.
+        let kept_weeks = previous_instants
+            .iter()
+            .zip(&history.instants)
+            .take_while(|(previous, instant)| previous == instant && **instant <= before)
+            .count();
         let now = history.members.iter().map(|member| member.status.clone()).collect();
-        let (signals, model, graph) = super::churn::signals_and_model_with(prepared, as_of, &churn, statuses, now);
+        // The risk model's features at a cut-off that did not move and that the new rows
+        // come after are what they were.
+        let (signals, model, graph, fit) = super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run)
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks)
     };
     let (
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps),
-        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run),
+        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis),
+        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks),
     ) = std::thread::scope(|scope| {
         let side = scope.spawn(side);
         let main = main();
@@ -637,8 +676,8 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     let everything = Everything {
         health,
         trend,
-        stages: stage_heatmap(&history),
-        transitions: transitions(&history, &heatmap_config),
+        stages: stage_heatmap_resumed(&history, previous_stages.as_ref().map(|(stages, _)| (stages, kept_weeks))),
+        transitions: transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks))),
         cohorts,
         hours,
         first_minutes,
@@ -650,7 +689,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None }))
+    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None, basis, fit }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -676,7 +715,7 @@ fn windows_read(
     if settings.stage_config().core_top_pagerank_share > 0.0 {
         let first_at = data.activities.first().map_or(as_of, |row| row.at);
         let instants = crate::analytics::stages::evaluation_instants(first_at, as_of);
-        windows.extend(instants.iter().chain(cutoffs).map(|&at| (at - window, at, false)));
+        windows.extend(instants.iter().map(|&at| (at - window, at, false)));
     }
     // Only the graph at `as_of` is kept with its edges (neighbours); the signals read the
     // others' PageRank and degrees.
@@ -771,7 +810,7 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs } = self.kept;
+        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs, basis, fit } = self.kept;
         let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
         let reuse = Reuse {
             trend: self.everything.trend,
@@ -780,6 +819,9 @@ impl Computed {
             noise: Some(noise),
             row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
+            basis: Some(basis),
+            fit,
+            stages: Some((self.everything.stages, self.everything.transitions)),
             seen,
             before,
         };
@@ -1209,6 +1251,30 @@ mod tests {
             .expect("computes");
         let full_joined = Computed::full(&joined, as_of_of(&joined), &settings).expect("computes");
         assert_same(&absorbed.everything, &full_joined.everything);
+        // New rows on the same day (`as_of` and the risk model's cut-offs stay: their
+        // features are kept) by the group's rarest posters, whose churn labels at the last
+        // cut-off they turn (the model is fitted again), and by everyone else.
+        for posters in [40..60, 1..60] {
+            let mut grown = all.clone();
+            let day = grown.activities[5_980].at.div_euclid(DAY);
+            let last = grown.activities.iter().rposition(|row| row.at.div_euclid(DAY) == day).expect("a row that day");
+            grown.activities.truncate(last + 1);
+            // Every row of that day but its first is new (about 37 rows a day).
+            let count = grown.activities.iter().rev().take_while(|row| row.at.div_euclid(DAY) == day).count() - 1;
+            assert!(count > 10, "{count}");
+            for (row, member) in grown.activities.iter_mut().rev().take(count).zip(posters.cycle()) {
+                row.member_id = member;
+            }
+            let mut earlier = grown.clone();
+            earlier.activities.truncate(grown.activities.len() - count);
+            assert_eq!(as_of_of(&earlier), as_of_of(&grown), "the same day");
+            let absorbed = Computed::full(&earlier, as_of_of(&earlier), &settings)
+                .expect("computes")
+                .absorb(&grown, as_of_of(&grown), &settings)
+                .expect("computes");
+            let full = Computed::full(&grown, as_of_of(&grown), &settings).expect("computes");
+            assert_same(&absorbed.everything, &full.everything);
+        }
         // Rows that are not an extension (one removed in the middle) mean a full computation.
         let mut edited = all.clone();
         edited.activities.remove(100);
