@@ -174,6 +174,10 @@ fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: u
         state = Some(api::Computed::full(data, as_of, settings).expect("computes"));
     });
     let mut state = state.expect("computed");
+    if let Some(peak) = peak_memory_mb() {
+        println!("Peak resident memory after the full computation into a state (VmHWM): {peak:.0} MB.");
+        println!();
+    }
     let mut times = Vec::new();
     let mut loads = Vec::new();
     let mut batches = Vec::new();

@@ -2,6 +2,8 @@
 //! promotion as soon as a rule is met, demotion only after a member stayed below 90 % of
 //! the rule's thresholds for a whole grace period.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -143,8 +145,10 @@ pub fn evaluation_instants(first_at: UnixSeconds, as_of: UnixSeconds) -> Vec<Uni
 pub struct RuleCheck {
     /// The rule it belongs to (the stage it leads to).
     pub stage: Stage,
-    /// What is counted, for a person ("active days in the last 28 days").
-    pub label: String,
+    /// What is counted, for a person ("active days in the last 28 days"). One text per
+    /// rule and settings, shared by every member's check (20,000 members have 8 each).
+    #[ts(type = "string")]
+    pub label: Arc<str>,
     /// What is counted, as a code, for the window to say in its language with `window`.
     pub measure: RuleMeasure,
     /// The days (weeks for `contributor_weeks`) the count looks back over; for
@@ -718,12 +722,13 @@ pub fn history_and_statuses_resumed(
     }
     keep.sort_by_key(|(key, _)| *key);
     keep.dedup_by_key(|(key, _)| *key);
+    let mut labels = RuleLabels::new(config);
     let members = (0..members)
         .map(|slot| {
             let stage = state.current[slot];
             let member = &data.members[inputs.humans[slot]];
             let status = status_at(inputs, data, slot, stage, as_of, config);
-            let reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config);
+            let reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels);
             MemberHistory {
                 status,
                 seen_since: inputs.timelines[slot].seen_since(member.joined_at, as_of),
@@ -741,6 +746,50 @@ pub fn history_and_statuses_resumed(
     (StageHistory { as_of, instants, members }, found, StageRun { snapshots: keep })
 }
 
+/// The texts of the stage rules' checks (what each counts), made once per settings and
+/// shared by every member's reasons instead of written again for each.
+struct RuleLabels {
+    first_message: Arc<str>,
+    last_message: Arc<str>,
+    active_days: Arc<str>,
+    given: Arc<str>,
+    received: Arc<str>,
+    contributor_weeks: Arc<str>,
+    answerer_rank: Arc<str>,
+    /// The PageRank check names the graph's size: one text per size seen.
+    pagerank: Vec<(usize, Arc<str>)>,
+}
+
+impl RuleLabels {
+    fn new(config: &StageConfig) -> RuleLabels {
+        let window = config.contributor_window_days;
+        RuleLabels {
+            first_message: format!("days since the first message (Newcomer under {})", config.newcomer_days).into(),
+            last_message: "days since the last message".into(),
+            active_days: format!("active days in the last {window} days").into(),
+            given: format!("responses given in the last {window} days").into(),
+            received: format!("responses received in the last {window} days").into(),
+            contributor_weeks: format!("weeks as Contributor or Core of the last {}", config.core_weeks_window).into(),
+            answerer_rank: format!("rank among the answerers of the last {window} days").into(),
+            pagerank: Vec::new(),
+        }
+    }
+
+    fn pagerank(&mut self, nodes: usize, config: &StageConfig) -> Arc<str> {
+        if let Some((_, label)) = self.pagerank.iter().find(|(size, _)| *size == nodes) {
+            return label.clone();
+        }
+        let label: Arc<str> = format!(
+            "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
+            config.graph.window_days,
+            config.core_top_pagerank_share * 100.0
+        )
+        .into();
+        self.pagerank.push((nodes, label.clone()));
+        label
+    }
+}
+
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.
 fn stage_reasons(
     stage: Stage,
@@ -748,10 +797,11 @@ fn stage_reasons(
     below_since: Option<UnixSeconds>,
     as_of: UnixSeconds,
     config: &StageConfig,
+    labels: &mut RuleLabels,
 ) -> StageReasons {
     let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
     let check = |stage: Stage,
-                 (measure, window, label): (RuleMeasure, u32, String),
+                 (measure, window, label): (RuleMeasure, u32, &Arc<str>),
                  value: Option<f64>,
                  comparison: &'static str,
                  threshold: f64| {
@@ -760,63 +810,55 @@ fn stage_reasons(
             "<" => value < threshold,
             _ => value <= threshold,
         });
-        RuleCheck { stage, label, measure, window, value, comparison, threshold, met }
+        RuleCheck { stage, label: label.clone(), measure, window, value, comparison, threshold, met }
     };
     let window = config.contributor_window_days;
     let checks = vec![
         check(
             Stage::Newcomer,
-            (
-                RuleMeasure::DaysSinceFirstMessage,
-                config.newcomer_days as u32,
-                format!("days since the first message (Newcomer under {})", config.newcomer_days),
-            ),
+            (RuleMeasure::DaysSinceFirstMessage, config.newcomer_days as u32, &labels.first_message),
             seen.first_post.map(days),
             "<",
             config.newcomer_days as f64,
         ),
         check(
             Stage::Participant,
-            (RuleMeasure::DaysSinceLastMessage, config.participant_days as u32, "days since the last message".to_string()),
+            (RuleMeasure::DaysSinceLastMessage, config.participant_days as u32, &labels.last_message),
             seen.last_post.map(days),
             "<=",
             config.participant_days as f64,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ActiveDays, window as u32, format!("active days in the last {window} days")),
+            (RuleMeasure::ActiveDays, window as u32, &labels.active_days),
             Some(seen.active_days),
             ">=",
             config.contributor_active_days,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ResponsesGiven, window as u32, format!("responses given in the last {window} days")),
+            (RuleMeasure::ResponsesGiven, window as u32, &labels.given),
             Some(seen.given),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ResponsesReceived, window as u32, format!("responses received in the last {window} days")),
+            (RuleMeasure::ResponsesReceived, window as u32, &labels.received),
             Some(seen.received),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Core,
-            (
-                RuleMeasure::ContributorWeeks,
-                config.core_weeks_window as u32,
-                format!("weeks as Contributor or Core of the last {}", config.core_weeks_window),
-            ),
+            (RuleMeasure::ContributorWeeks, config.core_weeks_window as u32, &labels.contributor_weeks),
             Some(seen.contributor_weeks as f64),
             ">=",
             config.core_weeks_needed as f64,
         ),
         check(
             Stage::Core,
-            (RuleMeasure::AnswererRank, window as u32, format!("rank among the answerers of the last {window} days")),
+            (RuleMeasure::AnswererRank, window as u32, &labels.answerer_rank),
             seen.answerer_rank.map(|rank| rank as f64),
             "<=",
             config.core_top_answerers as f64,
@@ -830,17 +872,10 @@ fn stage_reasons(
         // (the threshold is that share of the graph's nodes, at least one).
         let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
         let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
+        let label = labels.pagerank(nodes, config);
         checks.push(check(
             Stage::Core,
-            (
-                RuleMeasure::PagerankRank,
-                config.graph.window_days,
-                format!(
-                    "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
-                    config.graph.window_days,
-                    config.core_top_pagerank_share * 100.0
-                ),
-            ),
+            (RuleMeasure::PagerankRank, config.graph.window_days, &label),
             seen.pagerank_rank.map(|(rank, _)| rank as f64),
             "<=",
             top,
