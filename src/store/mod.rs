@@ -83,6 +83,9 @@ fn fill_search_index(conn: &Connection, progress: ProgressSink) -> rusqlite::Res
     Ok(())
 }
 
+/// How long a write waits for another connection's write to end before it fails as busy.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -181,7 +184,7 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         // 64 MiB of page cache: imports touch several indexes per row.
         self.conn.pragma_update(None, "cache_size", -65_536)?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         Ok(())
     }
 
@@ -502,6 +505,26 @@ mod tests {
         let mut again = 0;
         drop(Store::open_reporting(&path, &mut |_| again += 1).unwrap());
         assert_eq!(again, 0);
+    }
+
+    #[test]
+    fn a_store_missing_an_import_index_opens_without_waiting_while_another_connection_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        drop(Store::open(&path).unwrap());
+        let writer = Connection::open(&path).unwrap();
+        writer.execute_batch("DROP INDEX activities_channel_at; BEGIN IMMEDIATE;").unwrap();
+        // The writer holds the lock: the new connection opens at once (not after the
+        // 10 s busy timeout) and leaves the index for later.
+        let started = std::time::Instant::now();
+        let store = Store::open(&path).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "waited {:?}", started.elapsed());
+        assert_eq!(store.missing_indexes().unwrap(), vec!["activities_channel_at"]);
+        drop(store);
+        writer.execute_batch("COMMIT").unwrap();
+        // With the lock free, opening builds it.
+        let store = Store::open(&path).unwrap();
+        assert!(store.missing_indexes().unwrap().is_empty());
     }
 
     #[test]

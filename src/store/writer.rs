@@ -788,10 +788,18 @@ impl Store {
 impl Store {
     /// On open: a bulk import whose process ended between its commit and
     /// [`Store::build_missing_indexes`] left indexes out; they are built now. When another
-    /// connection holds the store's write lock past the busy timeout (it is importing, or
-    /// building them itself), the store opens without them: queries are correct, only slower.
+    /// connection holds the store's write lock (it is importing, or building them itself),
+    /// the store opens at once without them, instead of waiting out the busy timeout (the
+    /// desktop app opens read connections while its writer builds them): queries are
+    /// correct, only slower, and the next import or open builds what is still missing.
     pub(super) fn build_indexes_left_by_an_import(&mut self) -> Result<()> {
-        match self.build_missing_indexes(&mut |_| {}) {
+        if self.missing_indexes()?.is_empty() {
+            return Ok(());
+        }
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let built = self.build_missing_indexes(&mut |_| {});
+        self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        match built {
             Err(StoreError::Sql(error)) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(()),
             other => other.map(|_| ()),
         }
