@@ -342,8 +342,8 @@ impl<'a, 'conn> Session<'a, 'conn> {
         self.tx.upsert_member(chat.group, &NewMember { platform_id: id, display_name: name, is_bot: user.is_bot.unwrap_or(false) })
     }
 
-    fn write_message(&mut self, chat: Chat, message: RawMessage) -> Result<(), Failure> {
-        let id = message.id.clone().ok_or_else(|| Failure::malformed("a message has no `id`", damaged_hint()))?;
+    fn write_message(&mut self, chat: Chat, mut message: RawMessage) -> Result<(), Failure> {
+        let id = message.id.take().ok_or_else(|| Failure::malformed("a message has no `id`", damaged_hint()))?;
         let at = self.message_time(&id, message.timestamp.as_deref())?;
         let kind = message.kind.as_deref().unwrap_or("Default");
         if SYSTEM_WITHOUT_ACTIVITY.contains(&kind) {
@@ -373,12 +373,12 @@ impl<'a, 'conn> Session<'a, 'conn> {
             }
             _ => {
                 let member_id = self.member(chat, author)?;
-                let parent = message.reference.as_ref().and_then(|reference| reference.message_id.clone());
+                let parent = message.reference.as_ref().and_then(|reference| reference.message_id.as_deref());
                 let activity = if parent.is_some() { ActivityKind::Reply } else { ActivityKind::Message };
                 // Types Hearth does not know are kept as messages with their raw type.
                 let raw_kind = (!matches!(kind, "Default" | "Reply")).then_some(kind);
                 let text = message.content.as_deref().filter(|text| !text.is_empty());
-                self.insert(chat, member_id, &id, activity, at, parent.as_deref(), text, raw_kind)?;
+                self.insert(chat, member_id, &id, activity, at, parent, text, raw_kind)?;
                 for reaction in message.reactions.into_iter().flatten() {
                     self.write_reaction(chat, &id, at, reaction)?;
                 }
@@ -797,8 +797,8 @@ impl ElementSink<RawMessage> for ChannelMessages<'_, '_, '_> {
 }
 
 impl Identified for RawMessage {
-    fn id(&self) -> Option<String> {
-        self.id.clone()
+    fn write_id(&self, out: &mut String) -> bool {
+        self.id.as_deref().map(|id| out.push_str(id)).is_some()
     }
 }
 

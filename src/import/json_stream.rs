@@ -183,6 +183,8 @@ pub struct JsonFile {
     /// buffer and parsed from a slice).
     failure_at: Option<Position>,
     arrays: Vec<ArrayPosition>,
+    /// The id of the element being handed to the sink, until it is counted as read.
+    next_id: String,
 }
 
 impl JsonFile {
@@ -202,7 +204,16 @@ impl JsonFile {
 
     /// A file read through a [`MeteredReader`] on `meter` made by the caller.
     pub fn new(path: &Path, size: u64, meter: Rc<Meter>) -> JsonFile {
-        JsonFile { path: path.to_path_buf(), size, meter, source: None, failure: None, failure_at: None, arrays: Vec::new() }
+        JsonFile {
+            path: path.to_path_buf(),
+            size,
+            meter,
+            source: None,
+            failure: None,
+            failure_at: None,
+            arrays: Vec::new(),
+            next_id: String::new(),
+        }
     }
 
     /// [`JsonFile::fail`] for a failure the parser did not see, which happened `at`.
@@ -242,6 +253,26 @@ impl JsonFile {
                 array.last_id = id;
             }
         }
+    }
+
+    /// Counts an element of the innermost array as read, whose id (if `identified`) is in
+    /// `next_id`.
+    fn identified_element_done(&mut self, identified: bool) {
+        if let Some(array) = self.arrays.last_mut() {
+            array.read += 1;
+            if identified {
+                match &mut array.last_id {
+                    Some(last) => std::mem::swap(last, &mut self.next_id),
+                    None => array.last_id = Some(std::mem::take(&mut self.next_id)),
+                }
+            }
+        }
+    }
+
+    /// Writes `element`'s id into `next_id`; whether it has one.
+    fn take_id<T: Identified>(&mut self, element: &T) -> bool {
+        self.next_id.clear();
+        element.write_id(&mut self.next_id)
     }
 
     /// Elements read so far in the innermost array.
@@ -323,7 +354,10 @@ pub fn bare_message(error: &serde_json::Error) -> String {
 
 /// An element that knows its own id, for positions ("the one after id 41").
 pub trait Identified {
-    fn id(&self) -> Option<String>;
+    /// Writes the element's id into `out`, which is empty; false when it has none. (Into a
+    /// buffer that is reused from element to element: a new `String` for every message's id
+    /// was an allocation per message for a text read only when something goes wrong.)
+    fn write_id(&self, out: &mut String) -> bool;
 }
 
 /// Where the elements of a streamed array go, one at a time.
@@ -377,9 +411,9 @@ impl<'de, S: ElementSink<T>, T: DeserializeOwned + Identified> Visitor<'de> for 
             let next = seq.next_element::<T>();
             sink.json_file().meter.end_element();
             let Some(element) = next? else { break };
-            let id = element.id();
+            let identified = sink.json_file().take_id(&element);
             sink.element(element).map_err(|failure| sink.json_file().fail::<A::Error>(failure))?;
-            sink.json_file().element_done(id);
+            sink.json_file().identified_element_done(identified);
         }
         sink.json_file().leave_array();
         Ok(())
@@ -563,7 +597,7 @@ impl Buffer {
                         index += 1;
                         continue;
                     }
-                    match memchr::memchr2(b'"', b'\\', &bytes[index..]) {
+                    match quote_or_backslash(&bytes[index..]) {
                         None => index = bytes.len(),
                         Some(found) => {
                             index += found;
@@ -612,6 +646,32 @@ impl Buffer {
     }
 }
 
+/// Eight copies of `byte`.
+const fn splat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+/// Sets the high bit of the lowest byte of `word` that is zero (and maybe of some above it).
+fn zero_byte(word: u64) -> u64 {
+    word.wrapping_sub(splat(0x01)) & !word & splat(0x80)
+}
+
+/// Where the first `"` or `\` of `bytes` is. Most strings of an export are short (keys,
+/// ids, names): their first sixteen bytes are looked at eight at a time, where a call of
+/// `memchr2` costs more than the search; longer ones are searched with it.
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    for chunk in bytes.chunks_exact(8).take(2) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes"));
+        let found = zero_byte(word ^ splat(b'"')) | zero_byte(word ^ splat(b'\\'));
+        if found != 0 {
+            return Some(from + (found.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    memchr::memchr2(b'"', b'\\', &bytes[from..]).map(|found| from + found)
+}
+
 /// Cuts the elements of the array whose `[` the parser has just read out of `source`'s
 /// buffer, parses each from its slice and hands it to `sink`. Leaves the array's `]` (or
 /// whatever else follows the last element) for the parser to read and judge.
@@ -658,9 +718,9 @@ where
             let relative = Position { line: error.line() as u64, column: error.column() as u64 };
             sink.json_file().fail_at::<E>(Failure::Json(error), at.offset_by(relative))
         })?;
-        let id = element.id();
+        let identified = sink.json_file().take_id(&element);
         sink.element(element).map_err(|failure| sink.json_file().fail_at::<E>(failure, end))?;
-        sink.json_file().element_done(id);
+        sink.json_file().identified_element_done(identified);
     }
 }
 
@@ -691,8 +751,8 @@ mod tests {
     struct Element(serde_json::Value);
 
     impl Identified for Element {
-        fn id(&self) -> Option<String> {
-            self.0.get("id").map(|id| id.to_string())
+        fn write_id(&self, out: &mut String) -> bool {
+            self.0.get("id").map(|id| out.push_str(&id.to_string())).is_some()
         }
     }
 
@@ -768,11 +828,31 @@ mod tests {
             "{\"a\": 1, \"items\": [{\"id\": 1, \"t\": \"q\\\"[{\\\\\"}, 2, \"s]}\" ,\n\t[1, [2, {}]] , true,null,-1.5e3, {}\r\n], \"b\": [3]}"
                 .to_string(),
             format!("{{\"items\": [{{\"id\": 1, \"text\": \"{long}\"}},\n{{\"id\": 2, \"text\": \"{long}{long}\"}}]}}"),
+            // Indentation and numbers across the buffer's chunks, between nested brackets.
+            format!("{{\"items\": [{{\"id\": 1, \"n\": [{}0]}}, {{\"id\": 2}}]}}", "  {\"a\": [1 ,\n     2.5e-3]},      ".repeat(CHUNK_BYTES / 20)),
         ];
         for document in documents {
             let cut = read(document.as_bytes(), true);
             assert!(cut.is_ok(), "{cut:?}");
             assert_eq!(cut, read(document.as_bytes(), false));
+        }
+    }
+
+    #[test]
+    fn quote_or_backslash_finds_the_first_of_them() {
+        for length in 0..40 {
+            for end in [b'"', b'\\'] {
+                let mut bytes = vec![b'a'; length];
+                assert_eq!(quote_or_backslash(&bytes), None, "{length}");
+                for at in 0..length {
+                    bytes.fill(b'a');
+                    bytes[at] = end;
+                    if at + 1 < length {
+                        bytes[at + 1] = b'"';
+                    }
+                    assert_eq!(quote_or_backslash(&bytes), Some(at), "{length} {at}");
+                }
+            }
         }
     }
 

@@ -898,8 +898,9 @@ impl ElementSink<RawMessage> for ChatMessages<'_, '_, '_> {
 }
 
 impl Identified for RawMessage {
-    fn id(&self) -> Option<String> {
-        self.id.map(|id| id.to_string())
+    fn write_id(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        self.id.map(|id| write!(out, "{id}").expect("writing to a String does not fail")).is_some()
     }
 }
 
@@ -1006,9 +1007,14 @@ impl<'de> Deserialize<'de> for MessageText {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MessageText, A::Error> {
+                // Most texts are one part: it becomes the text as it is, without a copy.
                 let mut text = String::new();
                 while let Some(TextPart(part)) = seq.next_element()? {
-                    text.push_str(&part);
+                    if text.is_empty() {
+                        text = part;
+                    } else {
+                        text.push_str(&part);
+                    }
                 }
                 Ok(MessageText(text))
             }
@@ -1042,11 +1048,12 @@ impl<'de> Deserialize<'de> for TextPart {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextPart, A::Error> {
                 let mut text = String::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "text" {
-                        text = map.next_value()?;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                while let Some(key) = map.next_key::<EntityKey>()? {
+                    match key {
+                        EntityKey::Text => text = map.next_value()?,
+                        EntityKey::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
                     }
                 }
                 Ok(TextPart(text))
@@ -1054,6 +1061,33 @@ impl<'de> Deserialize<'de> for TextPart {
         }
 
         deserializer.deserialize_any(PartVisitor)
+    }
+}
+
+/// A key of a text entity object: only `text` counts. Read without copying the key (a
+/// `String` key was two allocations per entity, and every message has one).
+enum EntityKey {
+    Text,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EntityKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = EntityKey;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a key of a text entity")
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<EntityKey, E> {
+                Ok(if key == "text" { EntityKey::Text } else { EntityKey::Other })
+            }
+        }
+
+        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 
