@@ -255,7 +255,8 @@ impl Interactions {
         drop(cursor);
 
         // Per sender, both lists sorted by receiver: merge them into the edges.
-        let mut edges = Vec::new();
+        // Every edge takes at least one record: room for all at once, no growing by doubling.
+        let mut edges = Vec::with_capacity(responses.len() + partners.len());
         let mut seconds: Vec<i64> = Vec::new();
         for member in 0..members {
             let bucket = |starts: &[u32]| starts[member] as usize..starts[member + 1] as usize;
