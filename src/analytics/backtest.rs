@@ -358,21 +358,47 @@ pub fn fitted_model_kept(
     let horizon = i64::from(config.horizon_days) * DAY;
     let active_window = i64::from(config.active_window_days) * DAY;
     let FitKept { cutoffs: mut old_cutoffs, labels: old_labels, model: old_model } = kept;
-    let mut cutoffs = Vec::with_capacity(instants.len());
     let mut reused_all = old_model.is_some() && old_cutoffs.len() == instants.len();
-    for (index, &at) in instants.iter().enumerate() {
-        let reusable = old_cutoffs.iter().position(|cutoff| cutoff.at == at).filter(|_| at <= before);
-        let features = match reusable {
+    let reusable: Vec<Option<usize>> =
+        instants.iter().map(|&at| old_cutoffs.iter().position(|cutoff| cutoff.at == at).filter(|_| at <= before)).collect();
+    // The cut-offs not kept, each a pass over the members, on every core (they are
+    // independent; each thread takes every n-th, and they are put back in order).
+    let missing: Vec<UnixSeconds> = instants.iter().zip(&reusable).filter(|(_, kept)| kept.is_none()).map(|(&at, _)| at).collect();
+    let features_at = |at: UnixSeconds| {
+        population_signals(prepared, at, &warning_config.signals, graph_config, active_window, |member| {
+            (member.node, risk_features(member, model))
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(missing.len()).max(1);
+    let mut computed: Vec<Option<Vec<(u32, RiskFeatures)>>> = vec![None; missing.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads)
+            .map(|first| {
+                let (missing, features_at) = (&missing, &features_at);
+                scope.spawn(move || missing.iter().skip(first).step_by(threads).map(|&at| features_at(at)).collect::<Vec<_>>())
+            })
+            .collect();
+        for (slot, &at) in computed.iter_mut().zip(&missing).step_by(threads) {
+            *slot = Some(features_at(at));
+        }
+        for (first, worker) in (1..threads).zip(workers) {
+            let found = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (slot, members) in computed.iter_mut().skip(first).step_by(threads).zip(found) {
+                *slot = Some(members);
+            }
+        }
+    });
+    let mut computed = computed.into_iter().map(|members| members.expect("every missing cut-off computed"));
+    let mut cutoffs = Vec::with_capacity(instants.len());
+    for (index, (&at, kept)) in instants.iter().zip(&reusable).enumerate() {
+        let features = match *kept {
             Some(position) => {
                 reused_all &= position == index;
                 std::mem::replace(&mut old_cutoffs[position], CutoffFeatures { at: i64::MIN, members: Vec::new() })
             }
             None => {
                 reused_all = false;
-                let members = population_signals(prepared, at, &warning_config.signals, graph_config, active_window, |member| {
-                    (member.node, risk_features(member, model))
-                });
-                CutoffFeatures { at, members }
+                CutoffFeatures { at, members: computed.next().expect("one per missing cut-off") }
             }
         };
         cutoffs.push(features);

@@ -101,7 +101,7 @@ pub struct Prepared<'a> {
     pub graphs: graph::WindowCache,
     /// What placing later rows into the conversations needs (kept for [`Prepared::into_parts`]).
     conversation_state: ConversationBuilder,
-    /// The signals' per-member timelines, built on first use.
+    /// The per-member timelines the signals and the stage rules read, built on first use.
     signal_inputs: std::sync::OnceLock<signals::SignalInputs>,
     /// For a computation resumed on more rows: how many rows the state before saw, how
     /// many conversations it had, and which of those the new rows answered.
@@ -203,7 +203,8 @@ impl<'a> Prepared<'a> {
         self.graphs.interactions(self.data())
     }
 
-    /// What the churn signals read at every instant, built once.
+    /// What the churn signals (and the stage rules, [`stages::StageInputs`]) read at every
+    /// instant, built once.
     pub fn signal_inputs(&self) -> &signals::SignalInputs {
         self.signal_inputs.get_or_init(|| signals::SignalInputs::new(self))
     }

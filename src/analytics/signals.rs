@@ -119,6 +119,10 @@ pub struct SignalInputs {
     first_conversation: Vec<Option<usize>>,
     /// Every response by a known member: (time, responder position), by time.
     responses: Vec<(UnixSeconds, u32)>,
+    /// Per member, the sorted times of the responses they gave and of those their
+    /// conversations received (the stage rules count them).
+    responses_given: Vec<Vec<UnixSeconds>>,
+    responses_received: Vec<Vec<UnixSeconds>>,
 }
 
 impl SignalInputs {
@@ -132,6 +136,8 @@ impl SignalInputs {
             conversation_members: Vec::with_capacity(prepared.conversations.len()),
             first_conversation: Vec::new(),
             responses: Vec::new(),
+            responses_given: Vec::new(),
+            responses_received: Vec::new(),
         };
         inputs.add(prepared, 0, 0, &[]);
         inputs
@@ -156,6 +162,8 @@ impl SignalInputs {
         self.first_seen.resize(members, None);
         self.first_post.resize(members, None);
         self.first_conversation.resize(members, None);
+        self.responses_given.resize(members, Vec::new());
+        self.responses_received.resize(members, Vec::new());
         for activity in &data.activities[rows_from..] {
             let Some(position) = index.position(activity.member_id) else { continue };
             self.first_seen[position].get_or_insert(activity.at);
@@ -175,12 +183,21 @@ impl SignalInputs {
         // Older conversations the new rows answered: their responder is new. Their
         // responses, and the new conversations', come after every response added before.
         let responses_from = self.responses.len();
+        // Per member, the responses given and received (time, position): pushed as they
+        // come on a first build (each member's list sorted after), else sorted as a batch
+        // (they all come after what the lists hold).
+        let mut given: Vec<(UnixSeconds, u32)> = Vec::new();
+        let mut received: Vec<(UnixSeconds, u32)> = Vec::new();
         for &at in answered {
             let conversation = &prepared.conversations[at as usize];
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
             self.conversation_members[at as usize].1 = responder.map(|position| position as u32);
             if let (Some(response), Some(position)) = (conversation.response, responder) {
                 self.responses.push((response.at, position as u32));
+                given.push((response.at, position as u32));
+                if let Some(author) = self.conversation_members[at as usize].0 {
+                    received.push((response.at, author));
+                }
             }
         }
         for (at, conversation) in prepared.conversations.iter().enumerate().skip(conversations_from) {
@@ -188,6 +205,10 @@ impl SignalInputs {
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
             if let (Some(response), Some(position)) = (conversation.response, responder) {
                 self.responses.push((response.at, position as u32));
+                given.push((response.at, position as u32));
+            }
+            if let (Some(response), Some(position)) = (conversation.response, author) {
+                received.push((response.at, position as u32));
             }
             self.conversation_members.push((author.map(|position| position as u32), responder.map(|position| position as u32)));
             if let Some(position) = author {
@@ -197,6 +218,31 @@ impl SignalInputs {
             }
         }
         self.responses[responses_from..].sort_unstable_by_key(|&(at, _)| at);
+        let first_build = rows_from == 0;
+        if !first_build {
+            given.sort_unstable();
+            received.sort_unstable();
+        }
+        for (lists, batch) in [(&mut self.responses_given, given), (&mut self.responses_received, received)] {
+            for (at, position) in batch {
+                lists[position as usize].push(at);
+            }
+            if first_build {
+                lists.iter_mut().for_each(|times| times.sort_unstable());
+            }
+        }
+    }
+
+    /// A member's activity timelines, as the stage rules read them.
+    pub(crate) fn timeline(&self, position: usize) -> super::stages::Timeline<'_> {
+        super::stages::Timeline {
+            active_days: &self.active_days[position],
+            active_times: &self.active_times[position],
+            posts: &self.post_times[position],
+            responses_given: &self.responses_given[position],
+            responses_received: &self.responses_received[position],
+            first_seen: self.first_seen[position],
+        }
     }
 
     /// The sorted times of a member's activities that count as active (every row).

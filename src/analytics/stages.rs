@@ -84,19 +84,20 @@ pub struct StageCount {
     pub members: u64,
 }
 
-/// Per member, sorted event times the rules count over.
-#[derive(Default)]
-struct Timeline {
-    active_days: Vec<i64>,
-    active_times: Vec<UnixSeconds>,
-    posts: Vec<UnixSeconds>,
-    responses_given: Vec<UnixSeconds>,
-    responses_received: Vec<UnixSeconds>,
+/// Per member, sorted event times the rules count over (the signals' timelines:
+/// [`crate::analytics::signals::SignalInputs::timeline`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Timeline<'a> {
+    pub(crate) active_days: &'a [i64],
+    pub(crate) active_times: &'a [UnixSeconds],
+    pub(crate) posts: &'a [UnixSeconds],
+    pub(crate) responses_given: &'a [UnixSeconds],
+    pub(crate) responses_received: &'a [UnixSeconds],
     /// The member's first activity of any kind.
-    first_seen: Option<UnixSeconds>,
+    pub(crate) first_seen: Option<UnixSeconds>,
 }
 
-impl Timeline {
+impl Timeline<'_> {
     /// When the member was first seen before `as_of`: joined, or first activity.
     fn seen_since(&self, joined_at: Option<UnixSeconds>, as_of: UnixSeconds) -> Option<UnixSeconds> {
         [joined_at, self.first_seen].into_iter().flatten().filter(|&at| at < as_of).min()
@@ -226,7 +227,7 @@ pub struct StageHistory {
 }
 
 /// What one evaluation saw for a member: the raw numbers the rules compare.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Observed {
     active_days: f64,
     given: f64,
@@ -248,91 +249,24 @@ pub fn member_statuses(data: &GroupData, as_of: UnixSeconds, config: &StageConfi
     statuses_at(&prepared, &[as_of], config).pop().unwrap_or_default()
 }
 
-/// What the weekly evaluation reads, built once per group over all rows: each human's
-/// sorted event times. Every count is bounded by the instant evaluated, so one build
-/// serves evaluations at any instant.
-pub struct StageInputs {
+/// What the weekly evaluation reads: each human's sorted event times, from the signals'
+/// per-member timelines (built once per group over all rows and extended with new rows:
+/// [`Prepared::signal_inputs`]). Every count is bounded by the instant evaluated, so the
+/// same inputs serve evaluations at any instant.
+pub struct StageInputs<'a> {
     /// Positions in `data.members` of the humans; a human's slot is its index here.
     humans: Vec<usize>,
-    timelines: Vec<Timeline>,
+    timelines: Vec<Timeline<'a>>,
     first_at: Option<UnixSeconds>,
-    /// How many members `data.members` had when the inputs were last extended.
-    members: usize,
 }
 
-impl StageInputs {
-    pub fn new(prepared: &Prepared<'_>) -> StageInputs {
-        let mut inputs = StageInputs { humans: Vec::new(), timelines: Vec::new(), first_at: None, members: 0 };
-        inputs.add(prepared, 0, 0, &[]);
-        inputs
-    }
-
-    /// Adds what `prepared`'s rows after the ones these inputs were built on add (see
-    /// [`crate::analytics::signals::SignalInputs::extend`]).
-    pub fn extend(&mut self, prepared: &Prepared<'_>) {
-        let resumed = &prepared.resumed_from;
-        self.add(prepared, resumed.rows, resumed.conversations, &resumed.answered);
-    }
-
-    fn add(&mut self, prepared: &Prepared<'_>, rows_from: usize, conversations_from: usize, answered: &[u32]) {
+impl<'a> StageInputs<'a> {
+    pub fn new(prepared: &'a Prepared<'_>) -> StageInputs<'a> {
         let data = prepared.data();
-        let index = &prepared.index;
-        let known = self.members;
-        self.humans.extend((known..data.members.len()).filter(|&position| !data.members[position].is_bot));
-        self.timelines.resize_with(self.humans.len(), Timeline::default);
-        let mut human_of: Vec<Option<usize>> = vec![None; data.members.len()];
-        for (slot, &position) in self.humans.iter().enumerate() {
-            human_of[position] = Some(slot);
-        }
-        let slot_of = |member_id: i64| index.position(member_id).and_then(|position| human_of[position]);
-        let timelines = &mut self.timelines;
-        for activity in &data.activities[rows_from..] {
-            let Some(slot) = slot_of(activity.member_id) else { continue };
-            let timeline = &mut timelines[slot];
-            // Rows come sorted by time, so the first one seen is the earliest.
-            timeline.first_seen.get_or_insert(activity.at);
-            if activity.kind.counts_as_active() {
-                let day = day_of(activity.at);
-                if timeline.active_days.last() != Some(&day) {
-                    timeline.active_days.push(day);
-                }
-                timeline.active_times.push(activity.at);
-            }
-            if activity.kind.is_post() {
-                timeline.posts.push(activity.at);
-            }
-        }
-        // Responses: those of the new conversations and of older ones the new rows
-        // answered, all at the new rows' times, so after every response added before.
-        let mut given: Vec<(UnixSeconds, usize)> = Vec::new();
-        let mut received: Vec<(UnixSeconds, usize)> = Vec::new();
-        let changed = answered.iter().map(|&at| at as usize).chain(conversations_from..prepared.conversations.len());
-        for at in changed {
-            let conversation = &prepared.conversations[at];
-            let Some(response) = conversation.response else { continue };
-            if let Some(slot) = slot_of(response.responder_id) {
-                given.push((response.at, slot));
-            }
-            if let Some(slot) = slot_of(conversation.author_id) {
-                received.push((response.at, slot));
-            }
-        }
-        given.sort_unstable();
-        received.sort_unstable();
-        for (at, slot) in given {
-            timelines[slot].responses_given.push(at);
-        }
-        for (at, slot) in received {
-            timelines[slot].responses_received.push(at);
-        }
-        if rows_from == 0 {
-            for timeline in timelines.iter_mut() {
-                timeline.responses_given.sort_unstable();
-                timeline.responses_received.sort_unstable();
-            }
-        }
-        self.first_at = data.activities.first().map(|activity| activity.at);
-        self.members = data.members.len();
+        let signals = prepared.signal_inputs();
+        let humans: Vec<usize> = (0..data.members.len()).filter(|&position| !data.members[position].is_bot).collect();
+        let timelines = humans.iter().map(|&position| signals.timeline(position)).collect();
+        StageInputs { humans, timelines, first_at: data.activities.first().map(|activity| activity.at) }
     }
 }
 
@@ -343,8 +277,13 @@ impl StageInputs {
 struct StageState {
     current: Vec<Stage>,
     below_since: Vec<Option<UnixSeconds>>,
-    /// Per member, whether they were Contributor or above after each evaluation.
-    contributor_history: Vec<Vec<bool>>,
+    /// Whether each member was Contributor or above after each of the last `recent`
+    /// evaluations (all the Core rule reads): a ring of `recent` slots per member, one
+    /// flat vector, so that copying a state copies no per-member vectors.
+    contributor_recent: Vec<bool>,
+    recent: usize,
+    /// The ring slot the next evaluation writes (the oldest one).
+    recent_next: usize,
     // The windows only move forward, so per member a cursor pair over each sorted list
     // counts in amortised constant time (binary searches per member and week were the
     // main cost at a million messages).
@@ -355,11 +294,15 @@ struct StageState {
 }
 
 impl StageState {
-    fn new(members: usize) -> StageState {
+    fn new(members: usize, config: &StageConfig) -> StageState {
+        // The evaluation counts the weeks before its own among the last `core_weeks_window`.
+        let recent = config.core_weeks_window.saturating_sub(1);
         StageState {
             current: vec![Stage::Observer; members],
             below_since: vec![None; members],
-            contributor_history: vec![Vec::new(); members],
+            contributor_recent: vec![false; members * recent],
+            recent,
+            recent_next: 0,
             given_spans: vec![Span::default(); members],
             received_spans: vec![Span::default(); members],
             day_spans: vec![Span::default(); members],
@@ -386,7 +329,7 @@ fn evaluate(
         .timelines
         .iter()
         .zip(&mut state.given_spans)
-        .map(|(timeline, span)| span.count(&timeline.responses_given, from, instant))
+        .map(|(timeline, span)| span.count(timeline.responses_given, from, instant))
         .collect();
     // The top answerers of the window, by responses given (ties: lower member id).
     let mut answerers: Vec<(u64, i64, usize)> = given_now
@@ -405,15 +348,16 @@ fn evaluate(
 
     for (slot, timeline) in inputs.timelines.iter().enumerate() {
         let node = humans[slot] as u32;
-        let active_days = state.day_spans[slot].count(&timeline.active_days, day_of(from), day_of(instant)) as f64;
+        let active_days = state.day_spans[slot].count(timeline.active_days, day_of(from), day_of(instant)) as f64;
         let given = given_now[slot] as f64;
-        let received = state.received_spans[slot].count(&timeline.responses_received, from, instant) as f64;
+        let received = state.received_spans[slot].count(timeline.responses_received, from, instant) as f64;
         let contributor_at = |ratio: f64| {
             active_days >= config.contributor_active_days * ratio
                 && (given >= config.contributor_responses * ratio || received >= config.contributor_responses * ratio)
         };
-        let history = &mut state.contributor_history[slot];
-        let earlier_weeks = history.iter().rev().take(config.core_weeks_window.saturating_sub(1)).filter(|&&was| was).count();
+        let recent = &mut state.contributor_recent[slot * state.recent..(slot + 1) * state.recent];
+        // Slots not written yet are `false`, as weeks before the first evaluation count.
+        let earlier_weeks = recent.iter().filter(|&&was| was).count();
         let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
         let by_answers = |ratio: f64| rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
         let by_pagerank = |ratio: f64| graph.as_ref().is_some_and(|graph| graph.in_top(node, config.core_top_pagerank_share, ratio));
@@ -422,7 +366,7 @@ fn evaluate(
                 && (by_answers(ratio) || by_pagerank(ratio))
                 && recent_weeks(true) as f64 >= config.core_weeks_needed as f64 * ratio
         };
-        let posted_before = state.posts_before[slot].count(&timeline.posts, i64::MIN, instant) as usize;
+        let posted_before = state.posts_before[slot].count(timeline.posts, i64::MIN, instant) as usize;
         let first_post = timeline.posts.first().copied().filter(|&at| at < instant);
         let raw = if first_post.is_none() {
             Stage::Observer
@@ -473,7 +417,12 @@ fn evaluate(
                 rule_stage: Some(raw),
             };
         }
-        history.push(stage >= Stage::Contributor);
+        if let Some(oldest) = recent.get_mut(state.recent_next) {
+            *oldest = stage >= Stage::Contributor;
+        }
+    }
+    if state.recent > 0 {
+        state.recent_next = (state.recent_next + 1) % state.recent;
     }
 }
 
@@ -494,9 +443,9 @@ fn status_at(inputs: &StageInputs, data: &GroupData, slot: usize, stage: Stage, 
         first_post_at: timeline.posts.first().copied().filter(|&at| at < as_of),
         last_active_at,
         posts_total: posts_before as u64,
-        active_days_28: count_between(&timeline.active_days, day_of(from), day_of(as_of)),
-        responses_given_28: count_between(&timeline.responses_given, from, as_of),
-        responses_received_28: count_between(&timeline.responses_received, from, as_of),
+        active_days_28: count_between(timeline.active_days, day_of(from), day_of(as_of)),
+        responses_given_28: count_between(timeline.responses_given, from, as_of),
+        responses_received_28: count_between(timeline.responses_received, from, as_of),
     }
 }
 
@@ -526,7 +475,7 @@ pub fn statuses_with(
     config: &StageConfig,
 ) -> Vec<Vec<MemberStatus>> {
     debug_assert!(ats.windows(2).all(|pair| pair[0] <= pair[1]), "instants ascending");
-    let mut state = StageState::new(inputs.humans.len());
+    let mut state = StageState::new(inputs.humans.len(), config);
     let mut next_monday = inputs.first_at.map(|first| week_start(first) + WEEK);
     let mut found = Vec::with_capacity(ats.len());
     for &at in ats {
@@ -569,7 +518,7 @@ pub fn history_and_statuses_from(
     as_of: UnixSeconds,
     ats: &[UnixSeconds],
     config: &StageConfig,
-    previous: Option<PreviousRun<'_>>,
+    previous: Option<PreviousRun>,
 ) -> (StageHistory, Vec<Vec<MemberStatus>>, StageRun) {
     let last_row_at = prepared.data().activities.last().map_or(UnixSeconds::MIN, |row| row.at);
     with_graphs(prepared, config, |graphs| {
@@ -609,13 +558,33 @@ pub fn history_and_statuses(
 #[derive(Default)]
 pub struct StageRun {
     snapshots: Vec<(UnixSeconds, StageState)>,
+    /// What the evaluation at `as_of` saw, for a later run at the same instant.
+    at_as_of: Option<AtAsOf>,
+}
+
+/// Per member (slot), what the evaluation at `as_of` saw and what its status read: a
+/// later run at the same `as_of` that sees the same numbers, the same grace period and
+/// the same timelines gives the same reasons and status, and takes them as they were.
+struct AtAsOf {
+    as_of: UnixSeconds,
+    observed: Vec<Observed>,
+    below_since: Vec<Option<UnixSeconds>>,
+    /// The member's timelines' total length (they only grow, so an equal length means
+    /// the same timelines).
+    sizes: Vec<usize>,
+}
+
+impl Timeline<'_> {
+    fn size(&self) -> usize {
+        self.active_days.len() + self.active_times.len() + self.posts.len() + self.responses_given.len() + self.responses_received.len()
+    }
 }
 
 /// A run before, for [`history_and_statuses_resumed`]: its kept states and history, and
 /// the instant before which nothing changed since (the first new row, a new member's join).
-pub struct PreviousRun<'a> {
+pub struct PreviousRun {
     pub run: StageRun,
-    pub history: &'a StageHistory,
+    pub history: StageHistory,
     pub before: UnixSeconds,
 }
 
@@ -632,7 +601,7 @@ pub fn history_and_statuses_resumed(
     as_of: UnixSeconds,
     ats: &[UnixSeconds],
     config: &StageConfig,
-    previous: Option<PreviousRun<'_>>,
+    previous: Option<PreviousRun>,
     last_row_at: UnixSeconds,
 ) -> (StageHistory, Vec<Vec<MemberStatus>>, StageRun) {
     debug_assert!(ats.windows(2).all(|pair| pair[0] <= pair[1]), "instants ascending");
@@ -643,7 +612,7 @@ pub fn history_and_statuses_resumed(
     let evaluated = |key: UnixSeconds| ((key - first_monday) / WEEK) as usize;
     let key_of = |count: usize| first_monday + count as i64 * WEEK;
     let members = inputs.humans.len();
-    let (pool, previous_history): (Vec<(UnixSeconds, StageState)>, Option<&StageHistory>) = match previous {
+    let (pool, previous_history, previous_at): (Vec<(UnixSeconds, StageState)>, Option<StageHistory>, Option<AtAsOf>) = match previous {
         Some(previous)
             if inputs.first_at.is_some()
                 && previous.history.members.len() == members
@@ -657,14 +626,15 @@ pub fn history_and_statuses_resumed(
                 .filter(|(key, _)| *key >= first_monday && evaluated(*key) <= mondays && key - WEEK <= previous.before)
                 .filter(|(key, _)| evaluated(*key) < previous.history.instants.len())
                 .collect();
-            (valid, Some(previous.history))
+            let at = previous.run.at_as_of.filter(|at| at.as_of == as_of && at.observed.len() == members);
+            (valid, Some(previous.history), at)
         }
-        _ => (Vec::new(), None),
+        _ => (Vec::new(), None, None),
     };
     // The state after the first `count` Mondays, from the latest snapshot at or before it.
     let state_after = |count: usize| -> StageState {
         let best = pool.iter().filter(|(key, _)| evaluated(*key) <= count).max_by_key(|(key, _)| *key);
-        let (from, mut state) = best.map_or_else(|| (0, StageState::new(members)), |(key, state)| (evaluated(*key), state.clone()));
+        let (from, mut state) = best.map_or_else(|| (0, StageState::new(members, config)), |(key, state)| (evaluated(*key), state.clone()));
         for &monday in &instants[from..count] {
             evaluate(inputs, &mut state, data, graphs, monday, config, None);
         }
@@ -673,18 +643,23 @@ pub fn history_and_statuses_resumed(
     let mut keep: Vec<(UnixSeconds, StageState)> = Vec::new();
     // The weekly run starts after the latest snapshot.
     let start = pool.iter().map(|(key, _)| evaluated(*key)).max().unwrap_or(0);
-    let mut state = if start > 0 { state_after(start) } else { StageState::new(members) };
-    let mut stages: Vec<Vec<Stage>> = match previous_history {
-        Some(history) if start > 0 => history
-            .members
-            .iter()
+    let mut state = if start > 0 { state_after(start) } else { StageState::new(members, config) };
+    // The members before, whose weekly stages up to the start (and, where nothing they
+    // read changed, reasons and status at the same `as_of`) are taken over.
+    let mut previous_members: Vec<Option<MemberHistory>> =
+        previous_history.map(|history| history.members.into_iter().map(Some).collect()).unwrap_or_default();
+    let mut stages: Vec<Vec<Stage>> = if start > 0 && previous_members.len() == members {
+        previous_members
+            .iter_mut()
             .map(|member| {
-                let mut stages = Vec::with_capacity(instants.len());
-                stages.extend_from_slice(&member.stages[..start]);
+                let mut stages = member.as_mut().map(|member| std::mem::take(&mut member.stages)).unwrap_or_default();
+                stages.truncate(start);
+                stages.reserve_exact(instants.len() - start);
                 stages
             })
-            .collect(),
-        _ => vec![Vec::with_capacity(instants.len()); members],
+            .collect()
+    } else {
+        vec![Vec::with_capacity(instants.len()); members]
     };
     let mut observed: Vec<Observed> = vec![Observed::default(); members];
     let mut pending = ats.iter().copied().peekable();
@@ -723,12 +698,23 @@ pub fn history_and_statuses_resumed(
     keep.sort_by_key(|(key, _)| *key);
     keep.dedup_by_key(|(key, _)| *key);
     let mut labels = RuleLabels::new(config);
+    let sizes: Vec<usize> = inputs.timelines.iter().map(Timeline::size).collect();
     let members = (0..members)
         .map(|slot| {
             let stage = state.current[slot];
             let member = &data.members[inputs.humans[slot]];
-            let status = status_at(inputs, data, slot, stage, as_of, config);
-            let reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels);
+            let before = previous_members.get_mut(slot).and_then(Option::take).filter(|before| before.status.stage == stage);
+            let (reasons, status) = match (before, &previous_at) {
+                (Some(before), Some(at)) if at.observed[slot] == observed[slot] && at.below_since[slot] == state.below_since[slot] => {
+                    let status =
+                        if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
+                    (before.reasons, status)
+                }
+                _ => (
+                    stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels),
+                    status_at(inputs, data, slot, stage, as_of, config),
+                ),
+            };
             MemberHistory {
                 status,
                 seen_since: inputs.timelines[slot].seen_since(member.joined_at, as_of),
@@ -743,7 +729,8 @@ pub fn history_and_statuses_resumed(
         let rest: Vec<UnixSeconds> = pending.collect();
         found.extend(statuses_with(inputs, data, graphs, &rest, config));
     }
-    (StageHistory { as_of, instants, members }, found, StageRun { snapshots: keep })
+    let at_as_of = AtAsOf { as_of, observed, below_since: state.below_since.clone(), sizes };
+    (StageHistory { as_of, instants, members }, found, StageRun { snapshots: keep, at_as_of: Some(at_as_of) })
 }
 
 /// The texts of the stage rules' checks (what each counts), made once per settings and

@@ -120,10 +120,14 @@ pub fn signals_and_model_kept(
     before: UnixSeconds,
 ) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>, FitKept) {
     let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
-    let signals = member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now);
     let instants = cutoffs_for(prepared, as_of, &fit_config);
-    let (model, kept) =
-        fitted_model_kept(prepared, as_of, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
+    // The signals at `as_of` and the fit (its cut-offs' features) are independent.
+    let (signals, (model, kept)) = std::thread::scope(|scope| {
+        let signals = scope.spawn(|| member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now));
+        let fit =
+            fitted_model_kept(prepared, as_of, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
+        (signals.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), fit)
+    });
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
     let graph = prepared.window(as_of - window, as_of, &settings.graph);
     (signals, model, graph, kept)

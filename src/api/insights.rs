@@ -542,8 +542,6 @@ struct Reuse {
     trend: Vec<TrendPoint>,
     /// The flag detection's pass over the rows seen (continued with the new ones).
     flags: FlagScanner,
-    /// The stage rules' per-member timelines of the rows seen (extended with the new ones).
-    stage_inputs: Option<StageInputs>,
     /// The noise detection's pass over the rows seen (continued with the new ones).
     noise: Option<NoiseScanner>,
     /// The cohort, hour and first-minutes heatmaps' pass over the rows seen.
@@ -556,8 +554,6 @@ struct Reuse {
     fit: FitKept,
     /// The stage heatmap and the transitions before (their weeks before `before` are kept).
     stages: Option<(StageHeatmap, Transitions)>,
-    /// How many rows the state before saw.
-    seen: usize,
     /// Nothing before this instant changed (the first new row, a new member's join).
     before: UnixSeconds,
 }
@@ -568,38 +564,77 @@ struct Kept {
     noise: NoiseScanner,
     row_heatmaps: RowHeatmaps,
     stage_run: StageRun,
-    stage_inputs: StageInputs,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
     basis: DailyBasis,
     fit: FitKept,
 }
 
-fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
+/// What the passes over the rows that read no conversations give: the noise flags and
+/// the cohort, hour and first-minutes heatmaps (with what continuing them needs).
+struct RowScans {
+    noise: NoiseScanner,
+    row_heatmaps: RowHeatmaps,
+    cohorts: CohortHeatmap,
+    hours: HourHeatmap,
+    first_minutes: FirstMinutesHeatmap,
+}
+
+/// The noise and row heatmap passes over `index`'s rows, continued from the state before
+/// when it read the first `seen` of them (they need no conversations, so they run while
+/// the conversations are built).
+fn scan_rows(
+    index: &crate::analytics::Index<'_>,
+    as_of: UnixSeconds,
+    settings: &Settings,
+    seen: usize,
+    noise: Option<NoiseScanner>,
+    row_heatmaps: Option<RowHeatmaps>,
+) -> Result<RowScans> {
+    let health_config = settings.health_config();
+    let heatmap_config = settings.heatmap_config(None, None)?;
+    let mut noise = noise
+        .filter(|noise| noise.continues(seen, index, as_of))
+        .unwrap_or_else(|| NoiseScanner::new(index, i64::MIN, &health_config.noise));
+    noise.scan(index, as_of, &health_config.noise);
+    let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, index, as_of)).unwrap_or_default();
+    row_heatmaps.scan(index, as_of, &heatmap_config);
+    let cohorts = row_heatmaps.cohorts(index, as_of, &heatmap_config);
+    let hours = row_heatmaps.hours(&heatmap_config);
+    let first_minutes = row_heatmaps.first_minutes(index, &heatmap_config);
+    Ok(RowScans { noise, row_heatmaps, cohorts, hours, first_minutes })
+}
+
+/// Everything on `prepared`, with the row passes `scans` gives (run alongside, see
+/// [`Computed::resumed`]).
+fn everything_prepared(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    settings: &Settings,
+    reuse: Reuse,
+    scans: impl FnOnce() -> Result<RowScans> + Send,
+) -> Result<(Everything, Kept)> {
     let Reuse {
         trend: kept_trend,
         flags: mut flag_scanner,
-        stage_inputs,
-        noise,
-        row_heatmaps,
+        noise: _,
+        row_heatmaps: _,
         stage_run,
         basis,
         fit,
         stages: previous_stages,
-        seen,
         before,
     } = reuse;
     let data = prepared.data();
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
-    // Two independent halves, one per core: the daily aggregates with the score and its
-    // trend, the row heatmaps and the flags on one thread; the graph windows, the stages
+    // Two independent halves, one per core: the flags, the daily aggregates with the score
+    // and its trend (after the noise pass) on one thread; the graph windows, the stages
     // and the churn signals and model on the other.
-    let side = || {
-        let mut noise = noise
-            .filter(|noise| noise.continues(seen, &prepared.index, as_of))
-            .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
-        noise.scan(&prepared.index, as_of, &health_config.noise);
+    let side = || -> Result<_> {
+        flag_scanner.scan(data, as_of, &settings.flags);
+        let flags = flag_scanner.flags(&settings.flags);
+        let RowScans { noise, row_heatmaps, cohorts, hours, first_minutes } = scans()?;
         let resumed = &prepared.resumed_from;
         let basis = match basis {
             Some(mut basis) if basis.continues(&prepared.index, resumed.rows, resumed.conversations, as_of) => {
@@ -619,37 +654,24 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-        let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, &prepared.index, as_of)).unwrap_or_default();
-        row_heatmaps.scan(&prepared.index, as_of, &heatmap_config);
-        let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
-        let hours = row_heatmaps.hours(&heatmap_config);
-        let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
-        flag_scanner.scan(data, as_of, &settings.flags);
-        let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis)
+        Ok((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis))
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
         // One weekly stage run gives the history and the statuses at the risk model's cut-offs.
         let cutoffs = super::churn::fit_cutoffs(prepared, as_of, &churn);
         prefetch_windows(prepared, as_of, &cutoffs, settings);
-        let stage_inputs = match stage_inputs {
-            Some(mut inputs) => {
-                inputs.extend(prepared);
-                inputs
-            }
-            None => StageInputs::new(prepared),
-        };
+        // The stage rules read the signals' per-member timelines (kept and extended).
+        let stage_inputs = StageInputs::new(prepared);
         let (run, previous_history) = match stage_run {
             Some((run, history)) => (Some(run), Some(history)),
             None => (None, None),
         };
         let previous_instants = previous_history.as_ref().map(|history| history.instants.clone()).unwrap_or_default();
-        let previous = run.zip(previous_history.as_ref()).map(|(run, history)| PreviousRun { run, history, before });
+        let previous = run.zip(previous_history).map(|(run, history)| PreviousRun { run, history, before });
         // The risk model's features at the cut-offs do not read the stages: the run has no
         // extra instants to evaluate.
         let (history, _, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &[], &stage_config, previous);
-        drop(previous_history);
         // The weeks whose evaluations the new rows cannot change: the same instants as
         // before, none after the first new row.
         let kept_weeks = previous_instants
@@ -663,16 +685,14 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let (signals, model, graph, fit) = super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks)
+        (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks)
     };
-    let (
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis),
-        (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks),
-    ) = std::thread::scope(|scope| {
+    let (side, (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks)) = std::thread::scope(|scope| {
         let side = scope.spawn(side);
         let main = main();
         (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
     });
+    let (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis) = side?;
     let everything = Everything {
         health,
         trend,
@@ -689,7 +709,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None, basis, fit }))
+    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, signal_inputs: None, basis, fit }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -763,10 +783,20 @@ impl Computed {
         conversations: ConversationBuilder,
         seen: usize,
         signal_inputs: Option<crate::analytics::signals::SignalInputs>,
-        reuse: Reuse,
+        mut reuse: Reuse,
     ) -> Result<Computed> {
-        let prepared = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen, signal_inputs);
-        let (everything, mut kept) = everything_prepared(&prepared, as_of, settings, reuse)?;
+        // The passes over the rows that read no conversations run on the other core while
+        // the conversations are built (on their own lookups: an index is a small map).
+        let scan_index = crate::analytics::Index::new(data);
+        let (noise, row_heatmaps) = (reuse.noise.take(), reuse.row_heatmaps.take());
+        let (prepared, computed) = std::thread::scope(|scope| {
+            let scans = scope.spawn(|| scan_rows(&scan_index, as_of, settings, seen, noise, row_heatmaps));
+            let prepared = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen, signal_inputs);
+            let scans = move || scans.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let computed = everything_prepared(&prepared, as_of, settings, reuse, scans);
+            (prepared, computed)
+        });
+        let (everything, mut kept) = computed?;
         let cutoffs = super::churn::fit_cutoffs(&prepared, as_of, &super::churn::ChurnSettings::from_settings(settings));
         let (mut graphs, conversations, signal_inputs) = prepared.into_parts();
         kept.signal_inputs = signal_inputs;
@@ -810,19 +840,17 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs, basis, fit } = self.kept;
+        let Kept { flags, noise, row_heatmaps, stage_run, signal_inputs, basis, fit } = self.kept;
         let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
         let reuse = Reuse {
             trend: self.everything.trend,
             flags,
-            stage_inputs: Some(stage_inputs),
             noise: Some(noise),
             row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
             basis: Some(basis),
             fit,
             stages: Some((self.everything.stages, self.everything.transitions)),
-            seen,
             before,
         };
         Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
