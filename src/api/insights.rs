@@ -12,20 +12,20 @@ use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSu
 use crate::analytics::backtest::FitKept;
 use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
-use crate::analytics::flags::{DetectedFlag, FlagScanner};
+use crate::analytics::flags::DetectedFlag;
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, stage_heatmap_resumed, transitions, transitions_resumed,
     CohortHeatmap, FirstMinutesHeatmap, HourHeatmap, RowHeatmaps, StageHeatmap, Transitions,
 };
-use crate::analytics::noise::NoiseScanner;
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
 use crate::analytics::stages::{
     history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
 };
+use crate::analytics::text_scan::TextScan;
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
@@ -540,12 +540,10 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
 #[derive(Default)]
 struct Reuse {
     trend: Vec<TrendPoint>,
-    /// The flag detection's pass over the rows seen (continued with the new ones).
-    flags: FlagScanner,
     /// The stage rules' per-member timelines of the rows seen (extended with the new ones).
     stage_inputs: Option<StageInputs>,
-    /// The noise detection's pass over the rows seen (continued with the new ones).
-    noise: Option<NoiseScanner>,
+    /// The noise and flag detection's pass over the rows seen (continued with the new ones).
+    texts: Option<TextScan>,
     /// The cohort, hour and first-minutes heatmaps' pass over the rows seen.
     row_heatmaps: Option<RowHeatmaps>,
     /// The weekly stage run's kept states and the stage history before.
@@ -564,8 +562,7 @@ struct Reuse {
 
 /// What a computation keeps for the next one (see [`Reuse`]).
 struct Kept {
-    flags: FlagScanner,
-    noise: NoiseScanner,
+    texts: TextScan,
     row_heatmaps: RowHeatmaps,
     stage_run: StageRun,
     stage_inputs: StageInputs,
@@ -575,20 +572,8 @@ struct Kept {
 }
 
 fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &Settings, reuse: Reuse) -> Result<(Everything, Kept)> {
-    let Reuse {
-        trend: kept_trend,
-        flags: mut flag_scanner,
-        stage_inputs,
-        noise,
-        row_heatmaps,
-        stage_run,
-        basis,
-        fit,
-        stages: previous_stages,
-        seen,
-        before,
-    } = reuse;
-    let data = prepared.data();
+    let Reuse { trend: kept_trend, stage_inputs, texts, row_heatmaps, stage_run, basis, fit, stages: previous_stages, seen, before } =
+        reuse;
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
@@ -596,17 +581,19 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
     // trend, the row heatmaps and the flags on one thread; the graph windows, the stages
     // and the churn signals and model on the other.
     let side = || {
-        let mut noise = noise
-            .filter(|noise| noise.continues(seen, &prepared.index, as_of))
-            .unwrap_or_else(|| NoiseScanner::new(&prepared.index, i64::MIN, &health_config.noise));
-        noise.scan(&prepared.index, as_of, &health_config.noise);
+        // One pass over the posts' texts for the noise share and the flags.
+        let (noise_config, flag_config) = (Some(&health_config.noise), Some(&settings.flags));
+        let mut texts = texts
+            .filter(|texts| texts.continues(seen, &prepared.index, as_of, noise_config, flag_config))
+            .unwrap_or_else(|| TextScan::new(noise_config, flag_config));
+        texts.scan(&prepared.index, as_of);
         let resumed = &prepared.resumed_from;
         let basis = match basis {
             Some(mut basis) if basis.continues(&prepared.index, resumed.rows, resumed.conversations, as_of) => {
-                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, &noise.flagged);
+                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, texts.noise_flagged());
                 basis
             }
-            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged),
+            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, texts.noise_flagged()),
         };
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
@@ -624,9 +611,8 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         let cohorts = row_heatmaps.cohorts(&prepared.index, as_of, &heatmap_config);
         let hours = row_heatmaps.hours(&heatmap_config);
         let first_minutes = row_heatmaps.first_minutes(&prepared.index, &heatmap_config);
-        flag_scanner.scan(data, as_of, &settings.flags);
-        let flags = flag_scanner.flags(&settings.flags);
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis)
+        let flags = texts.flags();
+        (health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis)
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -666,7 +652,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks)
     };
     let (
-        (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis),
+        (health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis),
         (history, signals, model, graph, warnings, risks, stage_inputs, stage_run, fit, kept_weeks),
     ) = std::thread::scope(|scope| {
         let side = scope.spawn(side);
@@ -689,7 +675,7 @@ fn everything_prepared(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &S
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs: None, basis, fit }))
+    Ok((everything, Kept { texts, row_heatmaps, stage_run, stage_inputs, signal_inputs: None, basis, fit }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -810,13 +796,11 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, row_heatmaps, stage_run, stage_inputs, signal_inputs, basis, fit } = self.kept;
-        let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
+        let Kept { texts, row_heatmaps, stage_run, stage_inputs, signal_inputs, basis, fit } = self.kept;
         let reuse = Reuse {
             trend: self.everything.trend,
-            flags,
             stage_inputs: Some(stage_inputs),
-            noise: Some(noise),
+            texts: Some(texts),
             row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
             basis: Some(basis),
