@@ -485,27 +485,29 @@ impl DailyBasis {
 
         // Participation evenness: Shannon entropy of the members' shares of the period's
         // posts ÷ ln(members who posted). Summed in member order for reproducible rounding.
+        // The posters are a bitmap read in ascending order (no sort).
         let mut counts = vec![0u64; self.members];
-        let mut posters: Vec<u32> = Vec::new();
+        let mut posters = vec![0u64; self.members.div_ceil(64)];
+        let mut total = 0u64;
         for day in start_day..end_day {
             let Some(slot) = self.slot(day) else { continue };
             for &(position, posted) in &self.member_posts[slot] {
-                if counts[position as usize] == 0 {
-                    posters.push(position);
-                }
                 counts[position as usize] += u64::from(posted);
+                posters[position as usize / 64] |= 1 << (position % 64);
+                total += u64::from(posted);
             }
         }
-        posters.sort_unstable();
-        let evenness = match posters.len() {
+        let in_order = posters.iter().enumerate().flat_map(|(word, &bits)| {
+            std::iter::successors((bits != 0).then_some(bits), |&rest| Some(rest & (rest - 1)).filter(|&rest| rest != 0))
+                .map(move |rest| word * 64 + rest.trailing_zeros() as usize)
+        });
+        let evenness = match posters.iter().map(|bits| bits.count_ones() as usize).sum::<usize>() {
             0 => None,
             1 => Some(0.0),
             many => {
-                let total: u64 = posters.iter().map(|&position| counts[position as usize]).sum();
-                let entropy: f64 = posters
-                    .iter()
-                    .map(|&position| {
-                        let p = counts[position as usize] as f64 / total as f64;
+                let entropy: f64 = in_order
+                    .map(|position| {
+                        let p = counts[position] as f64 / total as f64;
                         -p * p.ln()
                     })
                     .sum();
@@ -527,18 +529,26 @@ impl DailyBasis {
         }
         let total_responses = (to - from) as u64;
         let absence = (total_responses > 0).then(|| {
-            let mut by_count: Vec<u64> = responders.iter().map(|&position| given[position as usize]).collect();
-            by_count.sort_unstable_by(|a, b| b.cmp(a));
+            // The responders by count, most first, as a histogram of the counts.
+            let most = responders.iter().map(|&position| given[position as usize]).max().unwrap_or(0) as usize;
+            let mut with_count = vec![0u64; most + 1];
+            for &position in &responders {
+                with_count[given[position as usize] as usize] += 1;
+            }
             let mut covered = 0;
-            let mut needed = 0u32;
-            for count in by_count {
-                covered += count;
-                needed += 1;
+            let mut needed = 0u64;
+            for (count, &responders) in with_count.iter().enumerate().rev().filter(|&(_, &responders)| responders > 0) {
+                // Take as many of the responders with this count as reach half, or all.
+                let count = count as u64;
+                let missing = total_responses.div_ceil(2).saturating_sub(covered);
+                let taken = missing.div_ceil(count).min(responders);
+                covered += taken * count;
+                needed += taken;
                 if 2 * covered >= total_responses {
                     break;
                 }
             }
-            f64::from(needed)
+            needed as f64
         });
         metrics.insert(MetricId::AnswererAbsenceFactor, absence);
 
