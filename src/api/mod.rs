@@ -440,6 +440,17 @@ pub fn build_missing_indexes(store: &mut Store, progress: ProgressSink<'_>) -> R
     Ok(store.build_missing_indexes(progress)?)
 }
 
+/// Process-wide SQLite settings that make imports cheaper (see
+/// [`crate::store::configure_sqlite_for_process`]); returns whether SQLite took them.
+///
+/// # Safety
+///
+/// No other thread may use SQLite while this runs: call it first thing in `main`.
+pub unsafe fn configure_sqlite_for_process() -> bool {
+    // SAFETY: passed on to the caller (above).
+    unsafe { crate::store::configure_sqlite_for_process() }
+}
+
 /// Imports several exports (files or folders, of one format or several) as one import: all
 /// of them land or none does, and one summary describes them. Returns when the import has
 /// committed and the store is ready for the dashboard and for search: after a large import

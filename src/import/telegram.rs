@@ -198,12 +198,17 @@ struct PendingMemberEvent {
 }
 
 /// Display names seen in a chat, to find the member an invite or removal names. Noted for
-/// every message: one lookup of the name, and no allocation unless it is new or changed
-/// hands.
+/// every message and reaction: [`Authors`] remembers which name each author noted last, so
+/// that an author seen again under the same name, who was also the last to use it, costs
+/// no lookup of the name at all.
 #[derive(Default)]
-struct Names(FastMap<String, NameSeen>);
+struct Names {
+    slots: FastMap<String, u32>,
+    seen: Vec<NameSeen>,
+}
 
 struct NameSeen {
+    name: String,
     /// The member first seen with the display name.
     first: String,
     /// The member most recently seen with it.
@@ -211,23 +216,50 @@ struct NameSeen {
 }
 
 impl Names {
-    fn note(&mut self, name: &str, platform_id: &str) {
-        match self.0.get_mut(name) {
-            Some(seen) if seen.latest == platform_id => {}
-            Some(seen) => platform_id.clone_into(&mut seen.latest),
+    /// Notes that `platform_id` was seen as `name`; returns the name's slot.
+    fn note(&mut self, name: &str, platform_id: &str) -> u32 {
+        match self.slots.get(name) {
+            Some(&slot) => {
+                let seen = &mut self.seen[slot as usize];
+                if seen.latest != platform_id {
+                    platform_id.clone_into(&mut seen.latest);
+                }
+                slot
+            }
             None => {
-                self.0.insert(name.to_string(), NameSeen { first: platform_id.to_string(), latest: platform_id.to_string() });
+                let slot = self.seen.len() as u32;
+                self.slots.insert(name.to_string(), slot);
+                self.seen.push(NameSeen { name: name.to_string(), first: platform_id.to_string(), latest: platform_id.to_string() });
+                slot
             }
         }
     }
 
+    /// Whether noting `name` for `platform_id` would change nothing, given the slot of the
+    /// name this member noted last.
+    fn is_latest(&self, slot: u32, name: &str, platform_id: &str) -> bool {
+        let seen = &self.seen[slot as usize];
+        seen.name == name && seen.latest == platform_id
+    }
+
     fn latest(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|seen| seen.latest.as_str())
+        self.slots.get(name).map(|&slot| self.seen[slot as usize].latest.as_str())
     }
 
     fn first(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|seen| seen.first.as_str())
+        self.slots.get(name).map(|&slot| self.seen[slot as usize].first.as_str())
     }
+}
+
+/// The members of the chat being read, by platform id: their row id and the slot of the
+/// display name each noted last. One lookup per message instead of one in the store's
+/// member cache and one in [`Names`].
+#[derive(Default)]
+struct Authors(FastMap<String, Author>);
+
+struct Author {
+    member: i64,
+    name: Option<u32>,
 }
 
 /// A message's time and, when the export says, the exporting computer's UTC offset then.
@@ -249,6 +281,7 @@ struct ChatState {
     /// time and its Unix time. Reactions carry only a local time.
     local_offset: Option<i64>,
     names: Names,
+    authors: Authors,
     pending: Vec<PendingMemberEvent>,
 }
 
@@ -262,6 +295,7 @@ impl ChatState {
             messages_deferred: false,
             local_offset: None,
             names: Names::default(),
+            authors: Authors::default(),
             pending: Vec::new(),
         }
     }
@@ -385,11 +419,20 @@ impl<'a, 'conn> Session<'a, 'conn> {
     /// The member with `platform_id`, written if new; `name` is what the export shows.
     fn member(&mut self, chat: Chat, platform_id: &str, name: Option<&str>) -> Result<i64, StoreError> {
         let name = name.filter(|name| !name.is_empty());
-        if let Some(name) = name {
-            self.state.names.note(name, platform_id);
+        let state = &mut self.state;
+        if let Some(author) = state.authors.0.get_mut(platform_id) {
+            if let Some(name) = name {
+                if !author.name.is_some_and(|slot| state.names.is_latest(slot, name, platform_id)) {
+                    author.name = Some(state.names.note(name, platform_id));
+                }
+            }
+            return Ok(author.member);
         }
+        let slot = name.map(|name| state.names.note(name, platform_id));
         let member = NewMember { platform_id, display_name: name.unwrap_or(DELETED_ACCOUNT), is_bot: false };
-        self.tx.upsert_member(chat.group, &member)
+        let member = self.tx.upsert_member(chat.group, &member)?;
+        self.state.authors.0.insert(platform_id.to_string(), Author { member, name: slot });
+        Ok(member)
     }
 
     fn write_message(&mut self, chat: Chat, message: RawMessage) -> Result<(), Failure> {

@@ -21,7 +21,7 @@ pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef
 pub use load::{ChangeMarker, DemoTruth, GroupCounts};
 pub use people::{MemberMessage, MemberNote};
 pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
-pub use writer::{FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
+pub use writer::{configure_sqlite_for_process, FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
 
 /// One step of the schema: its SQL and, for a migration that rewrites every message, the
 /// rewriting itself in Rust, done in chunks that report their progress (a store of millions
