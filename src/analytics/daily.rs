@@ -305,9 +305,11 @@ impl DailyBasis {
         }
         self.complete = rows_to == data.activities.len();
         self.rows = rows_to;
+        // Kept without spare room (the basis is kept between computations).
         for today in &mut self.active[touched..] {
             today.sort_unstable();
             today.dedup();
+            today.shrink_to_fit();
         }
         for today in &mut self.member_posts[touched..] {
             today.sort_unstable_by_key(|&(position, _)| position);
@@ -319,6 +321,7 @@ impl DailyBasis {
                     false
                 }
             });
+            today.shrink_to_fit();
         }
         if leaves_added {
             self.leaves.sort_unstable();
@@ -351,6 +354,9 @@ impl DailyBasis {
         }
         let new_conversations = &conversations[self.conversations.min(conversations.len())..];
         let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
+        self.started.reserve_exact(starting);
+        self.responses.reserve_exact(starting);
+        self.questions.reserve_exact(starting);
         for conversation in &new_conversations[..starting] {
             let response = response_of(conversation);
             self.started.push(Started {
