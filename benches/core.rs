@@ -285,6 +285,13 @@ fn analytics_at_scale() {
     measure("flags (low-information, flood, bot-like)", runs, || {
         hearth::analytics::flags::detect_flags(&data, as_of, &settings.flags);
     });
+    measure(
+        "as everything does it: noise + flags in one text pass, the aggregates from its noise, trend, the 3 row heatmaps in one pass",
+        runs,
+        || {
+            side_of_everything(&prepared, as_of, &settings);
+        },
+    );
     measure("interaction graph: extract the interactions", runs, || {
         hearth::analytics::graph::Interactions::new(&data, &settings.graph);
     });
@@ -332,6 +339,66 @@ fn analytics_at_scale() {
     });
 }
 
+/// `--daily-only`: only the daily aggregates, the trend, the row heatmaps and the flags at
+/// 1M (the side thread's parts of the full path), for a profiler and quick before/after runs.
+fn daily_only() {
+    let data = generated_group(20_000, 1_000_000, 400);
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    let settings = Settings::default();
+    let health_config = settings.health_config();
+    let heatmap_config = settings.heatmap_config(Some("Europe/Berlin"), None).expect("a known zone");
+    let prepared = Prepared::new(&data, &health_config.conversations);
+    let runs = 5;
+    println!(
+        "| part (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    measure_cpu("daily aggregates (DailyBasis, noise flags included)", runs, || {
+        DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+    });
+    let basis = DailyBasis::new(&prepared.index, &prepared.conversations, as_of, &health_config);
+    let (first_day, last_day) = basis.day_span();
+    measure_cpu("daily trend, 400 days, from the aggregates", runs, || {
+        trend(&basis, first_day, last_day, &health_config);
+    });
+    drop(basis);
+    measure_cpu("cohort, hour (Europe/Berlin) and first-minutes heatmaps", runs, || {
+        cohort_heatmap(&prepared.index, as_of, &heatmap_config);
+        hour_heatmap(&prepared.index, as_of, &heatmap_config);
+        first_minutes_heatmap(&prepared.index, as_of, &heatmap_config);
+    });
+    measure_cpu("flags (low-information, flood, bot-like)", runs, || {
+        hearth::analytics::flags::detect_flags(&data, as_of, &settings.flags);
+    });
+    measure_cpu(
+        "as everything does it: noise + flags in one text pass, the aggregates from its noise, trend, the 3 row heatmaps in one pass",
+        runs,
+        || {
+            side_of_everything(&prepared, as_of, &settings);
+        },
+    );
+}
+
+/// The parts above as `api::compute_everything` runs them (on its second thread): one pass
+/// over the texts for the noise share and the flags, the daily aggregates from its noise
+/// flags, the score and the trend, the three row heatmaps in one pass, the flags.
+fn side_of_everything(prepared: &Prepared<'_>, as_of: i64, settings: &Settings) {
+    let health_config = settings.health_config();
+    let heatmap_config = settings.heatmap_config(None, None).expect("the default zone");
+    let mut texts = hearth::analytics::text_scan::TextScan::new(Some(&health_config.noise), Some(&settings.flags));
+    texts.scan(&prepared.index, as_of);
+    let basis = DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, texts.noise_flagged());
+    let (first_day, last_day) = basis.day_span();
+    trend(&basis, first_day, last_day, &health_config);
+    score_values(&basis.values_at(as_of), as_of, &health_config);
+    let mut rows = hearth::analytics::heatmaps::RowHeatmaps::default();
+    rows.scan(&prepared.index, as_of, &heatmap_config);
+    rows.cohorts(&prepared.index, as_of, &heatmap_config);
+    rows.hours(&heatmap_config);
+    rows.first_minutes(&prepared.index, &heatmap_config);
+    texts.flags();
+}
+
 /// `--profile-everything`: only the full computation at 1M, for a profiler.
 fn profile_everything() {
     let data = generated_group(20_000, 1_000_000, 400);
@@ -351,6 +418,10 @@ fn main() {
         let mut data = generated_group(20_000, 1_000_000, 400);
         let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
         absorb_batches(&mut data, as_of, &Settings::default(), 3);
+        return;
+    }
+    if std::env::args().any(|argument| argument == "--daily-only") {
+        daily_only();
         return;
     }
     if std::env::args().any(|argument| argument == "--analytics-only") {

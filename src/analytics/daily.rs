@@ -80,8 +80,11 @@ pub struct DailyBasis {
     active: Vec<Vec<u32>>,
     /// Per day: (position, posts) of the members who posted, ascending by position.
     member_posts: Vec<Vec<(u32, u32)>>,
-    /// Per day: distinct active members of the 30 days ending with it.
-    mau: Vec<u32>,
+    /// Per window length (days): per day, the distinct active members of the window's days
+    /// ending with it (30 for the MAU, 7 and 14 for the retention, the period for the WAU,
+    /// 30 + the period for the churned members). Exact counts, so every day's distinct
+    /// counts of §1 are differences of two of them instead of a pass over 30–60 days.
+    distinct: Vec<(i64, Vec<u32>)>,
     /// Per day: members first seen that day (join or first activity).
     first_seen: Vec<u32>,
     /// Members by the day of their first activity (join/leave do not count).
@@ -90,6 +93,9 @@ pub struct DailyBasis {
     week_two_day: Vec<Option<i64>>,
     /// Conversations in the order they started.
     started: Vec<Started>,
+    /// Running counts over `started` (one more than it): questions before each, and those
+    /// of them answered within the answer window.
+    questions: Vec<(u32, u32)>,
     /// Responses (time, responder position), by time.
     responses: Vec<(UnixSeconds, u32)>,
     /// Noise posts (post time, flag time), by post time.
@@ -154,11 +160,12 @@ impl DailyBasis {
             posts: Vec::new(),
             active: Vec::new(),
             member_posts: Vec::new(),
-            mau: Vec::new(),
+            distinct: distinct_windows(config.period_days).into_iter().map(|window| (window, Vec::new())).collect(),
             first_seen: Vec::new(),
             newcomers_by_day: Vec::new(),
             week_two_day: vec![None; members],
             started: Vec::new(),
+            questions: vec![(0, 0)],
             responses: Vec::new(),
             noisy: Vec::new(),
             leaves: Vec::new(),
@@ -223,7 +230,9 @@ impl DailyBasis {
         self.posts.resize(slots, 0);
         self.active.resize(slots, Vec::new());
         self.member_posts.resize(slots, Vec::new());
-        self.mau.resize(slots, 0);
+        for (_, counts) in &mut self.distinct {
+            counts.resize(slots, 0);
+        }
         self.first_seen.resize(slots, 0);
         self.newcomers_by_day.resize(slots, Vec::new());
         let slot = |day: i64| (day - first_day) as usize;
@@ -257,13 +266,11 @@ impl DailyBasis {
                 leaves_added = true;
             }
         }
+        let lookup = RowMembers::new(index);
         let rows_from = self.rows;
         let rows_to = rows_from + data.activities[rows_from..].partition_point(|activity| activity.at < cutoff);
         for activity in &data.activities[rows_from..rows_to] {
-            let Some(position) = index.position(activity.member_id) else { continue };
-            if !index.is_human(activity.member_id) {
-                continue;
-            }
+            let Some(position) = lookup.human(activity.member_id) else { continue };
             let day = day_of(activity.at);
             see(&mut self.first_seen_day, &mut self.first_seen, first_day, position, day);
             if activity.kind == ActivityKind::Leave && data.members[position].left_at.is_none() {
@@ -298,9 +305,11 @@ impl DailyBasis {
         }
         self.complete = rows_to == data.activities.len();
         self.rows = rows_to;
+        // Kept without spare room (the basis is kept between computations).
         for today in &mut self.active[touched..] {
             today.sort_unstable();
             today.dedup();
+            today.shrink_to_fit();
         }
         for today in &mut self.member_posts[touched..] {
             today.sort_unstable_by_key(|&(position, _)| position);
@@ -312,45 +321,31 @@ impl DailyBasis {
                     false
                 }
             });
+            today.shrink_to_fit();
         }
         if leaves_added {
             self.leaves.sort_unstable();
         }
 
-        // Distinct active members over the 30 days ending with each day from the first
-        // changed one on, by sliding counts (started 30 days before it).
+        // Distinct active members over each window ending with each day from the first
+        // changed one on, by sliding counts (started a window before it).
         let mut in_window = vec![0u32; self.members];
-        let mut distinct = 0u32;
-        let window = MAU_DAYS as usize;
-        for day_slot in touched.saturating_sub(window - 1)..slots {
-            for &position in &self.active[day_slot] {
-                if in_window[position as usize] == 0 {
-                    distinct += 1;
-                }
-                in_window[position as usize] += 1;
-            }
-            if day_slot >= window && day_slot - window >= touched.saturating_sub(window - 1) {
-                for &position in &self.active[day_slot - window] {
-                    in_window[position as usize] -= 1;
-                    if in_window[position as usize] == 0 {
-                        distinct -= 1;
-                    }
-                }
-            }
-            if day_slot >= touched {
-                self.mau[day_slot] = distinct;
-            }
+        for (window, counts) in &mut self.distinct {
+            in_window.fill(0);
+            sliding_distinct(&self.active, &mut in_window, *window as usize, touched, counts);
         }
 
         // Responses given in the new rows: of older conversations they answered, and of
         // the new conversations. All come after every response read before.
         let responses_from = self.responses.len();
+        let mut questions_from = self.started.len();
         let response_of = |conversation: &Conversation| conversation.response.filter(|response| response.at < cutoff);
         for &at in answered {
             let conversation = &conversations[at as usize];
             if let Some(response) = response_of(conversation) {
                 if let Some(started) = self.started.get_mut(at as usize) {
                     started.response_at = Some(response.at);
+                    questions_from = questions_from.min(at as usize);
                 }
                 if let Some(position) = index.position(response.responder_id) {
                     self.responses.push((response.at, position as u32));
@@ -359,6 +354,9 @@ impl DailyBasis {
         }
         let new_conversations = &conversations[self.conversations.min(conversations.len())..];
         let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
+        self.started.reserve_exact(starting);
+        self.responses.reserve_exact(starting);
+        self.questions.reserve_exact(starting);
         for conversation in &new_conversations[..starting] {
             let response = response_of(conversation);
             self.started.push(Started {
@@ -371,6 +369,12 @@ impl DailyBasis {
             }
         }
         self.conversations += starting;
+        self.questions.truncate(questions_from + 1);
+        for started in &self.started[questions_from..] {
+            let (asked, answered) = self.questions[self.questions.len() - 1];
+            let in_time = started.is_question && started.response_at.is_some_and(|at| at - started.at <= self.answer_window);
+            self.questions.push((asked + u32::from(started.is_question), answered + u32::from(in_time)));
+        }
         self.complete &= starting == new_conversations.len();
         if let Some(earliest) = self.responses[responses_from..].iter().map(|&(at, _)| at).min() {
             let from = self.responses[..responses_from].partition_point(|&(at, _)| at < earliest);
@@ -404,33 +408,11 @@ impl DailyBasis {
         self.slot(day).map_or(0, |slot| self.posts[slot])
     }
 
-    /// Marks with `stamp` every member active on days [from, to); returns how many.
-    fn mark_active(&self, marks: &mut [u32], stamp: u32, from: i64, to: i64) -> u64 {
-        let mut count = 0;
-        for day in from..to {
-            for &position in self.active_on(day) {
-                if marks[position as usize] != stamp {
-                    marks[position as usize] = stamp;
-                    count += 1;
-                }
-            }
-        }
-        count
-    }
-
-    /// Members active on days [from, to) whose mark is `stamp`, counted once each and
-    /// re-marked with `new_stamp`.
-    fn count_marked(&self, marks: &mut [u32], stamp: u32, new_stamp: u32, from: i64, to: i64) -> u64 {
-        let mut count = 0;
-        for day in from..to {
-            for &position in self.active_on(day) {
-                if marks[position as usize] == stamp {
-                    marks[position as usize] = new_stamp;
-                    count += 1;
-                }
-            }
-        }
-        count
+    /// Distinct members active in the `window` days ending with `day` (0 before the first).
+    fn distinct_in(&self, window: i64, day: i64) -> u32 {
+        let Some(slot) = self.slot(day) else { return 0 };
+        let (_, counts) = self.distinct.iter().find(|(length, _)| *length == window).expect("a window the basis keeps");
+        counts[slot]
     }
 
     /// The metric values of the period ending at `as_of` (at most the basis's cutoff).
@@ -451,16 +433,16 @@ impl DailyBasis {
         // Stickiness: per day, DAU ÷ MAU (the 30 days ending that day); mean over days with a MAU.
         let stickiness: Vec<f64> = (start_day..end_day)
             .filter_map(|day| {
-                let monthly = self.slot(day).map_or(0, |slot| self.mau[slot]);
+                let monthly = self.distinct_in(MAU_DAYS, day);
                 (monthly > 0).then(|| self.active_on(day).len() as f64 / f64::from(monthly))
             })
             .collect();
         metrics.insert(MetricId::Stickiness, mean(&stickiness));
 
-        // 7-day retention: of members active in days [-14, -7), the share also active in [-7, 0).
-        let mut marks = vec![0u32; self.members];
-        let earlier = self.mark_active(&mut marks, 1, end_day - 14, end_day - 7);
-        let kept = self.count_marked(&mut marks, 1, 2, end_day - 7, end_day);
+        // 7-day retention: of members active in days [-14, -7), the share also active in
+        // [-7, 0): |A ∩ B| = |A| + |B| − |A ∪ B|, each a distinct count kept per day.
+        let earlier = u64::from(self.distinct_in(7, end_day - 8));
+        let kept = earlier + u64::from(self.distinct_in(7, end_day - 1)) - u64::from(self.distinct_in(14, end_day - 1));
         metrics.insert(MetricId::Retention7d, share(kept, earlier));
 
         // Newcomer week-2 retention: first activity 8–14 days ago; active 7–13 days after it
@@ -483,52 +465,55 @@ impl DailyBasis {
         // that got a response before as_of.
         let from = self.started.partition_point(|started| started.at < period_start);
         let to = self.started.partition_point(|started| started.at < as_of);
-        let in_period = &self.started[from..to];
-        let mut latencies: Vec<f64> = in_period
-            .iter()
-            .filter_map(|started| started.response_at.filter(|&at| at < as_of).map(|at| (at - started.at) as f64))
-            .collect();
-        metrics.insert(MetricId::ReplyLatencyP90, percentile_nearest_rank(&mut latencies, 0.9));
-        let first_response_p50 = percentile_nearest_rank(&mut latencies, 0.5);
-        let unanswered_questions =
-            in_period.iter().filter(|started| started.is_question && started.response_at.is_none_or(|at| at >= as_of)).count() as u64;
+        // Questions without a response before as_of are the unanswered ones.
+        let mut latencies: Vec<f64> = Vec::with_capacity(to - from);
+        let mut unanswered_questions = 0u64;
+        for started in &self.started[from..to] {
+            match started.response_at.filter(|&at| at < as_of) {
+                Some(at) => latencies.push((at - started.at) as f64),
+                None => unanswered_questions += u64::from(started.is_question),
+            }
+        }
+        metrics.insert(MetricId::ReplyLatencyP90, nearest_rank_selected(&mut latencies, 0.9));
+        let first_response_p50 = nearest_rank_selected(&mut latencies, 0.5);
 
         // Effective answer rate: questions asked in the period shifted back by the answer
         // window, so that every question counted had its whole window before `as_of`.
         let question_from = period_start - self.answer_window;
         let question_to = as_of - self.answer_window;
+        // A question's "in time" does not depend on as_of (its window ends before it): the
+        // counts are differences of the running counts kept in the conversations' order.
         let from = self.started.partition_point(|started| started.at < question_from);
         let to = self.started.partition_point(|started| started.at < question_to).max(from);
-        let questions = self.started[from..to].iter().filter(|started| started.is_question);
-        let (asked, answered) = questions.fold((0u64, 0u64), |(asked, answered), question| {
-            let in_time = question.response_at.is_some_and(|at| at - question.at <= self.answer_window);
-            (asked + 1, answered + u64::from(in_time))
-        });
+        let asked = u64::from(self.questions[to].0 - self.questions[from].0);
+        let answered = u64::from(self.questions[to].1 - self.questions[from].1);
         metrics.insert(MetricId::EffectiveAnswerRate, share(answered, asked));
 
         // Participation evenness: Shannon entropy of the members' shares of the period's
         // posts ÷ ln(members who posted). Summed in member order for reproducible rounding.
+        // The posters are a bitmap read in ascending order (no sort).
         let mut counts = vec![0u64; self.members];
-        let mut posters: Vec<u32> = Vec::new();
+        let mut posters = vec![0u64; self.members.div_ceil(64)];
+        let mut total = 0u64;
         for day in start_day..end_day {
             let Some(slot) = self.slot(day) else { continue };
             for &(position, posted) in &self.member_posts[slot] {
-                if counts[position as usize] == 0 {
-                    posters.push(position);
-                }
                 counts[position as usize] += u64::from(posted);
+                posters[position as usize / 64] |= 1 << (position % 64);
+                total += u64::from(posted);
             }
         }
-        posters.sort_unstable();
-        let evenness = match posters.len() {
+        let in_order = posters.iter().enumerate().flat_map(|(word, &bits)| {
+            std::iter::successors((bits != 0).then_some(bits), |&rest| Some(rest & (rest - 1)).filter(|&rest| rest != 0))
+                .map(move |rest| word * 64 + rest.trailing_zeros() as usize)
+        });
+        let evenness = match posters.iter().map(|bits| bits.count_ones() as usize).sum::<usize>() {
             0 => None,
             1 => Some(0.0),
             many => {
-                let total: u64 = posters.iter().map(|&position| counts[position as usize]).sum();
-                let entropy: f64 = posters
-                    .iter()
-                    .map(|&position| {
-                        let p = counts[position as usize] as f64 / total as f64;
+                let entropy: f64 = in_order
+                    .map(|position| {
+                        let p = counts[position] as f64 / total as f64;
                         -p * p.ln()
                     })
                     .sum();
@@ -550,18 +535,26 @@ impl DailyBasis {
         }
         let total_responses = (to - from) as u64;
         let absence = (total_responses > 0).then(|| {
-            let mut by_count: Vec<u64> = responders.iter().map(|&position| given[position as usize]).collect();
-            by_count.sort_unstable_by(|a, b| b.cmp(a));
+            // The responders by count, most first, as a histogram of the counts.
+            let most = responders.iter().map(|&position| given[position as usize]).max().unwrap_or(0) as usize;
+            let mut with_count = vec![0u64; most + 1];
+            for &position in &responders {
+                with_count[given[position as usize] as usize] += 1;
+            }
             let mut covered = 0;
-            let mut needed = 0u32;
-            for count in by_count {
-                covered += count;
-                needed += 1;
+            let mut needed = 0u64;
+            for (count, &responders) in with_count.iter().enumerate().rev().filter(|&(_, &responders)| responders > 0) {
+                // Take as many of the responders with this count as reach half, or all.
+                let count = count as u64;
+                let missing = total_responses.div_ceil(2).saturating_sub(covered);
+                let taken = missing.div_ceil(count).min(responders);
+                covered += taken * count;
+                needed += taken;
                 if 2 * covered >= total_responses {
                     break;
                 }
             }
-            f64::from(needed)
+            needed as f64
         });
         metrics.insert(MetricId::AnswererAbsenceFactor, absence);
 
@@ -574,19 +567,29 @@ impl DailyBasis {
 
         // Additional metrics.
         let dau = (start_day..end_day).map(|day| self.active_on(day).len() as f64).sum::<f64>() / self.period_days.max(1) as f64;
-        let wau = self.mark_active(&mut marks, 3, start_day, end_day);
-        let mau = self.mark_active(&mut marks, 4, end_day - MAU_DAYS, end_day);
+        let (wau, churned_members) = if self.period_days >= 1 {
+            let wau = u64::from(self.distinct_in(self.period_days, end_day - 1));
+            // Became churned: active in A = [start − 30, end − 30) and not in B = [end − 30,
+            // end) (their last active day is 30 days before a day of the period): |A ∪ B| −
+            // |B|; or left the group in the period (counted once, and not twice when
+            // churned already).
+            let monthly = u64::from(self.distinct_in(MAU_DAYS, end_day - 1));
+            let inactive = u64::from(self.distinct_in(CHURN_DAYS + self.period_days, end_day - 1)) - monthly;
+            let from = self.leaves.partition_point(|&(at, _)| at < period_start);
+            let to = self.leaves.partition_point(|&(at, _)| at < as_of);
+            let mut left: Vec<u32> = self.leaves[from..to].iter().map(|&(_, position)| position).collect();
+            left.sort_unstable();
+            left.dedup();
+            let active_in = |position: u32, from: i64, to: i64| (from..to).any(|day| self.active_on(day).binary_search(&position).is_ok());
+            let churned_already = |position: u32| {
+                active_in(position, start_day - CHURN_DAYS, end_day - CHURN_DAYS) && !active_in(position, end_day - CHURN_DAYS, end_day)
+            };
+            (wau, inactive + left.into_iter().filter(|&position| !churned_already(position)).count() as u64)
+        } else {
+            (0, 0)
+        };
+        let mau = u64::from(self.distinct_in(MAU_DAYS, end_day - 1));
         let new_members: u64 = (start_day..end_day).filter_map(|day| self.slot(day)).map(|slot| u64::from(self.first_seen[slot])).sum();
-        // Became churned: active in [start − 30, end − 30) and not since (their last active
-        // day is 30 days before a day of the period), or left the group in the period.
-        self.mark_active(&mut marks, 5, start_day - CHURN_DAYS, end_day - CHURN_DAYS);
-        self.count_marked(&mut marks, 5, 6, end_day - CHURN_DAYS, end_day);
-        let mut churned_positions: Vec<u32> = (0..self.members as u32).filter(|&position| marks[position as usize] == 5).collect();
-        let from = self.leaves.partition_point(|&(at, _)| at < period_start);
-        let to = self.leaves.partition_point(|&(at, _)| at < as_of);
-        churned_positions.extend(self.leaves[from..to].iter().map(|&(_, position)| position));
-        churned_positions.sort_unstable();
-        churned_positions.dedup();
         let baseline: Vec<f64> =
             (end_day - BURST_BASELINE_DAYS..end_day).filter(|&day| day >= self.first_day).map(|day| self.posts_on(day) as f64).collect();
         let bursts = match (mean(&baseline), baseline.len()) {
@@ -598,17 +601,61 @@ impl DailyBasis {
         };
         DayValues {
             metrics,
-            additional: AdditionalMetrics {
-                dau,
-                wau,
-                mau,
-                new_members,
-                churned_members: churned_positions.len() as u64,
-                first_response_p50,
-                unanswered_questions,
-                bursts,
-            },
+            additional: AdditionalMetrics { dau, wau, mau, new_members, churned_members, first_response_p50, unanswered_questions, bursts },
         }
+    }
+}
+
+/// Members' positions by id for the passes over every row, without hashing: a table by
+/// `id − smallest id` when the ids are dense enough (at most four slots per member), else
+/// the index's map. Each slot holds the position and whether the member is a bot, so a
+/// row's member is one look-up in a table that stays in the cache.
+pub(crate) struct RowMembers<'a> {
+    index: &'a Index<'a>,
+    first_id: i64,
+    /// `position << 1 | is_bot`, or `u32::MAX` for an id that is not a member's.
+    table: Vec<u32>,
+}
+
+impl<'a> RowMembers<'a> {
+    const NONE: u32 = u32::MAX;
+
+    pub(crate) fn new(index: &'a Index<'a>) -> RowMembers<'a> {
+        let members = &index.data.members;
+        let first_id = members.iter().map(|member| member.id).min().unwrap_or(0);
+        let last_id = members.iter().map(|member| member.id).max().unwrap_or(-1);
+        let span = (last_id as i128 - first_id as i128 + 1).max(0);
+        let mut table = Vec::new();
+        if span <= 4 * members.len() as i128 + 64 && members.len() < (u32::MAX >> 2) as usize {
+            table = vec![Self::NONE; span as usize];
+            for (position, member) in members.iter().enumerate() {
+                // The position the index's map holds for the id (one per id).
+                let slot = &mut table[(member.id - first_id) as usize];
+                if *slot == Self::NONE && index.position(member.id) == Some(position) {
+                    *slot = (position as u32) << 1 | u32::from(member.is_bot);
+                }
+            }
+        }
+        RowMembers { index, first_id, table }
+    }
+
+    /// The position of a member id, and whether the member is a bot.
+    #[inline]
+    pub(crate) fn get(&self, member_id: i64) -> Option<(usize, bool)> {
+        if self.table.is_empty() {
+            return self.index.position(member_id).map(|position| (position, self.index.data.members[position].is_bot));
+        }
+        let slot = member_id.wrapping_sub(self.first_id);
+        match self.table.get(usize::try_from(slot).ok()?) {
+            Some(&value) if value != Self::NONE => Some(((value >> 1) as usize, value & 1 == 1)),
+            _ => None,
+        }
+    }
+
+    /// The position of a member who is a human (a known member, not a bot).
+    #[inline]
+    pub(crate) fn human(&self, member_id: i64) -> Option<usize> {
+        self.get(member_id).filter(|&(_, bot)| !bot).map(|(position, _)| position)
     }
 }
 
@@ -618,6 +665,53 @@ fn mean(values: &[f64]) -> Option<f64> {
 
 fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The window lengths (days) whose distinct active members the basis keeps per day.
+fn distinct_windows(period_days: i64) -> Vec<i64> {
+    let mut windows = vec![MAU_DAYS, 7, 14];
+    if period_days >= 1 {
+        windows.extend([period_days, CHURN_DAYS + period_days]);
+    }
+    windows.sort_unstable();
+    windows.dedup();
+    windows
+}
+
+/// `counts[day]` = distinct members in `active[day + 1 - window ..= day]`, for every day
+/// from `from` on; `in_window` is all zeros, one slot per member.
+fn sliding_distinct(active: &[Vec<u32>], in_window: &mut [u32], window: usize, from: usize, counts: &mut [u32]) {
+    let start = from.saturating_sub(window - 1);
+    let mut distinct = 0u32;
+    for day_slot in start..active.len() {
+        for &position in &active[day_slot] {
+            if in_window[position as usize] == 0 {
+                distinct += 1;
+            }
+            in_window[position as usize] += 1;
+        }
+        if day_slot >= window && day_slot - window >= start {
+            for &position in &active[day_slot - window] {
+                in_window[position as usize] -= 1;
+                if in_window[position as usize] == 0 {
+                    distinct -= 1;
+                }
+            }
+        }
+        if day_slot >= from {
+            counts[day_slot] = distinct;
+        }
+    }
+}
+
+/// The nearest-rank percentile of [`percentile_nearest_rank`] by selection instead of a
+/// sort: the value at a rank of a total order is the same whichever way it is found.
+fn nearest_rank_selected(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(*values.select_nth_unstable_by(rank - 1, f64::total_cmp).1)
 }
 
 /// Calibrated thresholds (§1): per metric, low = P25 and high = P75 of its daily values
@@ -838,6 +932,43 @@ mod tests {
             reversed.reverse();
             let shuffled = group(threaded, data.members.clone(), reversed);
             prop_assert_eq!(&health(&shuffled, day * DAY, &config), &report);
+        }
+
+        #[test]
+        fn the_kept_distinct_counts_give_what_counting_the_days_gives(
+            rows in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u8>()), 1..120),
+            threaded in any::<bool>(),
+            period_days in 1i64..10,
+        ) {
+            // WAU, MAU, 7-day retention and churned members from the kept distinct counts,
+            // against the members of the days counted directly (with leaves in between).
+            let mut data = generated(&rows, threaded);
+            data.members[3].left_at = Some(30 * DAY + 7);
+            data.members[4].left_at = Some(12 * DAY);
+            let config = HealthConfig { period_days, ..HealthConfig::default() };
+            let prepared = Prepared::new(&data, &config.conversations);
+            let cutoff = 45 * DAY;
+            let basis = DailyBasis::new(&prepared.index, &prepared.conversations, cutoff, &config);
+            let (first_day, last_day) = basis.day_span();
+            let members_in = |from: i64, to: i64| -> std::collections::BTreeSet<u32> {
+                (from..to).flat_map(|day| basis.active_on(day).iter().copied()).collect()
+            };
+            for end_day in first_day + 1..=last_day + 1 {
+                let as_of = end_day * DAY;
+                let start_day = end_day - period_days;
+                let additional = basis.values_at(as_of);
+                let earlier = members_in(end_day - 14, end_day - 7);
+                let later = members_in(end_day - 7, end_day);
+                let retention = share(earlier.intersection(&later).count() as u64, earlier.len() as u64);
+                prop_assert_eq!(additional.metrics[&MetricId::Retention7d], retention, "day {}", end_day);
+                prop_assert_eq!(additional.additional.wau, members_in(start_day, end_day).len() as u64);
+                prop_assert_eq!(additional.additional.mau, members_in(end_day - MAU_DAYS, end_day).len() as u64);
+                let since = members_in(end_day - CHURN_DAYS, end_day);
+                let mut churned: std::collections::BTreeSet<u32> =
+                    members_in(start_day - CHURN_DAYS, end_day - CHURN_DAYS).difference(&since).copied().collect();
+                churned.extend(basis.leaves.iter().filter(|&&(at, _)| at >= start_day * DAY && at < as_of).map(|&(_, position)| position));
+                prop_assert_eq!(additional.additional.churned_members, churned.len() as u64, "day {}", end_day);
+            }
         }
 
         #[test]

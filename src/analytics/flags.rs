@@ -4,14 +4,12 @@
 //! Each flag carries a stable fingerprint, so that detection can run again and again and
 //! the store recognises the flags it already has.
 
-use std::collections::{BTreeMap, VecDeque};
-
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::noise::{char_entropy_bits, fingerprint, may_be_below};
+use super::text_scan::{FlagPart, TextScan};
 use super::warnings::{round, Evidence};
-use super::{week_start, Index, MixMap};
+use super::Index;
 use crate::model::{GroupData, UnixSeconds, DAY};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -106,128 +104,20 @@ pub fn is_structured_payload(text: &str) -> bool {
     pairs.len() >= 3 && pairs.iter().all(|pair| pair.split_once('=').is_some_and(|(key, _)| !key.is_empty()))
 }
 
-/// A post's (time, id), the key flagged posts are kept under.
-type PostKey = (UnixSeconds, i64);
-/// A low-information post: (id, time, entropy).
-type LowPost = (i64, UnixSeconds, f64);
-
 /// All flags of a group from its posts before `as_of`, ordered by time, then member.
 pub fn detect_flags(data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) -> Vec<DetectedFlag> {
-    let mut scanner = FlagScanner::default();
-    scanner.scan(data, as_of, config);
-    scanner.flags(config)
+    let mut scan = TextScan::new(None, Some(config));
+    scan.scan(&Index::new(data), as_of);
+    scan.flags()
 }
 
-/// The flag detection's pass over the posts, resumable: rows come in time order, so the
-/// state after the rows before some position, given the rows after it, gives what one
-/// pass over all of them gives. [`detect_flags`] is one scan and [`FlagScanner::flags`].
-#[derive(Default)]
-pub struct FlagScanner {
-    /// How many rows were scanned (the rows before the last `as_of`).
-    rows: usize,
-    /// Low-information posts per (member, week).
-    low: BTreeMap<(i64, i64), Vec<LowPost>>,
-    /// Flooding and payload posts per member, as (time, id) with why.
-    flood: BTreeMap<i64, BTreeMap<PostKey, (u32, u32)>>,
-    payload: BTreeMap<i64, BTreeMap<PostKey, u32>>,
-    same_text: MixMap<(i64, u64), VecDeque<(UnixSeconds, i64)>>,
-    last_second: MixMap<i64, VecDeque<(UnixSeconds, i64)>>,
-    last_minute: MixMap<i64, VecDeque<(UnixSeconds, i64)>>,
-    sweep_at: usize,
-}
-
-impl FlagScanner {
-    /// Whether [`FlagScanner::scan`] on `data` up to `as_of` can continue this state: the
-    /// rows it scanned are the first rows of `data` and all before `as_of`.
-    pub fn continues(&self, seen: usize, data: &GroupData, as_of: UnixSeconds) -> bool {
-        self.rows <= seen && data.activities.partition_point(|activity| activity.at < as_of) >= self.rows
-    }
-
-    /// Reads the rows of `data` before `as_of` that were not scanned yet (the rows scanned
-    /// before must be the first ones of `data`, see [`FlagScanner::continues`]).
-    pub fn scan(&mut self, data: &GroupData, as_of: UnixSeconds, config: &FlagConfig) {
-        let index = Index::new(data);
-        let end = data.activities.partition_point(|activity| activity.at < as_of);
-        if self.sweep_at == 0 {
-            self.sweep_at = 4096;
-        }
-        for activity in &data.activities[self.rows.min(end)..end] {
-            if !activity.kind.is_post() || !index.is_human(activity.member_id) {
-                continue;
-            }
-            // Forget windows whose posts are all too old to count again (the next post of the
-            // same text or member would empty them first), so that the maps hold only the
-            // recent past however long the history.
-            if self.same_text.len() + self.last_second.len() + self.last_minute.len() > self.sweep_at {
-                let now = activity.at;
-                self.same_text.retain(|_, window| window.back().is_some_and(|&(at, _)| now - at < config.flood_window_seconds));
-                self.last_second.retain(|_, burst| burst.back().is_some_and(|&(at, _)| now - at < 1));
-                self.last_minute.retain(|_, minute| minute.back().is_some_and(|&(at, _)| now - at < 60));
-                self.sweep_at = 2 * (self.same_text.len() + self.last_second.len() + self.last_minute.len()) + 4096;
-            }
-            let member = activity.member_id;
-            let Some(text) = data.text(activity).filter(|text| !text.is_empty()) else { continue };
-            let trimmed = text.trim();
-            // The exact entropy only where the cheap bound says it may be low (most texts not).
-            let entropy = if trimmed.is_empty() {
-                Some(0.0)
-            } else if may_be_below(trimmed, config.min_entropy_bits) {
-                Some(char_entropy_bits(trimmed)).filter(|&bits| bits < config.min_entropy_bits)
-            } else {
-                None
-            };
-            if let Some(entropy) = entropy {
-                self.low.entry((member, week_start(activity.at))).or_default().push((activity.id, activity.at, entropy));
-            }
-            if !trimmed.is_empty() {
-                let window = self.same_text.entry((member, fingerprint(trimmed))).or_default();
-                window.push_back((activity.at, activity.id));
-                while window.front().is_some_and(|&(at, _)| activity.at - at >= config.flood_window_seconds) {
-                    window.pop_front();
-                }
-                if window.len() >= config.flood_repeats as usize {
-                    let repeats = window.len() as u32;
-                    for &key in window.iter() {
-                        let entry = self.flood.entry(member).or_default().entry(key).or_default();
-                        entry.0 = entry.0.max(repeats);
-                    }
-                }
-            }
-            let burst = self.last_second.entry(member).or_default();
-            burst.push_back((activity.at, activity.id));
-            while burst.front().is_some_and(|&(at, _)| activity.at - at >= 1) {
-                burst.pop_front();
-            }
-            if burst.len() > config.max_messages_per_second as usize {
-                let count = burst.len() as u32;
-                for &key in burst.iter() {
-                    let entry = self.flood.entry(member).or_default().entry(key).or_default();
-                    entry.1 = entry.1.max(count);
-                }
-            }
-            if (trimmed.starts_with(['{', '[', '<']) || trimmed.contains('=')) && is_structured_payload(trimmed) {
-                let minute = self.last_minute.entry(member).or_default();
-                minute.push_back((activity.at, activity.id));
-                while minute.front().is_some_and(|&(at, _)| activity.at - at >= 60) {
-                    minute.pop_front();
-                }
-                if minute.len() > config.max_payloads_per_minute as usize {
-                    let count = minute.len() as u32;
-                    for &key in minute.iter() {
-                        let entry = self.payload.entry(member).or_default().entry(key).or_default();
-                        *entry = (*entry).max(count);
-                    }
-                }
-            }
-        }
-        self.rows = self.rows.max(end);
-    }
-
-    /// The flags of the posts scanned.
-    pub fn flags(&self, config: &FlagConfig) -> Vec<DetectedFlag> {
+impl TextScan {
+    /// The flags of the posts scanned (none without the flags' part).
+    pub fn flags(&self) -> Vec<DetectedFlag> {
+        let Some(FlagPart { config, low, flood, payload }) = &self.flags else { return Vec::new() };
         let mut flags = Vec::new();
         let ids = |posts: &[(UnixSeconds, i64)]| posts.iter().take(config.max_evidence_ids as usize).map(|&(_, id)| id).collect::<Vec<_>>();
-        for (&(member, week), posts) in &self.low {
+        for (&(member, week), posts) in low {
             let lowest = posts.iter().map(|&(_, _, entropy)| entropy).fold(f64::INFINITY, f64::min);
             let timed: Vec<(UnixSeconds, i64)> = posts.iter().map(|&(id, at, _)| (at, id)).collect();
             flags.push(DetectedFlag {
@@ -245,7 +135,7 @@ impl FlagScanner {
                 },
             });
         }
-        for (&member, posts) in &self.flood {
+        for (&member, posts) in flood {
             for episode in episodes(posts.iter().map(|(&key, &value)| (key, value)).collect(), config.episode_gap_seconds) {
                 let timed: Vec<(UnixSeconds, i64)> = episode.iter().map(|&(key, _)| key).collect();
                 let repeats = episode.iter().map(|&(_, (repeats, _))| repeats).max().unwrap_or(0);
@@ -268,7 +158,7 @@ impl FlagScanner {
                 });
             }
         }
-        for (&member, posts) in &self.payload {
+        for (&member, posts) in payload {
             for episode in episodes(posts.iter().map(|(&key, &value)| (key, value)).collect(), config.episode_gap_seconds) {
                 let timed: Vec<(UnixSeconds, i64)> = episode.iter().map(|&(key, _)| key).collect();
                 let most = episode.iter().map(|&(_, count)| count).max().unwrap_or(0);

@@ -5,11 +5,12 @@
 //! Weeks start on Monday 00:00 UTC (the stage evaluations' rhythm); only the weekday ×
 //! hour heatmap uses the chosen timezone, because it is about people's daily rhythm.
 
-use chrono::{Datelike, TimeZone, Timelike};
+use chrono::TimeZone;
 use chrono_tz::Tz;
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::daily::RowMembers;
 use super::stages::StageHistory;
 pub use super::week_start;
 use super::{date_of_day, day_of, Index};
@@ -244,17 +245,22 @@ impl RowHeatmaps {
         // Local time is looked up once per UTC hour: offsets never change inside an hour in
         // practice (every IANA offset is a whole number of quarter hours, and transitions
         // happen on the hour or half hour), which keeps a million messages cheap.
+        let lookup = RowMembers::new(index);
         let mut cached: Option<(i64, i64)> = None; // (UTC hour, local offset seconds)
+                                                   // The local weekday and hour are read from the local seconds (1970-01-01 was a
+                                                   // Thursday, day 3 from Monday) within chrono's range of instants, as chrono would.
+        let (earliest, latest) =
+            (chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp(), chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp());
         for activity in new_rows {
             if !cohorts && !first_minutes && !activity.kind.is_post() {
                 continue;
             }
-            let Some(position) = index.position(activity.member_id) else { continue };
+            let Some((position, bot)) = lookup.get(activity.member_id) else { continue };
             if first_minutes && activity.kind == ActivityKind::Join {
                 let join = &mut self.join_event[position];
                 *join = Some(join.map_or(activity.at, |at| at.min(activity.at)));
             }
-            if data.members[position].is_bot {
+            if bot {
                 continue;
             }
             if cohorts {
@@ -279,8 +285,13 @@ impl RowHeatmaps {
                     offset
                 }
             };
-            let Some(local) = chrono::DateTime::from_timestamp(activity.at + offset, 0) else { continue };
-            self.hour_counts[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
+            let local = activity.at + offset;
+            if !(earliest..=latest).contains(&local) {
+                continue;
+            }
+            let weekday = (local.div_euclid(86_400) + 3).rem_euclid(7);
+            let hour = local.rem_euclid(86_400) / 3_600;
+            self.hour_counts[weekday as usize][hour as usize] += 1;
         }
         if !first_minutes {
             self.rows = end;
@@ -327,8 +338,8 @@ impl RowHeatmaps {
             self.cells[position] = cells;
         }
         for activity in new_rows {
-            let Some(position) = index.position(activity.member_id) else { continue };
-            let Some(join) = self.counted_join[position].filter(|_| !data.members[position].is_bot) else { continue };
+            let Some(position) = lookup.human(activity.member_id) else { continue };
+            let Some(join) = self.counted_join[position] else { continue };
             count(&mut self.cells[position], &mut self.first_counts, activity, join);
         }
         self.rows = end;

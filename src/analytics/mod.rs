@@ -16,6 +16,7 @@ pub mod risk;
 pub mod settings;
 pub mod signals;
 pub mod stages;
+pub mod text_scan;
 pub mod warnings;
 
 use std::collections::HashMap;

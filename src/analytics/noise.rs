@@ -1,9 +1,10 @@
 //! Message-level noise flags (analytics §5): low-information messages and floods. The
 //! health score's noise share counts the messages these flag.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Index, MixMap};
+use super::text_scan::TextScan;
+use super::Index;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoiseConfig {
@@ -52,6 +53,28 @@ pub(crate) fn may_be_below(text: &str, threshold_bits: f64) -> bool {
     const BINARY_ENTROPY_OF_2_PERCENT: f64 = 0.141_4;
     if threshold_bits > BINARY_ENTROPY_OF_2_PERCENT {
         return true;
+    }
+    // Most messages are short: within 100 bytes (so at most 100 characters) a character
+    // above 98 % leaves at most one other (50 × others < characters), so it is the first
+    // or the second character, and counting the others stops at the first that makes
+    // 50 × others reach the byte length.
+    let bytes = text.len();
+    if bytes <= 100 {
+        let mut leading = text.chars();
+        let candidates = [leading.next(), leading.next()];
+        return candidates.into_iter().flatten().any(|candidate| {
+            let (mut others, mut total) = (0usize, 0usize);
+            for c in text.chars() {
+                total += 1;
+                if c != candidate {
+                    others += 1;
+                    if 50 * others >= bytes {
+                        return false;
+                    }
+                }
+            }
+            (total - others) * 100 > total * 98
+        });
     }
     let mut candidate = '\0';
     let mut votes = 0usize;
@@ -109,7 +132,12 @@ pub(crate) fn fingerprint(text: &str) -> u64 {
             pending_space = false;
         }
         started = true;
-        c.to_lowercase().for_each(&mut feed);
+        if c.is_ascii() {
+            // The common case: one byte, lowercased as `to_lowercase` would.
+            feed(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut feed);
+        }
     }
     hash
 }
@@ -138,92 +166,9 @@ pub struct NoiseFlag {
 /// a daily series can use one pass over the whole history and still see at each day only
 /// what was known then.
 pub fn noise_flag_times(index: &Index<'_>, from: i64, to: i64, config: &NoiseConfig) -> BTreeMap<i64, NoiseFlag> {
-    let mut scanner = NoiseScanner::new(index, from, config);
-    scanner.scan(index, to, config);
-    scanner.flagged
-}
-
-/// [`noise_flag_times`]' pass over the posts, resumable: rows come in time order, so the
-/// state after the rows before some position, given the rows after it, gives what one
-/// pass over all of them gives.
-pub struct NoiseScanner {
-    from: i64,
-    /// The next row to read.
-    row: usize,
-    /// The noise posts found so far, by id.
-    pub flagged: BTreeMap<i64, NoiseFlag>,
-    /// Per member: recent posts of each normalised text, and the posts of the last second.
-    recent_same_text: MixMap<(i64, u64), VecDeque<(i64, i64)>>,
-    recent_posts: MixMap<i64, VecDeque<(i64, i64)>>,
-    sweep_at: usize,
-}
-
-impl NoiseScanner {
-    /// A scan of the posts from `from` on (and the flood window before it).
-    pub fn new(index: &Index<'_>, from: i64, config: &NoiseConfig) -> NoiseScanner {
-        let look_back = from.saturating_sub(config.flood_window_seconds.max(1));
-        NoiseScanner {
-            from,
-            row: index.data.activities.partition_point(|activity| activity.at < look_back),
-            flagged: BTreeMap::new(),
-            recent_same_text: MixMap::default(),
-            recent_posts: MixMap::default(),
-            sweep_at: 4096,
-        }
-    }
-
-    /// Whether a scan on rows that extend the ones read (the first `seen` rows are the same)
-    /// can continue this one up to `to`.
-    pub fn continues(&self, seen: usize, index: &Index<'_>, to: i64) -> bool {
-        self.row <= seen && index.data.activities.partition_point(|activity| activity.at < to) >= self.row
-    }
-
-    /// Reads the posts before `to` not read yet.
-    pub fn scan(&mut self, index: &Index<'_>, to: i64, config: &NoiseConfig) {
-        let activities = &index.data.activities;
-        let end = activities.partition_point(|activity| activity.at < to).max(self.row);
-        let from = self.from;
-        for activity in &activities[self.row..end] {
-            if !activity.kind.is_post() || !index.is_human(activity.member_id) {
-                continue;
-            }
-            let text = index.data.text(activity);
-            if activity.at >= from && is_low_information(text, config) {
-                self.flagged.entry(activity.id).or_insert(NoiseFlag { at: activity.at, flagged_at: activity.at });
-            }
-            // Forget texts and members whose posts are all older than the windows, so that the
-            // maps hold only the recent past however long the history.
-            if self.recent_same_text.len() + self.recent_posts.len() > self.sweep_at {
-                let now = activity.at;
-                self.recent_same_text.retain(|_, window| window.back().is_some_and(|&(_, at)| now - at < config.flood_window_seconds));
-                self.recent_posts.retain(|_, burst| burst.back().is_some_and(|&(_, at)| now - at < 1));
-                self.sweep_at = 2 * (self.recent_same_text.len() + self.recent_posts.len()) + 4096;
-            }
-            if let Some(text) = text.filter(|text| !text.trim().is_empty()) {
-                let window = self.recent_same_text.entry((activity.member_id, fingerprint(text))).or_default();
-                window.push_back((activity.id, activity.at));
-                while window.front().is_some_and(|&(_, at)| activity.at - at >= config.flood_window_seconds) {
-                    window.pop_front();
-                }
-                if window.len() >= config.flood_repeats {
-                    for &(id, at) in window.iter().filter(|&&(_, at)| at >= from) {
-                        self.flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
-                    }
-                }
-            }
-            let burst = self.recent_posts.entry(activity.member_id).or_default();
-            burst.push_back((activity.id, activity.at));
-            while burst.front().is_some_and(|&(_, at)| activity.at - at >= 1) {
-                burst.pop_front();
-            }
-            if burst.len() > config.max_messages_per_second {
-                for &(id, at) in burst.iter().filter(|&&(_, at)| at >= from) {
-                    self.flagged.entry(id).or_insert(NoiseFlag { at, flagged_at: activity.at });
-                }
-            }
-        }
-        self.row = end;
-    }
+    let mut scan = TextScan::noise_from(index, from, config);
+    scan.scan(index, to);
+    scan.into_noise_flagged()
 }
 
 #[cfg(test)]
@@ -295,6 +240,28 @@ mod tests {
         assert_eq!(fingerprint("  buy now "), fingerprint("buy now"));
         assert_ne!(fingerprint("buy now"), fingerprint("buynow"));
         assert_ne!(fingerprint("buy now"), fingerprint("buy now!"));
+    }
+
+    proptest::proptest! {
+        /// The quick test says "may be below" exactly for the texts one character of which
+        /// makes up more than 98 % (counted directly), short (the early exit) or long.
+        #[test]
+        fn the_quick_test_is_the_share_of_the_most_common_character(
+            base in proptest::sample::select(vec!['a', 'é', ' ', '!']),
+            others in proptest::collection::vec((0usize..260, proptest::sample::select(vec!['b', 'ß', 'a'])), 0..4),
+            length in 1usize..260,
+        ) {
+            let mut text: Vec<char> = vec![base; length];
+            for (at, c) in others {
+                if let Some(slot) = text.get_mut(at) {
+                    *slot = c;
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let total = text.chars().count();
+            let most = text.chars().map(|c| text.chars().filter(|&d| d == c).count()).max().unwrap_or(0);
+            proptest::prop_assert_eq!(may_be_below(&text, 0.1), most * 100 > total * 98, "{:?}", text);
+        }
     }
 
     #[test]

@@ -12,20 +12,20 @@ use super::{default_as_of, find_group, resolve_as_of, Error, ErrorCode, MemberSu
 use crate::analytics::backtest::FitKept;
 use crate::analytics::conversations::ConversationBuilder;
 use crate::analytics::daily::{calibrate, history_values, trend as daily_trend, DailyBasis, TrendPoint};
-use crate::analytics::flags::{DetectedFlag, FlagScanner};
+use crate::analytics::flags::DetectedFlag;
 use crate::analytics::graph::{WindowCache, WindowGraph};
 use crate::analytics::health::{health_prepared, HealthConfig, HealthReport, ThresholdSource, Thresholds};
 use crate::analytics::heatmaps::{
     cohort_heatmap, first_minutes_heatmap, hour_heatmap, stage_heatmap, stage_heatmap_resumed, transitions, transitions_resumed,
     CohortHeatmap, FirstMinutesHeatmap, HourHeatmap, RowHeatmaps, StageHeatmap, Transitions,
 };
-use crate::analytics::noise::NoiseScanner;
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
 use crate::analytics::signals::MemberSignals;
 use crate::analytics::stages::{
     history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
 };
+use crate::analytics::text_scan::TextScan;
 use crate::analytics::warnings::{churn_warnings, ChurnWarning};
 use crate::analytics::{date_of_day, day_of, Prepared};
 use crate::model::{Group, GroupData, GroupId, MemberRow, MemberState, Stage, UnixSeconds};
@@ -540,10 +540,8 @@ pub fn compute_everything(data: &GroupData, as_of: UnixSeconds, settings: &Setti
 #[derive(Default)]
 struct Reuse {
     trend: Vec<TrendPoint>,
-    /// The flag detection's pass over the rows seen (continued with the new ones).
-    flags: FlagScanner,
-    /// The noise detection's pass over the rows seen (continued with the new ones).
-    noise: Option<NoiseScanner>,
+    /// The noise and flag detection's pass over the rows seen (continued with the new ones).
+    texts: Option<TextScan>,
     /// The cohort, hour and first-minutes heatmaps' pass over the rows seen.
     row_heatmaps: Option<RowHeatmaps>,
     /// The weekly stage run's kept states and the stage history before.
@@ -560,8 +558,7 @@ struct Reuse {
 
 /// What a computation keeps for the next one (see [`Reuse`]).
 struct Kept {
-    flags: FlagScanner,
-    noise: NoiseScanner,
+    texts: TextScan,
     row_heatmaps: RowHeatmaps,
     stage_run: StageRun,
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
@@ -569,17 +566,18 @@ struct Kept {
     fit: FitKept,
 }
 
-/// What the passes over the rows that read no conversations give: the noise flags and
-/// the cohort, hour and first-minutes heatmaps (with what continuing them needs).
+/// What the passes over the rows that read no conversations give: the noise and flag
+/// detection's pass over the texts, and the cohort, hour and first-minutes heatmaps (with
+/// what continuing them needs).
 struct RowScans {
-    noise: NoiseScanner,
+    texts: TextScan,
     row_heatmaps: RowHeatmaps,
     cohorts: CohortHeatmap,
     hours: HourHeatmap,
     first_minutes: FirstMinutesHeatmap,
 }
 
-/// The noise and row heatmap passes over `index`'s rows, continued from the state before
+/// The text and row heatmap passes over `index`'s rows, continued from the state before
 /// when it read the first `seen` of them (they need no conversations, so they run while
 /// the conversations are built).
 fn scan_rows(
@@ -587,21 +585,23 @@ fn scan_rows(
     as_of: UnixSeconds,
     settings: &Settings,
     seen: usize,
-    noise: Option<NoiseScanner>,
+    texts: Option<TextScan>,
     row_heatmaps: Option<RowHeatmaps>,
 ) -> Result<RowScans> {
     let health_config = settings.health_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
-    let mut noise = noise
-        .filter(|noise| noise.continues(seen, index, as_of))
-        .unwrap_or_else(|| NoiseScanner::new(index, i64::MIN, &health_config.noise));
-    noise.scan(index, as_of, &health_config.noise);
+    // One pass over the posts' texts for the noise share and the flags.
+    let (noise_config, flag_config) = (Some(&health_config.noise), Some(&settings.flags));
+    let mut texts = texts
+        .filter(|texts| texts.continues(seen, index, as_of, noise_config, flag_config))
+        .unwrap_or_else(|| TextScan::new(noise_config, flag_config));
+    texts.scan(index, as_of);
     let mut row_heatmaps = row_heatmaps.filter(|rows| rows.continues(seen, index, as_of)).unwrap_or_default();
     row_heatmaps.scan(index, as_of, &heatmap_config);
     let cohorts = row_heatmaps.cohorts(index, as_of, &heatmap_config);
     let hours = row_heatmaps.hours(&heatmap_config);
     let first_minutes = row_heatmaps.first_minutes(index, &heatmap_config);
-    Ok(RowScans { noise, row_heatmaps, cohorts, hours, first_minutes })
+    Ok(RowScans { texts, row_heatmaps, cohorts, hours, first_minutes })
 }
 
 /// Everything on `prepared`, with the row passes `scans` gives (run alongside, see
@@ -613,35 +613,23 @@ fn everything_prepared(
     reuse: Reuse,
     scans: impl FnOnce() -> Result<RowScans> + Send,
 ) -> Result<(Everything, Kept)> {
-    let Reuse {
-        trend: kept_trend,
-        flags: mut flag_scanner,
-        noise: _,
-        row_heatmaps: _,
-        stage_run,
-        basis,
-        fit,
-        stages: previous_stages,
-        before,
-    } = reuse;
-    let data = prepared.data();
+    let Reuse { trend: kept_trend, texts: _, row_heatmaps: _, stage_run, basis, fit, stages: previous_stages, before } = reuse;
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
-    // Two independent halves, one per core: the flags, the daily aggregates with the score
-    // and its trend (after the noise pass) on one thread; the graph windows, the stages
-    // and the churn signals and model on the other.
+    // Two independent halves, one per core: the daily aggregates with the score and its
+    // trend (after the text pass, which gives the noise flags and the flags) on one thread;
+    // the graph windows, the stages and the churn signals and model on the other.
     let side = || -> Result<_> {
-        flag_scanner.scan(data, as_of, &settings.flags);
-        let flags = flag_scanner.flags(&settings.flags);
-        let RowScans { noise, row_heatmaps, cohorts, hours, first_minutes } = scans()?;
+        let RowScans { texts, row_heatmaps, cohorts, hours, first_minutes } = scans()?;
+        let flags = texts.flags();
         let resumed = &prepared.resumed_from;
         let basis = match basis {
             Some(mut basis) if basis.continues(&prepared.index, resumed.rows, resumed.conversations, as_of) => {
-                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, &noise.flagged);
+                basis.extend(&prepared.index, &prepared.conversations, &resumed.answered, as_of, texts.noise_flagged());
                 basis
             }
-            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, &noise.flagged),
+            _ => DailyBasis::with_noise(&prepared.index, &prepared.conversations, as_of, &health_config, texts.noise_flagged()),
         };
         let (first_day, last_day) = basis.day_span();
         // The days whose period ended before anything changed are what they were.
@@ -654,7 +642,7 @@ fn everything_prepared(
         let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
-        Ok((health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis))
+        Ok((health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis))
     };
     let main = || {
         let churn = super::churn::ChurnSettings::from_settings(settings);
@@ -692,7 +680,7 @@ fn everything_prepared(
         let main = main();
         (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
     });
-    let (health, trend, cohorts, hours, first_minutes, flags, flag_scanner, noise, row_heatmaps, basis) = side?;
+    let (health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis) = side?;
     let everything = Everything {
         health,
         trend,
@@ -709,7 +697,7 @@ fn everything_prepared(
         risks,
         flags,
     };
-    Ok((everything, Kept { flags: flag_scanner, noise, row_heatmaps, stage_run, signal_inputs: None, basis, fit }))
+    Ok((everything, Kept { texts, row_heatmaps, stage_run, signal_inputs: None, basis, fit }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -788,9 +776,9 @@ impl Computed {
         // The passes over the rows that read no conversations run on the other core while
         // the conversations are built (on their own lookups: an index is a small map).
         let scan_index = crate::analytics::Index::new(data);
-        let (noise, row_heatmaps) = (reuse.noise.take(), reuse.row_heatmaps.take());
+        let (texts, row_heatmaps) = (reuse.texts.take(), reuse.row_heatmaps.take());
         let (prepared, computed) = std::thread::scope(|scope| {
-            let scans = scope.spawn(|| scan_rows(&scan_index, as_of, settings, seen, noise, row_heatmaps));
+            let scans = scope.spawn(|| scan_rows(&scan_index, as_of, settings, seen, texts, row_heatmaps));
             let prepared = Prepared::resumed(data, &settings.conversation_config(), graphs, conversations, seen, signal_inputs);
             let scans = move || scans.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             let computed = everything_prepared(&prepared, as_of, settings, reuse, scans);
@@ -840,12 +828,10 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { flags, noise, row_heatmaps, stage_run, signal_inputs, basis, fit } = self.kept;
-        let flags = Some(flags).filter(|flags| flags.continues(seen, data, as_of)).unwrap_or_default();
+        let Kept { texts, row_heatmaps, stage_run, signal_inputs, basis, fit } = self.kept;
         let reuse = Reuse {
             trend: self.everything.trend,
-            flags,
-            noise: Some(noise),
+            texts: Some(texts),
             row_heatmaps: Some(row_heatmaps),
             stage_run: Some((stage_run, self.everything.history)),
             basis: Some(basis),
