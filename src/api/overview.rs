@@ -48,8 +48,9 @@ pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<O
     let found = store
         .group(group)?
         .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; reload the overview", group.0)))?;
+    let open_flags = super::review::open_flags_after_detection(store, group, &super::review::detected(store, &found, now)?)?;
     let summary = summarise(store, found)?;
-    row_with(store, summary, now, |reference, first_day| {
+    row_with(store, summary, now, open_flags, |reference, first_day| {
         let daily = trend(store, reference, Some(date_of(first_day)), None, now)?;
         let open_warnings = churn::warnings(store, reference, Severity::Low, false, now)?.warnings.len() as u64;
         Ok((daily, open_warnings))
@@ -61,12 +62,12 @@ fn row_with(
     store: &Store,
     summary: GroupSummary,
     now: UnixSeconds,
+    open_flags: u64,
     scores: impl FnOnce(&str, i64) -> Result<(super::Trend, u64)>,
 ) -> Result<OverviewRow> {
     let group = summary.group.id;
     let as_of = default_as_of(store, &summary.group, now)?;
     let reference = group.0.to_string();
-    let open_flags = store.open_flag_count(group)?;
     let Some(first_activity) = summary.first_activity_at.filter(|&first| first < as_of) else {
         // Nothing happened yet: no score, no trend, no warnings.
         return Ok(OverviewRow {
@@ -104,7 +105,10 @@ impl super::Analyst {
     pub fn overview_row(&self, store: &Store, group: GroupId, now: UnixSeconds) -> Result<OverviewRow> {
         let super::insights::Entry { data, computed, memo } = self.entry(store, group, now)?;
         let summary = self.summary(store, &data, &memo)?;
-        row_with(store, summary, now, |_, first_day| {
+        // What the review queue will hold open once detection has run on these analytics,
+        // so that a group whose queue was never opened does not show 0 flags.
+        let open_flags = super::review::open_flags_after_detection(store, group, &computed.everything.flags)?;
+        row_with(store, summary, now, open_flags, |_, first_day| {
             let daily = self.trend_between(store, group, Some(&date_of(first_day).to_string()), None, now)?;
             let open_warnings = churn::open_warning_count(store, group, &computed.everything.warnings, now)?;
             Ok((daily, open_warnings))

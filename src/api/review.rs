@@ -96,10 +96,16 @@ pub struct FlagList {
 }
 
 fn detect(store: &mut Store, group: &Group, now: UnixSeconds) -> Result<FlagUpsert> {
+    let detected = detected(store, group, now)?;
+    store_detected(store, group, &detected, now)
+}
+
+/// What flag detection finds in the group's rows now (nothing is written).
+pub(super) fn detected(store: &Store, group: &Group, now: UnixSeconds) -> Result<Vec<DetectedFlag>> {
     let as_of = default_as_of(store, group, now)?;
     let data = store.load_group_data(group)?;
     let config: FlagConfig = super::load_settings(store, group.id)?.flags;
-    store_detected(store, group, &detect_flags(&data, as_of, &config), now)
+    Ok(detect_flags(&data, as_of, &config))
 }
 
 fn store_detected(store: &mut Store, group: &Group, detected: &[DetectedFlag], now: UnixSeconds) -> Result<FlagUpsert> {
@@ -117,6 +123,18 @@ fn store_detected(store: &mut Store, group: &Group, detected: &[DetectedFlag], n
         })
         .collect::<Result<_>>()?;
     Ok(store.upsert_flags(group.id, &new_flags, now)?)
+}
+
+/// How many flags the review queue holds open once `detected` is stored (see
+/// [`Store::upsert_flags`]): the open ones stored, and the detected ones it does not hold
+/// yet. A detected flag already decided stays decided; an open one is only refreshed.
+pub(super) fn open_flags_after_detection(store: &Store, group: GroupId, detected: &[DetectedFlag]) -> Result<u64> {
+    let stored = store.flags(group, None)?;
+    let known: std::collections::HashSet<&str> = stored.iter().map(|flag| flag.fingerprint.as_str()).collect();
+    let open = stored.iter().filter(|flag| flag.status == FlagStatus::Open.as_str()).count();
+    let new: std::collections::HashSet<&str> =
+        detected.iter().map(|flag| flag.fingerprint.as_str()).filter(|fingerprint| !known.contains(fingerprint)).collect();
+    Ok((open + new.len()) as u64)
 }
 
 fn view(store: &Store, flag: StoredFlag, names: &HashMap<i64, String>) -> Result<FlagView> {

@@ -59,6 +59,24 @@ fn overview_row_scores_the_group_as_hearth_health_with_twelve_weekly_points() {
     assert_eq!(row.open_flags, open_flags);
 }
 
+/// The overview counts the flags the review queue holds open once detection has run,
+/// before anyone opened the queue: a group whose queue was never opened does not show 0.
+#[test]
+fn the_overview_counts_flags_before_the_review_queue_was_ever_opened() {
+    let mut store = Store::open_in_memory().unwrap();
+    api::create_demo(&mut store, api::DEFAULT_DEMO_SEED, NOW, &mut |_| {}).unwrap();
+    let analyst = api::Analyst::new();
+    let before = analyst.overview_row(&store, GROUP, NOW).unwrap().open_flags;
+    assert_eq!(before, overview::overview_row(&store, GROUP, NOW).unwrap().open_flags);
+    let queue = api::review::flags(&mut store, "1", Some(api::review::FlagStatus::Open), NOW).unwrap().flags;
+    assert!(!queue.is_empty(), "the demo has flagged members");
+    assert_eq!(before, queue.len() as u64);
+    // A decided flag found again stays decided: one fewer open, from the kept analytics too.
+    api::review::review(&mut store, "1", queue[0].id, api::review::Decision::Dismiss, None, NOW).unwrap();
+    assert_eq!(analyst.overview_row(&store, GROUP, NOW).unwrap().open_flags, before - 1);
+    assert_eq!(overview::overview_row(&store, GROUP, NOW).unwrap().open_flags, before - 1);
+}
+
 #[test]
 fn the_overview_has_a_row_per_group_and_a_group_without_activity_has_no_score() {
     let mut store = Store::open_in_memory().unwrap();
