@@ -48,7 +48,7 @@ pub fn overview_row(store: &Store, group: GroupId, now: UnixSeconds) -> Result<O
     let found = store
         .group(group)?
         .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("group {} is not in the store; reload the overview", group.0)))?;
-    let open_flags = super::review::open_flags_after_detection(store, group, &super::review::detected(store, &found, now)?)?;
+    let open_flags = super::review::open_flags_after_detection(store, group, &super::review::detected(store, &found, now)?)?.total;
     let summary = summarise(store, found)?;
     row_with(store, summary, now, open_flags, |reference, first_day| {
         let daily = trend(store, reference, Some(date_of(first_day)), None, now)?;
@@ -107,7 +107,7 @@ impl super::Analyst {
         let summary = self.summary(store, &data, &memo)?;
         // What the review queue will hold open once detection has run on these analytics,
         // so that a group whose queue was never opened does not show 0 flags.
-        let open_flags = super::review::open_flags_after_detection(store, group, &computed.everything.flags)?;
+        let open_flags = super::review::open_flags_after_detection(store, group, &computed.everything.flags)?.total;
         row_with(store, summary, now, open_flags, |_, first_day| {
             let daily = self.trend_between(store, group, Some(&date_of(first_day).to_string()), None, now)?;
             let open_warnings = churn::open_warning_count(store, group, &computed.everything.warnings, now)?;

@@ -17,6 +17,7 @@ use super::churn::{self, MemberSort};
 use super::insights::{Computed, Entry, HeatmapKind, HeatmapView};
 use super::{default_as_of, insights, load_settings, members_filtered, Analyst, Error, ErrorCode, MemberSummary, Result, Trend};
 use crate::analytics::daily::TrendPoint;
+use crate::analytics::flags::DetectedFlag;
 use crate::analytics::health::{ThresholdSource, Thresholds};
 use crate::analytics::settings::Settings;
 use crate::analytics::stages::StageHistory;
@@ -104,7 +105,8 @@ pub fn members_table(store: &Store, group: GroupId, now: UnixSeconds) -> Result<
     let as_of = default_as_of(store, &found, now)?;
     let members = members_filtered(store, &reference, None, None, now)?;
     let risks = churn::member_risks(store, &reference, None, None, MemberSort::Risk, now)?;
-    table_of(store, found, as_of, members, risks)
+    let detected = super::review::detected(store, &found, now)?;
+    table_of(store, found, as_of, members, risks, &detected)
 }
 
 fn table_of(
@@ -113,15 +115,17 @@ fn table_of(
     as_of: UnixSeconds,
     members: Vec<MemberSummary>,
     risks: Vec<churn::MemberRisk>,
+    detected: &[DetectedFlag],
 ) -> Result<MembersTable> {
     let mut table = MembersTable { as_of_date: super::date_string(as_of - 1), members: rows_of(members, risks), group: found };
-    with_open_flags(store, &mut table)?;
+    with_open_flags(store, &mut table, detected)?;
     Ok(table)
 }
 
-/// Sets each row's open flags, as the review queue has them now.
-fn with_open_flags(store: &Store, table: &mut MembersTable) -> Result<()> {
-    let flags: HashMap<i64, u64> = store.open_flags_per_member(table.group.id)?.into_iter().collect();
+/// Sets each row's open flags: those the review queue holds open once `detected` is stored
+/// (so that they show before anyone opened the queue).
+fn with_open_flags(store: &Store, table: &mut MembersTable, detected: &[DetectedFlag]) -> Result<()> {
+    let flags = super::review::open_flags_after_detection(store, table.group.id, detected)?.per_member;
     for row in &mut table.members {
         row.open_flags = flags.get(&row.id).copied().unwrap_or(0);
     }
@@ -309,7 +313,8 @@ pub fn member_profile(store: &Store, group: GroupId, member: i64, now: UnixSecon
     let as_of = default_as_of(store, &found, now)?;
     let stages = insights::member(store, &reference, &member.to_string(), now)?;
     let risk = churn::member_detail(store, &reference, &member.to_string(), now)?;
-    profile_of(store, group, member, as_of, stages, risk)
+    let detected = super::review::detected(store, &found, now)?;
+    profile_of(store, group, member, as_of, stages, risk, &detected)
 }
 
 fn check_member(store: &Store, group: GroupId, member: i64) -> Result<Group> {
@@ -330,9 +335,10 @@ fn profile_of(
     as_of: UnixSeconds,
     stages: insights::MemberDetail,
     risk: churn::MemberDetail,
+    detected: &[DetectedFlag],
 ) -> Result<MemberProfile> {
     let posts: Vec<UnixSeconds> = store.member_post_times(group, member)?.into_iter().filter(|&at| at < as_of).collect();
-    let open_flags = store.open_flags_per_member(group)?.into_iter().find(|(id, _)| *id == member).map_or(0, |(_, count)| count);
+    let open_flags = super::review::open_flags_after_detection(store, group, detected)?.per_member.get(&member).copied().unwrap_or(0);
     Ok(MemberProfile {
         risk_band: RiskBand::of(risk.member.risk),
         stages,
@@ -452,7 +458,7 @@ impl Analyst {
             })
             .clone();
         let mut table = MembersTable { as_of_date: super::date_string(computed.as_of - 1), group: data.group.clone(), members };
-        with_open_flags(store, &mut table)?;
+        with_open_flags(store, &mut table, &computed.everything.flags)?;
         Ok(table)
     }
 
@@ -463,7 +469,7 @@ impl Analyst {
         let reference = member.to_string();
         let stages = insights::member_in(&data, computed.as_of, &computed.everything.history, &reference)?;
         let risk = churn::member_detail_in(&churn_view(&data, &computed), &computed.settings.warnings, &reference)?;
-        profile_of(store, group, member, computed.as_of, stages, risk)
+        profile_of(store, group, member, computed.as_of, stages, risk, &computed.everything.flags)
     }
 
     /// [`heatmap_members`] from the cache.

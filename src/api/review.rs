@@ -2,7 +2,7 @@
 //! escalate) with a note, undo the last decision, and act on churn warnings (snooze,
 //! handled, note).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -125,16 +125,38 @@ fn store_detected(store: &mut Store, group: &Group, detected: &[DetectedFlag], n
     Ok(store.upsert_flags(group.id, &new_flags, now)?)
 }
 
-/// How many flags the review queue holds open once `detected` is stored (see
+/// The flags the review queue holds open once `detected` is stored (see
 /// [`Store::upsert_flags`]): the open ones stored, and the detected ones it does not hold
 /// yet. A detected flag already decided stays decided; an open one is only refreshed.
-pub(super) fn open_flags_after_detection(store: &Store, group: GroupId, detected: &[DetectedFlag]) -> Result<u64> {
+/// Returns how many in all, and how many per member (flags about no member count only in
+/// the total).
+pub(super) fn open_flags_after_detection(store: &Store, group: GroupId, detected: &[DetectedFlag]) -> Result<OpenFlags> {
     let stored = store.flags(group, None)?;
-    let known: std::collections::HashSet<&str> = stored.iter().map(|flag| flag.fingerprint.as_str()).collect();
-    let open = stored.iter().filter(|flag| flag.status == FlagStatus::Open.as_str()).count();
-    let new: std::collections::HashSet<&str> =
-        detected.iter().map(|flag| flag.fingerprint.as_str()).filter(|fingerprint| !known.contains(fingerprint)).collect();
-    Ok((open + new.len()) as u64)
+    let known: HashSet<&str> = stored.iter().map(|flag| flag.fingerprint.as_str()).collect();
+    let mut open = OpenFlags::default();
+    let mut count = |member: Option<i64>| {
+        open.total += 1;
+        if let Some(member) = member {
+            *open.per_member.entry(member).or_default() += 1;
+        }
+    };
+    for flag in stored.iter().filter(|flag| flag.status == FlagStatus::Open.as_str()) {
+        count(flag.member_id);
+    }
+    let mut new: HashSet<&str> = HashSet::new();
+    for flag in detected.iter().filter(|flag| !known.contains(flag.fingerprint.as_str())) {
+        if new.insert(flag.fingerprint.as_str()) {
+            count(Some(flag.member_id));
+        }
+    }
+    Ok(open)
+}
+
+/// See [`open_flags_after_detection`].
+#[derive(Debug, Default)]
+pub(super) struct OpenFlags {
+    pub total: u64,
+    pub per_member: HashMap<i64, u64>,
 }
 
 fn view(store: &Store, flag: StoredFlag, names: &HashMap<i64, String>) -> Result<FlagView> {

@@ -63,22 +63,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Open review flags per member of the group, as (member id, count), by member id.
-    pub fn open_flags_per_member(&self, group: GroupId) -> Result<Vec<(i64, u64)>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT member_id, COUNT(*) FROM flags WHERE group_id = ?1 AND status = 'open' AND member_id IS NOT NULL
-             GROUP BY member_id ORDER BY member_id",
-        )?;
-        let rows = statement.query_map([group.0], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// How many of the group's review flags are open.
-    pub fn open_flag_count(&self, group: GroupId) -> Result<u64> {
-        let mut statement = self.conn.prepare_cached("SELECT COUNT(*) FROM flags WHERE group_id = ?1 AND status = 'open'")?;
-        Ok(statement.query_row([group.0], |row| row.get::<_, i64>(0))? as u64)
-    }
-
     /// The notes about one member, oldest first.
     pub fn member_notes(&self, group: GroupId, member: i64) -> Result<Vec<MemberNote>> {
         let mut statement = self.conn.prepare_cached(

@@ -62,19 +62,28 @@ fn overview_row_scores_the_group_as_hearth_health_with_twelve_weekly_points() {
 /// The overview counts the flags the review queue holds open once detection has run,
 /// before anyone opened the queue: a group whose queue was never opened does not show 0.
 #[test]
-fn the_overview_counts_flags_before_the_review_queue_was_ever_opened() {
+fn the_overview_members_and_profiles_count_flags_before_the_review_queue_was_ever_opened() {
     let mut store = Store::open_in_memory().unwrap();
     api::create_demo(&mut store, api::DEFAULT_DEMO_SEED, NOW, &mut |_| {}).unwrap();
     let analyst = api::Analyst::new();
     let before = analyst.overview_row(&store, GROUP, NOW).unwrap().open_flags;
     assert_eq!(before, overview::overview_row(&store, GROUP, NOW).unwrap().open_flags);
+    let table = analyst.members_table(&store, GROUP, NOW).unwrap();
+    assert_eq!(table, people::members_table(&store, GROUP, NOW).unwrap());
+    let per_member_before: u64 = table.members.iter().map(|row| row.open_flags).sum();
     let queue = api::review::flags(&mut store, "1", Some(api::review::FlagStatus::Open), NOW).unwrap().flags;
     assert!(!queue.is_empty(), "the demo has flagged members");
     assert_eq!(before, queue.len() as u64);
+    assert_eq!(per_member_before, queue.iter().filter(|flag| flag.member_id.is_some()).count() as u64);
+    let flagged = queue[0].member_id.expect("a flag about a member");
+    let profile_before = analyst.member_profile(&store, GROUP, flagged, NOW).unwrap().open_flags;
+    assert!(profile_before > 0);
     // A decided flag found again stays decided: one fewer open, from the kept analytics too.
     api::review::review(&mut store, "1", queue[0].id, api::review::Decision::Dismiss, None, NOW).unwrap();
     assert_eq!(analyst.overview_row(&store, GROUP, NOW).unwrap().open_flags, before - 1);
     assert_eq!(overview::overview_row(&store, GROUP, NOW).unwrap().open_flags, before - 1);
+    assert_eq!(analyst.member_profile(&store, GROUP, flagged, NOW).unwrap().open_flags, profile_before - 1);
+    assert_eq!(people::member_profile(&store, GROUP, flagged, NOW).unwrap().open_flags, profile_before - 1);
 }
 
 #[test]
