@@ -267,7 +267,7 @@ pub fn member_signals_with(
         as_of,
         config,
         graph_config,
-        |_, _| true,
+        |_, _, _| true,
         || {
             let status = statuses.next()?;
             Some((status.stage, status.state))
@@ -275,6 +275,87 @@ pub fn member_signals_with(
         |member| signals.push(member),
     );
     signals
+}
+
+/// What signals at an instant keep for a later computation at the same instant on rows
+/// that extend the rows they read: per member (a position in `data.members`), how long
+/// their timelines were and when they were first seen.
+#[derive(Default)]
+pub struct SignalsKept {
+    as_of: UnixSeconds,
+    sizes: Vec<usize>,
+    first_seen: Vec<Option<UnixSeconds>>,
+}
+
+impl SignalInputs {
+    /// The total length of a member's timelines (they only grow: an equal length means the
+    /// same timelines).
+    fn size(&self, position: usize) -> usize {
+        self.active_times[position].len()
+            + self.post_times[position].len()
+            + self.active_days[position].len()
+            + self.responses_given[position].len()
+            + self.responses_received[position].len()
+    }
+}
+
+/// [`member_signals_with`], taking from `previous` (the signals at the same `as_of` on
+/// fewer rows, with what they kept) every member whose timelines did not grow and who was
+/// not seen for the first time: what such a member's signals read of the rows is the same,
+/// and only their stage and state (`statuses`) and the graph windows' ranks are read again.
+/// A response to a member's old conversation grows their timelines (responses received),
+/// as a response given does the responder's. Also returns what to keep for the next time.
+pub fn member_signals_kept(
+    prepared: &Prepared<'_>,
+    as_of: UnixSeconds,
+    config: &SignalConfig,
+    graph_config: &GraphConfig,
+    statuses: Vec<MemberStatus>,
+    previous: Option<(Vec<MemberSignals>, SignalsKept)>,
+) -> (Vec<MemberSignals>, SignalsKept) {
+    let data = prepared.data();
+    let inputs = prepared.signal_inputs();
+    let members = data.members.len();
+    let kept =
+        SignalsKept { as_of, sizes: (0..members).map(|position| inputs.size(position)).collect(), first_seen: inputs.first_seen.clone() };
+    let humans = data.members.iter().filter(|member| !member.is_bot).count();
+    let previous = previous.filter(|(signals, before)| {
+        before.as_of == as_of && before.sizes.len() == members && signals.len() == humans && statuses.len() == humans
+    });
+    let Some((mut signals, before)) = previous else {
+        return (member_signals_with(prepared, as_of, config, graph_config, statuses), kept);
+    };
+    let changed: Vec<bool> = (0..members)
+        .map(|position| before.sizes[position] != kept.sizes[position] || before.first_seen[position] != kept.first_seen[position])
+        .collect();
+    let mut fresh: Vec<MemberSignals> = Vec::new();
+    let mut wanted_statuses = statuses.iter();
+    signals_where(
+        prepared,
+        as_of,
+        config,
+        graph_config,
+        |position, _, _| changed[position],
+        || wanted_statuses.next().map(|status| (status.stage, status.state)),
+        |member| fresh.push(member),
+    );
+    let window = i64::from(graph_config.window_days) * DAY;
+    let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
+    let before_graph = prepared.window_ranks(as_of - 2 * window, as_of - window, graph_config);
+    let mut fresh = fresh.into_iter().peekable();
+    for (member, status) in signals.iter_mut().zip(&statuses) {
+        if let Some(new) = fresh.next_if(|new| new.node == member.node) {
+            *member = new;
+            continue;
+        }
+        member.stage = status.stage;
+        member.state = status.state;
+        member.pagerank_now = now_graph.pagerank_scaled(member.node);
+        member.pagerank_before = before_graph.pagerank_scaled(member.node);
+        member.degree_now = now_graph.weighted_degree(member.node);
+        member.degree_before = before_graph.weighted_degree(member.node);
+    }
+    (signals, kept)
 }
 
 /// What `each` makes of the signals at `as_of` of the human members who were active within
@@ -292,7 +373,7 @@ pub fn population_signals<T>(
 ) -> Vec<T> {
     let mut found = Vec::new();
     let in_population =
-        |last_active: Option<UnixSeconds>, left: bool| !left && last_active.is_some_and(|last| as_of - last <= active_window);
+        |_, last_active: Option<UnixSeconds>, left: bool| !left && last_active.is_some_and(|last| as_of - last <= active_window);
     signals_where(
         prepared,
         as_of,
@@ -306,14 +387,14 @@ pub fn population_signals<T>(
 }
 
 /// The signals at `as_of` of the human members (in the order of `data.members`) for which
-/// `wanted(last active time, left)` holds, each given to `each`; `status` gives the stage
-/// and state of each human in turn (the signals end where it gives none).
+/// `wanted(position, last active time, left)` holds, each given to `each`; `status` gives
+/// the stage and state of each human in turn (the signals end where it gives none).
 fn signals_where(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
-    wanted: impl Fn(Option<UnixSeconds>, bool) -> bool,
+    wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool,
     mut status: impl FnMut() -> Option<(Stage, MemberState)>,
     mut each: impl FnMut(MemberSignals),
 ) {
@@ -321,17 +402,17 @@ fn signals_where(
     let inputs = prepared.signal_inputs();
     let member_count = data.members.len();
     let before = |times: &[i64], at: UnixSeconds| times.partition_point(|&time| time < at);
-    // Per member, what happened before `as_of`.
-    let last_active: Vec<Option<UnixSeconds>> =
-        inputs.active_times.iter().map(|times| before(times, as_of).checked_sub(1).map(|last| times[last])).collect();
-    let first_post: Vec<Option<(i64, UnixSeconds)>> = inputs.first_post.iter().map(|first| first.filter(|&(_, at)| at < as_of)).collect();
-    let first_seen: Vec<Option<UnixSeconds>> = inputs.first_seen.iter().map(|first| first.filter(|&at| at < as_of)).collect();
-    let active_days: Vec<&[i64]> = inputs
-        .active_days
-        .iter()
-        .zip(&last_active)
-        .map(|(days, last)| last.map_or(&days[..0], |last| &days[..days.partition_point(|&day| day <= day_of(last))]))
-        .collect();
+    // Per member, what happened before `as_of` (read only for the members wanted).
+    let last_active = |position: usize| {
+        let times = &inputs.active_times[position];
+        before(times, as_of).checked_sub(1).map(|last| times[last])
+    };
+    let first_post = |position: usize| inputs.first_post[position].filter(|&(_, at)| at < as_of);
+    let first_seen = |position: usize| inputs.first_seen[position].filter(|&at| at < as_of);
+    let active_days = |position: usize, last: Option<UnixSeconds>| {
+        let days = &inputs.active_days[position];
+        last.map_or(&days[..0], |last| &days[..days.partition_point(|&day| day <= day_of(last))])
+    };
 
     let window = i64::from(graph_config.window_days) * DAY;
     // Only the nodes' PageRank and degrees are read: the windows' edges need not be kept.
@@ -370,7 +451,7 @@ fn signals_where(
         }
     }
     let first_conversation = |position: usize| {
-        let (id, at) = first_post[position]?;
+        let (id, at) = first_post(position)?;
         let conversation = &prepared.conversations[inputs.first_conversation[position]?];
         Some((id, at, delay_of(conversation)))
     };
@@ -380,12 +461,13 @@ fn signals_where(
     for (position, member) in data.members.iter().enumerate().filter(|(_, member)| !member.is_bot) {
         let Some((stage, state)) = status() else { break };
         let left = member.left_at.is_some_and(|left| left < as_of);
-        if !wanted(last_active[position], left) {
+        let last_active_at = last_active(position);
+        if !wanted(position, last_active_at, left) {
             continue;
         }
         each({
-            let days = active_days[position];
-            let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen[position]) {
+            let days = active_days(position, last_active_at);
+            let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen(position)) {
                 (Some(joined), Some(seen)) => Some(joined.min(seen)),
                 (joined, seen) => joined.or(seen),
             };
@@ -402,13 +484,13 @@ fn signals_where(
                 state,
                 seen_since,
                 left,
-                first_post: first_post[position],
-                last_active_at: last_active[position],
+                first_post: first_post(position),
+                last_active_at,
                 active_days_total: days.len() as u32,
                 active_days_28: days.iter().rev().take_while(|&&day| day > last_day - 28).count() as u32,
                 activities_90: count_90(&inputs.active_times[position]),
                 posts_90: count_90(&inputs.post_times[position]),
-                silence_days: last_active[position].map(|at| (as_of - at) as f64 / DAY as f64),
+                silence_days: last_active_at.map(|at| (as_of - at) as f64 / DAY as f64),
                 median_gap_days,
                 tenure_days: seen_since.map_or(0.0, |since| (as_of - since) as f64 / DAY as f64),
                 weekly_active_days: weekly,
@@ -443,7 +525,11 @@ pub fn weekly_active_days(days: &[i64], last_day: i64, max_weeks: u32) -> Vec<u3
     let Some(&first) = days.first() else { return Vec::new() };
     let weeks = (((last_day - first).div_euclid(7)) + 1).clamp(1, i64::from(max_weeks)) as usize;
     let mut buckets = vec![0u32; weeks];
-    for &day in days {
+    // Only the days of the last `weeks` buckets count: the days are sorted, so the ones
+    // before are skipped with a binary search (a long-standing member has hundreds).
+    let oldest = last_day - 7 * weeks as i64 + 1;
+    let from = days.partition_point(|&day| day < oldest);
+    for &day in &days[from..] {
         let back = (last_day - day).div_euclid(7);
         if (0..weeks as i64).contains(&back) {
             buckets[weeks - 1 - back as usize] += 1;

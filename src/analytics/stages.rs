@@ -710,6 +710,19 @@ pub fn history_and_statuses_resumed(
                         if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
                     (before.reasons, status)
                 }
+                // New rows in the trailing graph move most of its members' ranks: only
+                // the PageRank check is made again.
+                (Some(before), Some(at))
+                    if same_but_pagerank(&at.observed[slot], &observed[slot]) && at.below_since[slot] == state.below_since[slot] =>
+                {
+                    let status =
+                        if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
+                    let mut reasons = before.reasons;
+                    if let Some(check) = reasons.checks.last_mut().filter(|check| check.measure == RuleMeasure::PagerankRank) {
+                        *check = pagerank_check(&observed[slot], config, &mut labels);
+                    }
+                    (reasons, status)
+                }
                 _ => (
                     stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels),
                     status_at(inputs, data, slot, stage, as_of, config),
@@ -777,6 +790,45 @@ impl RuleLabels {
     }
 }
 
+/// One check of a rule: `value` compared with `threshold` (`>=`, `<` or `<=`).
+fn rule_check(
+    stage: Stage,
+    (measure, window, label): (RuleMeasure, u32, &Arc<str>),
+    value: Option<f64>,
+    comparison: &'static str,
+    threshold: f64,
+) -> RuleCheck {
+    let met = value.is_some_and(|value| match comparison {
+        ">=" => value >= threshold,
+        "<" => value < threshold,
+        _ => value <= threshold,
+    });
+    RuleCheck { stage, label: label.clone(), measure, window, value, comparison, threshold, met }
+}
+
+/// The other way into Core's top: the top share by PageRank of the trailing graph (the
+/// threshold is that share of the graph's nodes, at least one). The only check that reads
+/// the graph, whose ranks every new row in its window can move.
+fn pagerank_check(seen: &Observed, config: &StageConfig, labels: &mut RuleLabels) -> RuleCheck {
+    let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
+    let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
+    let label = labels.pagerank(nodes, config);
+    rule_check(
+        Stage::Core,
+        (RuleMeasure::PagerankRank, config.graph.window_days, &label),
+        seen.pagerank_rank.map(|(rank, _)| rank as f64),
+        "<=",
+        top,
+    )
+}
+
+/// Whether two evaluations saw the same numbers but for the member's PageRank rank (and
+/// the graph's size), which then only the PageRank check reads: the summary reads them
+/// only when the member is Core by PageRank.
+fn same_but_pagerank(before: &Observed, now: &Observed) -> bool {
+    !now.core_by_pagerank && Observed { pagerank_rank: None, ..*before } == Observed { pagerank_rank: None, ..*now }
+}
+
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.
 fn stage_reasons(
     stage: Stage,
@@ -787,18 +839,7 @@ fn stage_reasons(
     labels: &mut RuleLabels,
 ) -> StageReasons {
     let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
-    let check = |stage: Stage,
-                 (measure, window, label): (RuleMeasure, u32, &Arc<str>),
-                 value: Option<f64>,
-                 comparison: &'static str,
-                 threshold: f64| {
-        let met = value.is_some_and(|value| match comparison {
-            ">=" => value >= threshold,
-            "<" => value < threshold,
-            _ => value <= threshold,
-        });
-        RuleCheck { stage, label: label.clone(), measure, window, value, comparison, threshold, met }
-    };
+    let check = rule_check;
     let window = config.contributor_window_days;
     let checks = vec![
         check(
@@ -855,18 +896,7 @@ fn stage_reasons(
     if config.core_top_pagerank_share > 0.0 {
         // One more check, and no spare room: 20,000 members' reasons are kept.
         checks.reserve_exact(1);
-        // The other way into Core's top: the top share by PageRank of the trailing graph
-        // (the threshold is that share of the graph's nodes, at least one).
-        let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
-        let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
-        let label = labels.pagerank(nodes, config);
-        checks.push(check(
-            Stage::Core,
-            (RuleMeasure::PagerankRank, config.graph.window_days, &label),
-            seen.pagerank_rank.map(|(rank, _)| rank as f64),
-            "<=",
-            top,
-        ));
+        checks.push(pagerank_check(seen, config, labels));
     }
     let rule_stage = seen.rule_stage.unwrap_or(Stage::Observer);
     let mut summary = match stage {

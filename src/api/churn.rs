@@ -15,7 +15,7 @@ use crate::analytics::backtest::{
 use crate::analytics::graph::{GraphConfig, WindowGraph};
 use crate::analytics::risk::{explain, risk, RiskExplanation, RiskModel};
 use crate::analytics::settings::Settings;
-use crate::analytics::signals::{member_signals_with, MemberSignals, Prepared};
+use crate::analytics::signals::{member_signals_kept, member_signals_with, MemberSignals, Prepared, SignalsKept};
 use crate::analytics::stages::{statuses_at, StageConfig};
 use crate::analytics::warnings::{churn_warnings, round, ChurnWarning, Severity, WarningConfig};
 use crate::model::{GroupData, GroupId, MemberState, Stage, UnixSeconds};
@@ -109,8 +109,9 @@ pub fn signals_and_model_with(
 
 /// [`signals_and_model_with`] without the statuses at the cut-offs (the risk model's
 /// features do not read them), reusing the examples `kept` from a computation on fewer
-/// rows, none of which before `before` changed (see [`fitted_model_kept`]). Also returns
-/// what to keep for the next computation.
+/// rows, none of which before `before` changed (see [`fitted_model_kept`]), and the
+/// signals at `as_of` of the members whose rows did not change (`signals_before`, see
+/// [`member_signals_kept`]). Also returns what to keep for the next computation.
 pub fn signals_and_model_kept(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
@@ -118,19 +119,21 @@ pub fn signals_and_model_kept(
     now: Vec<crate::analytics::stages::MemberStatus>,
     kept: FitKept,
     before: UnixSeconds,
-) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>, FitKept) {
+    signals_before: Option<(Vec<MemberSignals>, SignalsKept)>,
+) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>, FitKept, SignalsKept) {
     let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
     let instants = cutoffs_for(prepared, as_of, &fit_config);
     // The signals at `as_of` and the fit (its cut-offs' features) are independent.
-    let (signals, (model, kept)) = std::thread::scope(|scope| {
-        let signals = scope.spawn(|| member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now));
+    let ((signals, signals_kept), (model, kept)) = std::thread::scope(|scope| {
+        let signals =
+            scope.spawn(|| member_signals_kept(prepared, as_of, &settings.warnings.signals, &settings.graph, now, signals_before));
         let fit =
             fitted_model_kept(prepared, as_of, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
         (signals.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), fit)
     });
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
     let graph = prepared.window(as_of - window, as_of, &settings.graph);
-    (signals, model, graph, kept)
+    (signals, model, graph, kept, signals_kept)
 }
 
 fn compute(store: &Store, group: &str, now: UnixSeconds) -> Result<(Computed, ChurnSettings)> {

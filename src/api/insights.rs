@@ -21,7 +21,7 @@ use crate::analytics::heatmaps::{
 };
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
-use crate::analytics::signals::MemberSignals;
+use crate::analytics::signals::{MemberSignals, SignalsKept};
 use crate::analytics::stages::{
     history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
 };
@@ -552,6 +552,8 @@ struct Reuse {
     fit: FitKept,
     /// The stage heatmap and the transitions before (their weeks before `before` are kept).
     stages: Option<(StageHeatmap, Transitions)>,
+    /// The signals at `as_of` before, with what tells which members' rows grew since.
+    signals: Option<(Vec<MemberSignals>, SignalsKept)>,
     /// Nothing before this instant changed (the first new row, a new member's join).
     before: UnixSeconds,
 }
@@ -564,6 +566,7 @@ struct Kept {
     signal_inputs: Option<crate::analytics::signals::SignalInputs>,
     basis: DailyBasis,
     fit: FitKept,
+    signals: SignalsKept,
 }
 
 /// What the passes over the rows that read no conversations give: the noise and flag
@@ -613,7 +616,17 @@ fn everything_prepared(
     reuse: Reuse,
     scans: impl FnOnce() -> Result<RowScans> + Send,
 ) -> Result<(Everything, Kept)> {
-    let Reuse { trend: kept_trend, texts: _, row_heatmaps: _, stage_run, basis, fit, stages: previous_stages, before } = reuse;
+    let Reuse {
+        trend: kept_trend,
+        texts: _,
+        row_heatmaps: _,
+        stage_run,
+        basis,
+        fit,
+        stages: previous_stages,
+        signals: signals_before,
+        before,
+    } = reuse;
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
     let heatmap_config = settings.heatmap_config(None, None)?;
@@ -670,12 +683,13 @@ fn everything_prepared(
         let now = history.members.iter().map(|member| member.status.clone()).collect();
         // The risk model's features at a cut-off that did not move and that the new rows
         // come after are what they were.
-        let (signals, model, graph, fit) = super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before);
+        let (signals, model, graph, fit, signals_kept) =
+            super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before, signals_before);
         let warnings = churn_warnings(&signals, as_of, &churn.warnings);
         let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks)
+        (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks, signals_kept)
     };
-    let (side, (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks)) = std::thread::scope(|scope| {
+    let (side, (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks, signals_kept)) = std::thread::scope(|scope| {
         let side = scope.spawn(side);
         let main = main();
         (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
@@ -697,7 +711,7 @@ fn everything_prepared(
         risks,
         flags,
     };
-    Ok((everything, Kept { texts, row_heatmaps, stage_run, signal_inputs: None, basis, fit }))
+    Ok((everything, Kept { texts, row_heatmaps, stage_run, signal_inputs: None, basis, fit, signals: signals_kept }))
 }
 
 /// Computes, in parallel, every graph window the stages and the churn signals will ask
@@ -828,7 +842,7 @@ impl Computed {
             .unwrap_or(UnixSeconds::MAX);
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
-        let Kept { texts, row_heatmaps, stage_run, signal_inputs, basis, fit } = self.kept;
+        let Kept { texts, row_heatmaps, stage_run, signal_inputs, basis, fit, signals } = self.kept;
         let reuse = Reuse {
             trend: self.everything.trend,
             texts: Some(texts),
@@ -837,6 +851,7 @@ impl Computed {
             basis: Some(basis),
             fit,
             stages: Some((self.everything.stages, self.everything.transitions)),
+            signals: Some((self.everything.signals, signals)),
             before,
         };
         Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
@@ -1289,6 +1304,35 @@ mod tests {
             let full = Computed::full(&grown, as_of_of(&grown), &settings).expect("computes");
             assert_same(&absorbed.everything, &full.everything);
         }
+        // On the same day, a known member never seen before whose first row is a join
+        // (not activity: their timelines stay empty, but they are first seen now), and a
+        // reply answering an old conversation (its author's signals change, not their rows).
+        let mut quiet = all.clone();
+        quiet.members.push(MemberRow {
+            id: 61,
+            platform_id: "u61".into(),
+            display_name: "Member 61".into(),
+            is_bot: false,
+            joined_at: None,
+            left_at: None,
+        });
+        let day = quiet.activities[5_980].at.div_euclid(DAY);
+        let last = quiet.activities.iter().rposition(|row| row.at.div_euclid(DAY) == day).expect("a row that day");
+        quiet.activities.truncate(last + 1);
+        let old_post = quiet.activities[..last - 40].iter().rev().find(|row| row.kind == ActivityKind::Message).expect("a post").id;
+        let answer = quiet.activities.len() - 2;
+        quiet.activities[answer] = ActivityRow { kind: ActivityKind::Reply, parent_id: Some(old_post), ..quiet.activities[answer] };
+        quiet.activities[last] = ActivityRow { member_id: 61, kind: ActivityKind::Join, parent_id: None, ..quiet.activities[last] };
+        let mut earlier = quiet.clone();
+        earlier.activities.truncate(answer);
+        assert_eq!(as_of_of(&earlier), as_of_of(&quiet), "the same day");
+        let absorbed = Computed::full(&earlier, as_of_of(&earlier), &settings)
+            .expect("computes")
+            .absorb(&quiet, as_of_of(&quiet), &settings)
+            .expect("computes");
+        let full_quiet = Computed::full(&quiet, as_of_of(&quiet), &settings).expect("computes");
+        assert!(full_quiet.everything.signals.iter().any(|member| member.member_id == 61 && member.seen_since.is_some()));
+        assert_same(&absorbed.everything, &full_quiet.everything);
         // Rows that are not an extension (one removed in the middle) mean a full computation.
         let mut edited = all.clone();
         edited.activities.remove(100);
