@@ -299,6 +299,38 @@ fn analytics_at_scale() {
     measure("interaction graph: one 30-day window with PageRank", runs, || {
         interactions.window(as_of - 30 * 86_400, as_of, &settings.graph);
     });
+    {
+        use hearth::analytics::window_state::WindowState;
+        let (window, config) = (30 * 86_400, &settings.graph);
+        let state = WindowState::new(&interactions, as_of - window - 7 * 86_400, as_of - 7 * 86_400, config);
+        println!("| (one 30-day window's aggregation state: {:.1} MB) | | | | |", state.bytes() as f64 / 1e6);
+        measure("interaction graph: one 30-day window's aggregation from scratch (WindowState::new, no PageRank)", runs, || {
+            WindowState::new(&interactions, as_of - window, as_of, config);
+        });
+        for (days, what) in [(1, "a day"), (7, "a week")] {
+            let start = as_of - window - days * 86_400;
+            let mut moves: Vec<Duration> = (0..runs)
+                .map(|_| {
+                    let mut state = WindowState::new(&interactions, start, start + window, config);
+                    let made = Instant::now();
+                    state.move_to(&interactions, as_of - window, as_of, config);
+                    made.elapsed()
+                })
+                .collect();
+            moves.sort();
+            let ms = |at: usize| moves[at].as_secs_f64() * 1e3;
+            println!(
+                "| interaction graph: the aggregation moved on by {what} (WindowState::move_to, no PageRank) | {runs} | {:.1} ms | {:.1} ms | {:.1} ms |",
+                ms(runs / 2),
+                ms(0),
+                ms(runs - 1)
+            );
+        }
+        let state = WindowState::new(&interactions, as_of - window, as_of, config);
+        measure("interaction graph: one window's edges from its state (WindowState::edges)", runs, || {
+            state.edges(config);
+        });
+    }
     drop(interactions);
     measure("interaction graph: every weekly 30-day window with PageRank (58), on one thread", 1, || {
         let graphs = hearth::analytics::graph::WindowCache::new(&settings.graph);

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::window_state::{can_move, WindowState};
 use super::Index;
 use crate::model::{ActivityKind, GroupData, UnixSeconds, DAY};
 
@@ -67,7 +68,7 @@ impl Default for GraphConfig {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Touch {
+pub(super) enum Touch {
     /// A replied to B, `seconds` after B's message.
     Reply { seconds: i64 },
     /// A reacted to B's message, `seconds` after it.
@@ -75,19 +76,19 @@ enum Touch {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Directed {
-    at: UnixSeconds,
-    from: u32,
-    to: u32,
-    touch: Touch,
+pub(super) struct Directed {
+    pub(super) at: UnixSeconds,
+    pub(super) from: u32,
+    pub(super) to: u32,
+    pub(super) touch: Touch,
 }
 
 /// A human post and the thread (conversation) it belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ThreadPost {
-    at: UnixSeconds,
-    member: u32,
-    thread: u32,
+pub(super) struct ThreadPost {
+    pub(super) at: UnixSeconds,
+    pub(super) member: u32,
+    pub(super) thread: u32,
 }
 
 /// A group's interactions, extracted once: directed replies and reactions between human
@@ -193,117 +194,31 @@ impl Interactions {
 
     /// The graph of the window [from, to).
     pub fn window(&self, from: UnixSeconds, to: UnixSeconds, config: &GraphConfig) -> WindowGraph {
-        // Aggregation by buckets per sender rather than by sorting every record of the
-        // window: the records are counted per sender and placed in a flat array at their
-        // sender's bucket (a counting sort on `from`), and each bucket, a few dozen
-        // records, is sorted alone. The result is in (from, to) order, as one sort of
-        // everything would give it, at a fraction of the cost (two global sorts of ~100,000
-        // records and a merge of the lists were half a window's time at a million messages).
-        let members = self.member_ids.len();
-        // Responses: per sender, one 128-bit number per response, the receiver above (its
-        // seconds, reaction?) below, so that sorting a bucket groups the receivers with
-        // their response times ascending.
-        let start = self.directed.partition_point(|touch| touch.at < from);
-        let end = self.directed.partition_point(|touch| touch.at < to);
-        let touches = &self.directed[start..end];
-        let mut response_starts = vec![0u32; members + 1];
-        for touch in touches {
-            response_starts[touch.from as usize + 1] += 1;
-        }
-        prefix_sums(&mut response_starts);
-        let mut responses = vec![0u128; touches.len()];
-        let mut cursor = response_starts.clone();
-        for touch in touches {
-            let (seconds, reaction) = match touch.touch {
-                Touch::Reply { seconds } => (seconds, 0),
-                Touch::Reaction { seconds } => (seconds, 1),
-            };
-            // A response comes after what it answers (rows are read in time order).
-            debug_assert!((0..1 << 62).contains(&seconds));
-            let slot = &mut cursor[touch.from as usize];
-            responses[*slot as usize] = (u128::from(touch.to) << 64) | ((seconds as u128) << 1) | reaction;
-            *slot += 1;
-        }
-        // Shared threads: each thread's participants once, then every pair of them placed
-        // in both members' buckets; a bucket sorted counts the threads it shares with each.
-        let start = self.posts.partition_point(|post| post.at < from);
-        let end = self.posts.partition_point(|post| post.at < to);
-        let mut participation: Vec<(u32, u32)> = self.posts[start..end].iter().map(|post| (post.thread, post.member)).collect();
-        participation.sort_unstable();
-        participation.dedup();
-        let counted = |thread: &[(u32, u32)]| (2..=config.max_thread_participants as usize).contains(&thread.len());
-        let mut shared_starts = vec![0u32; members + 1];
-        for thread in participation.chunk_by(|a, b| a.0 == b.0).filter(|thread| counted(thread)) {
-            for &(_, member) in thread {
-                shared_starts[member as usize + 1] += thread.len() as u32 - 1;
-            }
-        }
-        prefix_sums(&mut shared_starts);
-        let mut partners = vec![0u32; shared_starts[members] as usize];
-        cursor.copy_from_slice(&shared_starts);
-        for thread in participation.chunk_by(|a, b| a.0 == b.0).filter(|thread| counted(thread)) {
-            for (offset, &(_, a)) in thread.iter().enumerate() {
-                for &(_, b) in &thread[offset + 1..] {
-                    partners[cursor[a as usize] as usize] = b;
-                    cursor[a as usize] += 1;
-                    partners[cursor[b as usize] as usize] = a;
-                    cursor[b as usize] += 1;
-                }
-            }
-        }
-        drop(participation);
-        drop(cursor);
-
-        // Per sender, both lists sorted by receiver: merge them into the edges.
-        // Every edge takes at least one record: room for all at once, no growing by doubling.
-        let mut edges = Vec::with_capacity(responses.len() + partners.len());
-        let mut seconds: Vec<i64> = Vec::new();
-        for member in 0..members {
-            let bucket = |starts: &[u32]| starts[member] as usize..starts[member + 1] as usize;
-            let sent = &mut responses[bucket(&response_starts)];
-            let met = &mut partners[bucket(&shared_starts)];
-            if sent.is_empty() && met.is_empty() {
-                continue;
-            }
-            sent.sort_unstable();
-            met.sort_unstable();
-            let mut groups = sent.chunk_by(|a, b| a >> 64 == b >> 64).peekable();
-            let mut runs = met.chunk_by(|a, b| a == b).peekable();
-            loop {
-                let next_response = groups.peek().map(|group| (group[0] >> 64) as u32);
-                let next_shared = runs.peek().map(|run| run[0]);
-                let to = match (next_response, next_shared) {
-                    (None, None) => break,
-                    (Some(a), Some(b)) => a.min(b),
-                    (Some(a), None) => a,
-                    (None, Some(b)) => b,
-                };
-                seconds.clear();
-                let (mut messages, mut reactions, mut shared_threads) = (0u32, 0u32, 0u32);
-                if next_response == Some(to) {
-                    for &record in groups.next().expect("peeked") {
-                        let low = record as u64;
-                        if low & 1 == 0 {
-                            messages += 1;
-                        } else {
-                            reactions += 1;
-                        }
-                        seconds.push((low >> 1) as i64);
-                    }
-                }
-                if next_shared == Some(to) {
-                    shared_threads = runs.next().expect("peeked").len() as u32;
-                }
-                let median = median_seconds(&mut seconds);
-                let weight = edge_weight(messages, median, shared_threads, config);
-                edges.push(Edge { from: member as u32, to, messages, reactions, median_response_seconds: median, shared_threads, weight });
-            }
-        }
-        drop(responses);
-        drop(partners);
-        // A window kept with its edges keeps no spare capacity (tens of thousands of edges).
-        edges.shrink_to_fit();
+        let edges = WindowState::new(self, from, to, config).edges(config);
         WindowGraph::new(from, to, edges, config)
+    }
+
+    /// How many members (node indices) there are.
+    pub(super) fn member_count(&self) -> usize {
+        self.member_ids.len()
+    }
+
+    /// The positions of the directed records at [from, to).
+    pub(super) fn directed_between(&self, from: UnixSeconds, to: UnixSeconds) -> (usize, usize) {
+        (self.directed.partition_point(|touch| touch.at < from), self.directed.partition_point(|touch| touch.at < to))
+    }
+
+    pub(super) fn directed(&self, positions: std::ops::Range<usize>) -> &[Directed] {
+        &self.directed[positions]
+    }
+
+    /// The positions of the posts at [from, to).
+    pub(super) fn posts_between(&self, from: UnixSeconds, to: UnixSeconds) -> (usize, usize) {
+        (self.posts.partition_point(|post| post.at < from), self.posts.partition_point(|post| post.at < to))
+    }
+
+    pub(super) fn posts(&self, positions: std::ops::Range<usize>) -> &[ThreadPost] {
+        &self.posts[positions]
     }
 
     /// The graphs of the trailing window ending at `as_of` and of the window before it.
@@ -311,23 +226,6 @@ impl Interactions {
         let window = i64::from(config.window_days) * DAY;
         (self.window(as_of - window, as_of, config), self.window(as_of - 2 * window, as_of - window, config))
     }
-}
-
-/// Counts per bucket (at `bucket + 1`) into each bucket's start: the running sums.
-fn prefix_sums(starts: &mut [u32]) {
-    for slot in 1..starts.len() {
-        starts[slot] += starts[slot - 1];
-    }
-}
-
-/// Median of response times (the mean of the two middle values for an even count).
-fn median_seconds(values: &mut [i64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[middle] as f64 } else { (values[middle - 1] + values[middle]) as f64 / 2.0 })
 }
 
 /// The weight of an edge: 0.40 × communication + 0.35 × responsiveness + 0.25 ×
@@ -548,11 +446,19 @@ pub struct WindowCache {
     config: GraphConfig,
     interactions: std::sync::OnceLock<Interactions>,
     windows: std::sync::Mutex<super::MixMap<(UnixSeconds, UnixSeconds), std::sync::Arc<WindowGraph>>>,
+    /// The aggregation of the latest window computed, which the windows of a later
+    /// computation on more rows start from when they overlap it.
+    states: std::sync::Mutex<Vec<WindowState>>,
 }
 
 impl WindowCache {
     pub fn new(config: &GraphConfig) -> WindowCache {
-        WindowCache { config: config.clone(), interactions: std::sync::OnceLock::new(), windows: Default::default() }
+        WindowCache {
+            config: config.clone(),
+            interactions: std::sync::OnceLock::new(),
+            windows: Default::default(),
+            states: Default::default(),
+        }
     }
 
     pub fn config(&self) -> &GraphConfig {
@@ -625,22 +531,70 @@ impl WindowCache {
         }
         let interactions = self.interactions(data);
         let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(missing.len());
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || loop {
-            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&(from, to, edges)) = missing.get(at) else { break };
-            let mut graph = interactions.window(from, to, &self.config);
-            if !edges {
-                graph.edges = Vec::new();
+        // The windows in order, in runs of windows each of which is the one before moved
+        // a little (see `window_state::can_move`; a cut-off's windows near a weekly one);
+        // the first of a run is aggregated from scratch, or moved from a state kept by the
+        // computation before (the window at `as_of` before rows were added). The runs are
+        // taken by the threads as they come free.
+        let mut runs: Vec<&[(UnixSeconds, UnixSeconds, bool)]> = Vec::new();
+        let mut start = 0;
+        for at in 1..=missing.len() {
+            if at == missing.len() || !can_move(missing[at - 1].0, missing[at - 1].1, missing[at].0, missing[at].1) {
+                runs.push(&missing[start..at]);
+                start = at;
             }
-            self.windows.lock().expect("the window cache is never poisoned").insert((from, to), std::sync::Arc::new(graph));
+        }
+        let threads = threads.min(runs.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let ends = std::sync::Mutex::new(Vec::new());
+        let work = |run: &[(UnixSeconds, UnixSeconds, bool)]| {
+            let mut state: Option<WindowState> = None;
+            for &(from, to, edges) in run {
+                match state.as_mut() {
+                    Some(state) if state.can_move_to(from, to) => state.move_to(interactions, from, to, &self.config),
+                    _ => {
+                        let kept = {
+                            let mut kept = self.states.lock().expect("the window cache is never poisoned");
+                            let found = kept.iter().position(|state| state.can_move_to(from, to));
+                            found.map(|at| kept.swap_remove(at))
+                        };
+                        state = Some(match kept {
+                            Some(mut kept) => {
+                                kept.move_to(interactions, from, to, &self.config);
+                                kept
+                            }
+                            None => WindowState::new(interactions, from, to, &self.config),
+                        });
+                    }
+                }
+                let window = state.as_ref().expect("made above");
+                let mut graph = WindowGraph::new(from, to, window.edges(&self.config), &self.config);
+                if !edges {
+                    graph.edges = Vec::new();
+                }
+                self.windows.lock().expect("the window cache is never poisoned").insert((from, to), std::sync::Arc::new(graph));
+            }
+            state
+        };
+        let worker = || loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&run) = runs.get(at) else { break };
+            if let Some(end) = work(run) {
+                ends.lock().expect("the window cache is never poisoned").push(end);
+            }
         };
         std::thread::scope(|scope| {
             for _ in 1..threads {
-                scope.spawn(work);
+                scope.spawn(worker);
             }
-            work();
+            worker();
         });
+        let ends = ends.into_inner().expect("the window cache is never poisoned");
+        // The last window's state is kept (the latest, at `as_of`), for the next
+        // computation on more rows.
+        let mut kept = self.states.lock().expect("the window cache is never poisoned");
+        kept.clear();
+        kept.extend(ends.into_iter().max_by_key(|state| (state.to(), state.from())));
     }
 
     /// Keeps only the windows [from, to) of `windows` (what the last computation read), so

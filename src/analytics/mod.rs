@@ -18,6 +18,7 @@ pub mod signals;
 pub mod stages;
 pub mod text_scan;
 pub mod warnings;
+pub mod window_state;
 
 use std::collections::HashMap;
 
