@@ -172,15 +172,7 @@ impl ConversationBuilder {
         let started_before = found.len();
         let mut questions = QuestionTest::new(config);
         if from == 0 && self.conversation_of.is_empty() {
-            let (lowest, highest, posts) = index
-                .data
-                .activities
-                .iter()
-                .filter(|activity| activity.kind.is_post())
-                .fold((i64::MAX, i64::MIN, 0), |(lowest, highest, posts), activity| {
-                    (lowest.min(activity.id), highest.max(activity.id), posts + 1)
-                });
-            self.conversation_of = IdMap::for_range(lowest, highest, posts);
+            self.conversation_of = IdMap::for_posts(&index.data.activities);
         } else {
             // Each new row starts at most one conversation: room for that many, not double.
             found.reserve_exact(index.data.activities.len().saturating_sub(from));

@@ -100,9 +100,8 @@ pub struct Interactions {
     directed: Vec<Directed>,
     posts: Vec<ThreadPost>,
     /// Post id -> its position in `posts` (author, time and thread), for replies and
-    /// reactions to come: 16 bytes an entry, a million posts' entries being most of what
-    /// the interactions hold.
-    post_info: super::MixMap<i64, u32>,
+    /// reactions to come: 4 bytes an id while the ids are dense (see [`super::IdMap`]).
+    post_info: super::IdMap,
     /// Channel -> (thread, author, time) of its latest post, for gap chaining.
     latest_in_channel: super::MixMap<i64, (u32, u32, UnixSeconds)>,
     thread_count: u32,
@@ -116,12 +115,12 @@ impl Interactions {
             member_ids: Vec::new(),
             directed: Vec::new(),
             posts: Vec::new(),
-            post_info: super::MixMap::default(),
+            post_info: super::IdMap::default(),
             latest_in_channel: super::MixMap::default(),
             thread_count: 0,
             rows: 0,
         };
-        interactions.post_info.reserve(data.activities.len());
+        interactions.post_info = super::IdMap::for_posts(&data.activities);
         interactions.extend(data, config);
         interactions
     }
@@ -136,7 +135,7 @@ impl Interactions {
             let member = position as u32;
             let parent = activity
                 .parent_id
-                .and_then(|parent| self.post_info.get(&parent).copied())
+                .and_then(|parent| self.post_info.get(parent))
                 .map(|post| self.posts[post as usize])
                 .map(|post| (post.member, post.at, post.thread));
             match activity.kind {

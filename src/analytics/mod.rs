@@ -96,6 +96,17 @@ impl IdMap {
         IdMap { base: lowest, dense: vec![Self::NONE; span as usize], sparse: None, len: 0 }
     }
 
+    /// A map sized for the posts among `activities` (their ids' range and count).
+    pub fn for_posts(activities: &[crate::model::ActivityRow]) -> IdMap {
+        let (lowest, highest, posts) = activities
+            .iter()
+            .filter(|activity| activity.kind.is_post())
+            .fold((i64::MAX, i64::MIN, 0), |(lowest, highest, posts), activity| {
+                (lowest.min(activity.id), highest.max(activity.id), posts + 1)
+            });
+        IdMap::for_range(lowest, highest, posts)
+    }
+
     /// How long the dense vector may be for `count` entries: 4 bytes an id against at least
     /// 16 bytes an entry (with spare buckets) in a hash map.
     fn dense_limit(count: usize) -> usize {
