@@ -408,7 +408,21 @@ fn profile_everything() {
     });
 }
 
+/// `--conversations-only`: the conversations (with the lookups they need) at 1M, for a
+/// profiler.
+fn conversations_only() {
+    let data = generated_group(20_000, 1_000_000, 400);
+    let config = Settings::default().health_config().conversations;
+    measure("conversations (shared by health and stages)", 9, || {
+        Prepared::new(&data, &config);
+    });
+}
+
 fn main() {
+    if std::env::args().any(|argument| argument == "--conversations-only") {
+        conversations_only();
+        return;
+    }
     if std::env::args().any(|argument| argument == "--profile-everything") {
         profile_everything();
         return;

@@ -65,6 +65,102 @@ impl std::hash::Hasher for MixHasher {
 /// A hash map with [`MixHasher`].
 pub type MixMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<MixHasher>>;
 
+/// Activity id -> a `u32` (a position), for the ids of a group's rows. A store gives row
+/// ids from one counter, so a group's ids are mostly a dense range: while they are, the
+/// values sit in a flat vector indexed by `id - base` (4 bytes an id, one memory access, no
+/// hashing); ids far outside the range turn it into a hash map. A million inserts into a
+/// hash map were a third of the conversations' time.
+#[derive(Default)]
+pub struct IdMap {
+    base: i64,
+    /// `u32::MAX` for an id without a value.
+    dense: Vec<u32>,
+    /// Set once the ids are too sparse for `dense` (which is then empty).
+    sparse: Option<MixMap<i64, u32>>,
+    len: usize,
+}
+
+impl IdMap {
+    const NONE: u32 = u32::MAX;
+
+    /// A map for about `count` ids from `lowest` to `highest`: dense when that range takes
+    /// no more room than a hash map of `count` entries would.
+    pub fn for_range(lowest: i64, highest: i64, count: usize) -> IdMap {
+        let span = highest.saturating_sub(lowest).saturating_add(1);
+        if count == 0 || lowest > highest || span > Self::dense_limit(count) as i64 {
+            let mut sparse = MixMap::default();
+            sparse.reserve(count);
+            return IdMap { base: 0, dense: Vec::new(), sparse: Some(sparse), len: 0 };
+        }
+        IdMap { base: lowest, dense: vec![Self::NONE; span as usize], sparse: None, len: 0 }
+    }
+
+    /// How long the dense vector may be for `count` entries: 4 bytes an id against at least
+    /// 16 bytes an entry (with spare buckets) in a hash map.
+    fn dense_limit(count: usize) -> usize {
+        count.saturating_mul(4).saturating_add(4096)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, id: i64) -> Option<u32> {
+        match &self.sparse {
+            Some(map) => map.get(&id).copied(),
+            None => {
+                let slot = id.checked_sub(self.base).filter(|slot| *slot >= 0)? as usize;
+                self.dense.get(slot).copied().filter(|value| *value != Self::NONE)
+            }
+        }
+    }
+
+    pub fn insert(&mut self, id: i64, value: u32) {
+        debug_assert!(value != Self::NONE);
+        if self.sparse.is_none() {
+            if self.dense.is_empty() && self.len == 0 {
+                self.base = id;
+            }
+            let slot = id.checked_sub(self.base).filter(|slot| *slot >= 0).map(|slot| slot as usize);
+            match slot {
+                Some(slot) if slot < self.dense.len() => {
+                    if self.dense[slot] == Self::NONE {
+                        self.len += 1;
+                    }
+                    self.dense[slot] = value;
+                    return;
+                }
+                Some(slot) if slot < Self::dense_limit(self.len + 1) => {
+                    // Ids after the range (rows added later): grow by at least half.
+                    let length = (slot + 1).max(self.dense.len() + self.dense.len() / 2);
+                    self.dense.resize(length.min(Self::dense_limit(self.len + 1)).max(slot + 1), Self::NONE);
+                    self.dense[slot] = value;
+                    self.len += 1;
+                    return;
+                }
+                _ => self.make_sparse(),
+            }
+        }
+        if self.sparse.as_mut().expect("made sparse").insert(id, value).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn make_sparse(&mut self) {
+        let mut map = MixMap::default();
+        map.reserve(self.len + 1);
+        for (slot, value) in self.dense.iter().enumerate().filter(|(_, value)| **value != Self::NONE) {
+            map.insert(self.base + slot as i64, *value);
+        }
+        self.dense = Vec::new();
+        self.sparse = Some(map);
+    }
+}
+
 /// Per-group lookups the analytics share: which members are bots, and each member's
 /// position in `data.members`.
 pub struct Index<'a> {
@@ -235,6 +331,42 @@ pub fn percentile_nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_map_answers_as_a_hash_map_would_dense_grown_or_sparse() {
+        // Ids 100..200 dense, then later ids after them (grows), then ids far away and
+        // before the base (turns into a hash map): every answer as a HashMap gives it.
+        let mut map = IdMap::for_range(100, 199, 100);
+        let mut expected: HashMap<i64, u32> = HashMap::new();
+        let mut put = |map: &mut IdMap, id: i64, value: u32| {
+            map.insert(id, value);
+            expected.insert(id, value);
+            assert_eq!(map.len(), expected.len());
+            for probe in [id, id - 1, id + 1, 99, 100, 150, 200, 1_000, 5_000_000, -7] {
+                assert_eq!(map.get(probe), expected.get(&probe).copied(), "{probe} after {id}");
+            }
+        };
+        for id in (100..200).step_by(3) {
+            put(&mut map, id, id as u32 * 2);
+        }
+        put(&mut map, 150, 7);
+        assert!(map.sparse.is_none(), "still dense");
+        for id in 200..1_000 {
+            put(&mut map, id, id as u32);
+        }
+        assert!(map.sparse.is_none(), "grown, still dense");
+        put(&mut map, 5_000_000, 1);
+        assert!(map.sparse.is_some(), "a far id makes it sparse");
+        put(&mut map, -7, 3);
+        put(&mut map, 150, 8);
+        // Built empty: the first id is the base; an id before it makes it sparse.
+        let mut empty = IdMap::default();
+        assert_eq!(empty.get(0), None);
+        empty.insert(10, 1);
+        empty.insert(11, 2);
+        empty.insert(9, 3);
+        assert_eq!((empty.get(9), empty.get(10), empty.get(11), empty.get(12), empty.len()), (Some(3), Some(1), Some(2), None, 3));
+    }
 
     #[test]
     fn nearest_rank_percentile_by_hand() {

@@ -131,7 +131,7 @@ fn store_detected(store: &mut Store, group: &Group, detected: &[DetectedFlag], n
 /// Returns how many in all, and how many per member (flags about no member count only in
 /// the total).
 pub(super) fn open_flags_after_detection(store: &Store, group: GroupId, detected: &[DetectedFlag]) -> Result<OpenFlags> {
-    let stored = store.flags(group, None)?;
+    let stored = store.flag_states(group)?;
     let known: HashSet<&str> = stored.iter().map(|flag| flag.fingerprint.as_str()).collect();
     let mut open = OpenFlags::default();
     let mut count = |member: Option<i64>| {
@@ -140,7 +140,7 @@ pub(super) fn open_flags_after_detection(store: &Store, group: GroupId, detected
             *open.per_member.entry(member).or_default() += 1;
         }
     };
-    for flag in stored.iter().filter(|flag| flag.status == FlagStatus::Open.as_str()) {
+    for flag in stored.iter().filter(|flag| flag.open) {
         count(flag.member_id);
     }
     let mut new: HashSet<&str> = HashSet::new();

@@ -34,6 +34,14 @@ pub struct StoredFlag {
     pub decided_at: Option<UnixSeconds>,
 }
 
+/// What counting open flags needs of a stored flag: no evidence, note or times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagState {
+    pub member_id: Option<i64>,
+    pub fingerprint: String,
+    pub open: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export, export_to = "bindings/")]
 pub struct FlagDecision {
@@ -144,6 +152,16 @@ impl Store {
             "SELECT {FLAG_COLUMNS} FROM flags WHERE group_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY created_at DESC, id DESC"
         ))?;
         let rows = statement.query_map(params![group.0, status], flag_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every flag of the group with only its member, fingerprint and whether it is open:
+    /// counting open flags against what detection finds reads no evidence, which grows with
+    /// the flagged messages.
+    pub fn flag_states(&self, group: GroupId) -> Result<Vec<FlagState>> {
+        let mut statement = self.conn.prepare_cached("SELECT member_id, fingerprint, status = 'open' FROM flags WHERE group_id = ?1")?;
+        let rows = statement
+            .query_map(params![group.0], |row| Ok(FlagState { member_id: row.get(0)?, fingerprint: row.get(1)?, open: row.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
