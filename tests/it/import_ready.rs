@@ -42,7 +42,7 @@ fn the_desktop_import_is_ready_at_the_commit_and_the_rest_is_built_one_index_at_
     let fresh_schema = Store::open(&folder.path().join("fresh.sqlite")).unwrap().schema_sql().unwrap();
 
     let mut store = api::open_store_deferring_indexes(&path, &mut |_| {}).unwrap();
-    let summary = api::import_paths(&mut store, &[export.clone()], None, &ImportOptions::default(), NOW, &mut |_| {}).unwrap();
+    let summary = api::import_paths(&mut store, std::slice::from_ref(&export), None, &ImportOptions::default(), NOW, &mut |_| {}).unwrap();
     assert_eq!(summary.messages, MESSAGES);
     // Returned at the commit: three indexes are still to be built, and the summary says so.
     assert_eq!(summary.indexes_to_build, 3);
