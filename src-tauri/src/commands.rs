@@ -31,6 +31,10 @@ pub const DEMO_PROGRESS_EVENT: &str = "demo-progress";
 /// The event that carries `hearth::model::Progress` while an import runs.
 pub const IMPORT_PROGRESS_EVENT: &str = "import-progress";
 
+/// The event that carries `hearth::model::Progress` while the indexes a large import left
+/// for after its commit are built in the background (the last one has done == total).
+pub const INDEX_PROGRESS_EVENT: &str = "index-progress";
+
 /// At most this many progress events per second reach the window; more only costs IPC.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(80);
 
@@ -53,6 +57,11 @@ pub struct StoreState {
     upgrade: Mutex<Option<Progress>>,
     analyst: api::Analyst,
     warmer: Warmer,
+    /// How far the background build of the indexes a large import left for after its
+    /// commit is, while one runs (`None` otherwise); see [`build_indexes_in_background`].
+    indexes: Mutex<Option<Progress>>,
+    /// Whether a background index build runs (one at a time).
+    building_indexes: AtomicBool,
 }
 
 struct Stores {
@@ -92,13 +101,23 @@ impl StoreState {
     /// The state of the store at `path`, not opened yet: [`open_in_background`] opens it
     /// once the window is up, so that a long migration shows its progress in the window.
     pub fn new(path: PathBuf) -> StoreState {
-        StoreState { path, stores: OnceLock::new(), upgrade: Mutex::new(None), analyst: api::Analyst::new(), warmer: Warmer::default() }
+        StoreState {
+            path,
+            stores: OnceLock::new(),
+            upgrade: Mutex::new(None),
+            analyst: api::Analyst::new(),
+            warmer: Warmer::default(),
+            indexes: Mutex::new(None),
+            building_indexes: AtomicBool::new(false),
+        }
     }
 
     /// Opens the store (the writer), migrating it if an older Hearth wrote it, and hands it
-    /// to the commands waiting for it.
+    /// to the commands waiting for it. Indexes an import left unbuilt (the app was closed
+    /// while it built them) are built afterwards, in the background, not before opening.
     fn open(&self) {
-        let opened = api::open_store_reporting(&self.path, &mut |progress| *lock_ignoring_poison(&self.upgrade) = Some(progress.clone()));
+        let opened =
+            api::open_store_deferring_indexes(&self.path, &mut |progress| *lock_ignoring_poison(&self.upgrade) = Some(progress.clone()));
         self.opened(opened);
     }
 
@@ -128,7 +147,8 @@ impl StoreState {
         let idle = lock_ignoring_poison(&stores.idle).pop();
         let store = match idle {
             Some(store) => store,
-            None => api::open_store(&self.path)?,
+            // The writer builds missing indexes in the background; a reader never does.
+            None => api::open_store_deferring_indexes(&self.path, &mut |_| {})?,
         };
         Ok(Reader { store: Some(store), idle: &stores.idle })
     }
@@ -142,7 +162,78 @@ pub fn open_in_background(app: &AppHandle) {
     std::thread::spawn(move || {
         app.state::<StoreState>().open();
         warm_in_background(&app);
+        build_indexes_in_background(&app);
     });
+}
+
+/// Builds the indexes a large import left for after its commit (or that a closed app left
+/// unbuilt), one at a time on the write connection, each in its own short transaction: the
+/// screens read meanwhile (read connections, the store is in WAL mode), and a write waits
+/// at most for the index being built. The window hears [`INDEX_PROGRESS_EVENT`]s and can
+/// ask [`index_build`]; a process that ends meanwhile loses only the index in progress, and
+/// the next start builds what is missing. Runs on the calling thread; `false` when it failed.
+fn build_indexes(app: &AppHandle) -> bool {
+    let state = app.state::<StoreState>();
+    let built = (|| -> Result<(), Error> {
+        let total = api::missing_indexes(&*state.lock()?)?;
+        if total == 0 {
+            return Ok(());
+        }
+        let mut done = 0;
+        let started = Progress::items(hearth::store::BUILDING_INDEXES, 0, Some(total));
+        *lock_ignoring_poison(&state.indexes) = Some(started.clone());
+        let _ = app.emit(INDEX_PROGRESS_EVENT, &started);
+        // The writer's lock is taken for one index at a time.
+        while let Some(progress) = api::build_next_missing_index(&mut *state.lock()?, done, total)? {
+            done += 1;
+            if !progress.finished() {
+                *lock_ignoring_poison(&state.indexes) = Some(progress.clone());
+                let _ = app.emit(INDEX_PROGRESS_EVENT, &progress);
+            }
+        }
+        Ok(())
+    })();
+    // Finished (or failed: the next import or start builds what is still missing).
+    let finished = lock_ignoring_poison(&state.indexes).take();
+    if let Some(last) = finished {
+        let total = last.total.unwrap_or(last.done);
+        let _ = app.emit(INDEX_PROGRESS_EVENT, &Progress::items(hearth::store::BUILDING_INDEXES, total, Some(total)));
+    }
+    if let Err(error) = &built {
+        eprintln!("hearth: building the archive and profile indexes failed: {}", error.message);
+    }
+    built.is_ok()
+}
+
+/// [`build_indexes`] on a thread of its own, unless one runs already (it goes on until
+/// nothing is missing, so it also builds what a later import left).
+fn build_indexes_in_background(app: &AppHandle) {
+    if app.state::<StoreState>().building_indexes.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let state = app.state::<StoreState>();
+        loop {
+            let built = build_indexes(&app);
+            state.building_indexes.store(false, Ordering::SeqCst);
+            if !built {
+                break;
+            }
+            // An import that committed just as the build ended found it still running.
+            let more = state.lock().and_then(|store| api::missing_indexes(&store)).is_ok_and(|missing| missing > 0);
+            if !more || state.building_indexes.swap(true, Ordering::SeqCst) {
+                break;
+            }
+        }
+    });
+}
+
+/// How far the background build of the indexes a large import left is, while one runs
+/// (`None` otherwise): the window asks when it starts, then follows the events.
+#[tauri::command]
+pub fn index_build(app: AppHandle) -> Option<Progress> {
+    lock_ignoring_poison(&app.state::<StoreState>().indexes).clone()
 }
 
 /// The progress of the store's migration while one runs (`None` otherwise): the window
@@ -398,10 +489,15 @@ pub async fn import_archive(
                 let _ = events.emit(IMPORT_PROGRESS_EVENT, progress);
             }
         };
-        api::import_with(&mut *state.lock()?, &path, format.as_deref(), &options, unix_now(), &mut forward)
+        // Returns at the commit, ready for the dashboard and for search; the indexes it left
+        // for after it are built in the background below.
+        api::import_paths(&mut *state.lock()?, &[path], format.as_deref(), &options, unix_now(), &mut forward)
     })
     .await;
     app.state::<ImportState>().finish();
+    if matches!(&result, Ok(summary) if summary.indexes_to_build > 0) {
+        build_indexes_in_background(&app);
+    }
     warm_after(&app, result)
 }
 

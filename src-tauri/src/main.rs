@@ -62,6 +62,7 @@ fn main() -> ExitCode {
             commands::detect_format,
             commands::import_archive,
             commands::cancel_import,
+            commands::index_build,
             commands::overview_row,
             commands::health_trend,
             commands::heatmap,

@@ -32,7 +32,7 @@ pub use insights::{
 use crate::analytics::activity::{weekly_active, WeekActive};
 use crate::analytics::health::HealthReport;
 use crate::analytics::stages::{stage_counts, StageCount};
-use crate::model::{Group, GroupId, MemberState, ProgressSink, Stage, UnixSeconds, DAY};
+use crate::model::{Group, GroupId, MemberState, Progress, ProgressSink, Stage, UnixSeconds, DAY};
 use crate::store::Store;
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -309,6 +309,10 @@ pub struct ImportSummary {
     /// The IANA time zone (e.g. "Europe/Berlin") the export's local times without an offset
     /// were read in; `null` when it had none.
     pub timezone_assumed: Option<String>,
+    /// Indexes a large import left to build after its commit (the archive browser's, the
+    /// profile's, the rows' unique key): the store is ready for the dashboard and for
+    /// search without them; they are built next ([`build_missing_indexes`]). 0 when none.
+    pub indexes_to_build: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -428,8 +432,9 @@ pub fn import_with(
     now: UnixSeconds,
     progress: ProgressSink<'_>,
 ) -> Result<ImportSummary> {
-    let summary = import_paths(store, &[path.to_path_buf()], format, options, now, progress)?;
+    let mut summary = import_paths(store, &[path.to_path_buf()], format, options, now, progress)?;
     build_missing_indexes(store, progress)?;
+    summary.indexes_to_build = 0;
     Ok(summary)
 }
 
@@ -438,6 +443,27 @@ pub fn import_with(
 /// every query meanwhile, some more slowly; one closed before this builds them when opened.
 pub fn build_missing_indexes(store: &mut Store, progress: ProgressSink<'_>) -> Result<usize> {
     Ok(store.build_missing_indexes(progress)?)
+}
+
+/// Builds the next index a large import left for after its commit (see
+/// [`build_missing_indexes`]) in its own short write transaction, and returns the progress
+/// after it (done of the `total` the caller counted with [`missing_indexes`]); `None` when
+/// none is missing. The desktop app calls it in the background, one index at a time, so
+/// that other writes wait at most one index build.
+pub fn build_next_missing_index(store: &mut Store, done: u64, total: u64) -> Result<Option<Progress>> {
+    Ok(store.build_next_missing_index()?.map(|_| Progress::items(crate::store::BUILDING_INDEXES, done + 1, Some(total.max(done + 1)))))
+}
+
+/// How many indexes a large import left for after its commit (0 when none).
+pub fn missing_indexes(store: &Store) -> Result<u64> {
+    Ok(store.missing_indexes()?.len() as u64)
+}
+
+/// [`open_store_reporting`] that leaves the indexes an import left for after its commit
+/// unbuilt (a process that ended between the two steps): the caller builds them in the
+/// background ([`build_next_missing_index`]) instead of making the opening wait for them.
+pub fn open_store_deferring_indexes(path: &Path, progress: ProgressSink) -> Result<Store> {
+    Ok(Store::open_deferring_indexes(path, progress)?)
 }
 
 /// Process-wide SQLite settings that make imports cheaper (see
@@ -482,6 +508,7 @@ pub fn import_paths(
         updated: counts.updated,
         skipped: outcome.skipped.into_iter().map(|(reason, count)| Skipped::new(reason, count)).collect(),
         timezone_assumed: outcome.timezone_assumed,
+        indexes_to_build: store.missing_indexes()?.len() as u32,
     })
 }
 

@@ -21,7 +21,9 @@ pub use archive::{Anchor, ArchiveChannel, ArchiveMessage, ArchivePage, ParentRef
 pub use load::{ChangeMarker, DemoTruth, GroupCounts};
 pub use people::{MemberMessage, MemberNote};
 pub use review::{DecisionLogEntry, FlagDecision, FlagUpsert, NewFlag, StoredFlag, WarningAction};
-pub use writer::{configure_sqlite_for_process, FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts};
+pub use writer::{
+    configure_sqlite_for_process, FastHasher, FastMap, FastSet, ImportTx, NewActivity, NewGroup, NewMember, WriteCounts, BUILDING_INDEXES,
+};
 
 /// One step of the schema: its SQL and, for a migration that rewrites every message, the
 /// rewriting itself in Rust, done in chunks that report their progress (a store of millions
@@ -144,6 +146,16 @@ impl Store {
     /// [`Store::open`], reporting the progress of a migration that rewrites every message
     /// (nothing is reported when the schema is up to date).
     pub fn open_reporting(path: &Path, progress: ProgressSink) -> Result<Store> {
+        let mut store = Store::open_deferring_indexes(path, progress)?;
+        store.build_indexes_left_by_an_import()?;
+        Ok(store)
+    }
+
+    /// [`Store::open_reporting`] without building the indexes a bulk import left for after
+    /// its commit (see [`Store::missing_indexes`]): for a caller that builds them in the
+    /// background, one at a time ([`Store::build_next_missing_index`]), while it answers
+    /// queries (correct without them, only slower).
+    pub fn open_deferring_indexes(path: &Path, progress: ProgressSink) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source })?;
         }
@@ -152,7 +164,6 @@ impl Store {
         let mut store = Store { conn, path: Some(path.to_path_buf()), cancel: CancelFlag::default(), connection: next_connection() };
         store.configure()?;
         store.migrate(progress)?;
-        store.build_indexes_left_by_an_import()?;
         Ok(store)
     }
 

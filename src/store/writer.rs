@@ -804,23 +804,40 @@ impl Store {
     /// slower; an import or a group deletion builds them first. A store another connection
     /// is writing to may answer "busy" (after the store's busy timeout).
     pub fn build_missing_indexes(&mut self, progress: ProgressSink<'_>) -> Result<usize> {
-        let missing = self.missing_indexes()?;
-        if missing.is_empty() {
+        let total = self.missing_indexes()?.len() as u64;
+        if total == 0 {
             return Ok(0);
         }
-        let total = missing.len() as u64;
-        for (done, name) in missing.iter().enumerate() {
-            progress(&Progress::items(BUILDING_INDEXES, done as u64, Some(total)));
-            let create = ACTIVITY_INDEXES.iter().find(|(known, _)| known == name).map(|(_, create)| *create).expect("a known index");
-            // Another connection may have built it meanwhile: `IF NOT EXISTS` inside the
-            // write transaction makes that a no-op.
-            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute_batch(&create.replacen("INDEX ", "INDEX IF NOT EXISTS ", 1))?;
-            tx.commit()?;
+        let mut done = 0;
+        loop {
+            progress(&Progress::items(BUILDING_INDEXES, done, Some(total)));
+            if self.build_next_missing_index()?.is_none() {
+                break;
+            }
+            done += 1;
+            if done == total {
+                break;
+            }
         }
         // The commits above checkpointed as far as readers allowed; the rest follows later.
         progress(&Progress::items(BUILDING_INDEXES, total, Some(total)));
-        Ok(missing.len())
+        Ok(done as usize)
+    }
+
+    /// Builds one of the activity indexes the store lacks, in its own write transaction,
+    /// and names it; `None` when none is missing. A caller that shares this connection
+    /// (the desktop app's writer) can let other writes in between two of these.
+    pub fn build_next_missing_index(&mut self) -> Result<Option<&'static str>> {
+        let Some(name) = self.missing_indexes()?.into_iter().next() else {
+            return Ok(None);
+        };
+        let create = ACTIVITY_INDEXES.iter().find(|(known, _)| *known == name).map(|(_, create)| *create).expect("a known index");
+        // Another connection may have built it meanwhile: `IF NOT EXISTS` inside the write
+        // transaction makes that a no-op.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(&create.replacen("INDEX ", "INDEX IF NOT EXISTS ", 1))?;
+        tx.commit()?;
+        Ok(Some(name))
     }
 }
 
@@ -846,7 +863,7 @@ impl Store {
 }
 
 /// The step name of [`Store::build_missing_indexes`]'s progress.
-const BUILDING_INDEXES: &str = "Building the archive and profile indexes";
+pub const BUILDING_INDEXES: &str = "Building the archive and profile indexes";
 
 impl Drop for ImportTx<'_> {
     fn drop(&mut self) {

@@ -24,6 +24,8 @@ const datasets = process.env.HEARTH_DATASETS;
 const TELEGRAM_SAMPLE = 'telegram-json-ui/frontend/sveltekit/static/example/telegram-test-json/result.json';
 /** Messages of the generated export the Cancel test stops: far more than it can import before the click. */
 const LARGE_EXPORT_MESSAGES = '600000';
+/** Messages of the generated export imported whole: enough for the indexes to be built after the summary. */
+const READY_EXPORT_MESSAGES = '40000';
 const tauriDriver = process.env.TAURI_DRIVER ?? join(homedir(), '.cache', 'hearth', 'tools', 'bin', 'tauri-driver');
 const driverPort = 4444;
 const driverUrl = `http://127.0.0.1:${driverPort}`;
@@ -708,6 +710,37 @@ describe('Hearth desktop window', () => {
 
     assert.deepEqual(cliGroups(), groupsBefore);
     assert.deepEqual(await listedGroups(), listedBefore);
+  });
+
+  it('shows a large import’s summary at the commit, then builds the remaining indexes in the background with a status', async () => {
+    // Past the row count after which an import into a new group leaves three indexes for
+    // after its commit (more than an eighth of what the store holds with the demo).
+    const exportPath = join(workDir, 'ready-result.json');
+    execFileSync(generator, ['telegram', READY_EXPORT_MESSAGES, exportPath]);
+    await startImport(exportPath);
+    const started = performance.now();
+    const summary = await session.waitForElement('[data-testid=import-summary]', { timeoutMs: 120_000 });
+    timings.largeImportSummaryMs = Math.round(performance.now() - started);
+    assert.match(await session.text(summary), /Import finished/);
+    // The shell answered before building them: the summary says so and follows the build.
+    const status = await session.waitForElement('[data-testid=summary-index-status]');
+    assert.match(await session.text(status), /archive and profile indexes|Every index is built/);
+    await session.waitFor(
+      'every index built',
+      async () => {
+        const [line] = await session.findAll('[data-testid=summary-index-status][data-state=built]');
+        return line ? session.text(line) : null;
+      },
+      { timeoutMs: 120_000 },
+    );
+    timings.largeImportIndexesBuiltMs = Math.round(performance.now() - started);
+    assert.deepEqual(await session.findAll('[data-testid=index-status]'), [], 'the sidebar still says indexes are being built');
+    // Everything is in the store the window uses, and the group's dashboard opens.
+    const messages = Number((await session.text(await session.waitForElement('[data-testid=count-messages-value]'))).replace(/,/g, ''));
+    const stored = cliGroups().find((entry) => entry.messages === messages && entry.group.platform === 'telegram' && !entry.group.is_demo);
+    assert.ok(stored, `no group of ${messages} messages in the store`);
+    await session.click(await session.waitForElement('[data-testid=open-dashboard]'));
+    await session.waitForElement('[data-testid=health-score], [data-testid=dashboard-error]', { timeoutMs: 60_000 });
   });
 
   it('still runs under the strict CSP after the imports', async () => {

@@ -10,6 +10,7 @@ mod import_cancel;
 mod import_discord;
 mod import_git;
 mod import_mbox;
+mod import_ready;
 mod import_slack;
 mod import_telegram;
 mod import_whatsapp;

@@ -177,6 +177,19 @@ export async function importArchive(request: ImportRequest, onProgress: (progres
   }
 }
 
+/** The event the shell emits while it builds, in the background, the indexes a large import left for after its commit. */
+export const INDEX_PROGRESS_EVENT = 'index-progress';
+
+/** How far the background index build is while one runs, else `null`. */
+export function indexBuild(): Promise<Progress | null> {
+  return call<Progress | null>('index_build');
+}
+
+/** Follows the background index build; resolves to the function that stops following. */
+export async function onIndexProgress(handler: (progress: Progress) => void): Promise<() => void> {
+  return listen<Progress>(INDEX_PROGRESS_EVENT, (event) => handler(event.payload));
+}
+
 /** Asks the running import to stop; resolves to whether one was running. */
 export function cancelImport(): Promise<boolean> {
   return call<boolean>('cancel_import');

@@ -723,4 +723,8 @@ export const en = {
   'chart.transitions_title': 'Stage transitions, weeks of {from} to {to}',
   'chart.seconds_bin': '{from}–{to} s',
   'warnings.show_more': 'Show {count} more ({left} not shown)',
+  'import.indexes_building': 'Building the archive and profile indexes ({done} of {total})…',
+  'import.indexes_building_started': 'Building the archive and profile indexes…',
+  'import.indexes_building_hint': 'The dashboard and search are ready. The archive and member profiles may be slower until this ends; closing Hearth meanwhile loses nothing.',
+  'import.indexes_built': 'Every index is built: the archive and member profiles are at full speed.',
 } as const;

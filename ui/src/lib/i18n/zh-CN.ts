@@ -719,4 +719,8 @@ export const zhCN: Messages = {
   'chart.transitions_title': '阶段转换：{from} 至 {to} 各周',
   'chart.seconds_bin': '{from}–{to} 秒',
   'warnings.show_more': '再显示 {count} 条（还有 {left} 条未显示）',
+  'import.indexes_building': '正在建立存档和成员资料索引（{done}/{total}）…',
+  'import.indexes_building_started': '正在建立存档和成员资料索引…',
+  'import.indexes_building_hint': '仪表板和搜索已可使用。在此完成之前，存档和成员资料可能较慢；期间关闭 Hearth 不会丢失任何数据。',
+  'import.indexes_built': '所有索引已建立：存档和成员资料已恢复全速。',
 };

@@ -130,6 +130,16 @@ export const importText = {
   get reimportNote() {
     return t('import.reimport_note');
   },
+  indexesBuilding: (done: number, total: number) => t('import.indexes_building', { done, total }),
+  get indexesBuildingStarted() {
+    return t('import.indexes_building_started');
+  },
+  get indexesBuildingHint() {
+    return t('import.indexes_building_hint');
+  },
+  get indexesBuilt() {
+    return t('import.indexes_built');
+  },
   countLabels: {
     get groups() {
       return t('import.count_groups');

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { IMPORT_PROGRESS_EVENT, type ImportSummary, type Progress } from '../api/api';
+import { IMPORT_PROGRESS_EVENT, INDEX_PROGRESS_EVENT, type ImportSummary, type Progress } from '../api/api';
 import { dropPaths, emitEvent, mockCommands, resetCommands } from '../api/testing';
 import ImportView from './ImportView.svelte';
 
@@ -25,6 +25,7 @@ const summary: ImportSummary = {
   updated: 0,
   skipped: [{ reason: 'service message without member activity (pin_message)', count: 3, code: 'service_without_activity', detail: 'pin_message' }],
   timezone_assumed: null,
+  indexes_to_build: 0,
 };
 
 function progress(done: number, items: number): Progress {
@@ -100,6 +101,42 @@ describe('ImportView', () => {
 
     await fireEvent.click(screen.getByTestId('open-dashboard'));
     expect(opened).toEqual([9]);
+  });
+
+  it('ends a large import on its summary at the commit and follows the indexes built after it', async () => {
+    const building = (done: number): Progress => ({ step: 'Building the archive and profile indexes', items: done, done, total: 3, unit: 'items' });
+    let status: Progress | null = building(0);
+    setup((command) => {
+      if (command === 'detect_format') return 'telegram';
+      if (command === 'import_archive') return { ...summary, indexes_to_build: 3 };
+      if (command === 'index_build') return status;
+    });
+    await typePath('/exports/large.json');
+    await fireEvent.click(screen.getByTestId('import-start'));
+    expect(await screen.findByTestId('import-summary')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('summary-index-status').textContent).toContain('Building the archive and profile indexes (0 of 3)'));
+    const line = screen.getByTestId('summary-index-status');
+    expect(line.getAttribute('data-state')).toBe('building');
+    expect(line.textContent).toContain('closing Hearth meanwhile loses nothing');
+    status = building(2);
+    await emitEvent(INDEX_PROGRESS_EVENT, building(2));
+    await waitFor(() => expect(screen.getByTestId('summary-index-status').textContent).toContain('(2 of 3)'));
+    status = null;
+    await emitEvent(INDEX_PROGRESS_EVENT, building(3));
+    await waitFor(() => expect(screen.getByTestId('summary-index-status').getAttribute('data-state')).toBe('built'));
+    expect(screen.getByTestId('summary-index-status').textContent).toContain('Every index is built');
+  });
+
+  it('says nothing of indexes after an import that left none to build', async () => {
+    setup((command) => {
+      if (command === 'detect_format') return 'telegram';
+      if (command === 'import_archive') return summary;
+      if (command === 'index_build') return null;
+    });
+    await typePath('/exports/result.json');
+    await fireEvent.click(screen.getByTestId('import-start'));
+    expect(await screen.findByTestId('import-summary')).toBeTruthy();
+    expect(screen.queryByTestId('summary-index-status')).toBeNull();
   });
 
   it('says time left is unknown when the total is not known', async () => {

@@ -22,4 +22,10 @@ skipped: Array<Skipped>,
  * The IANA time zone (e.g. "Europe/Berlin") the export's local times without an offset
  * were read in; `null` when it had none.
  */
-timezone_assumed: string | null, };
+timezone_assumed: string | null, 
+/**
+ * Indexes a large import left to build after its commit (the archive browser's, the
+ * profile's, the rows' unique key): the store is ready for the dashboard and for
+ * search without them; they are built next ([`build_missing_indexes`]). 0 when none.
+ */
+indexes_to_build: number, };
