@@ -451,6 +451,8 @@ fn conversations_only() {
 }
 
 fn main() {
+    // As the app and the CLI run (first thing in their `main`).
+    hearth::api::configure_allocator_for_process();
     if std::env::args().any(|argument| argument == "--conversations-only") {
         conversations_only();
         return;

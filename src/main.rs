@@ -303,6 +303,7 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
 fn main() -> ExitCode {
     // SAFETY: first thing in `main`: no other thread exists yet, and no store is open.
     unsafe { hearth::api::configure_sqlite_for_process() };
+    hearth::api::configure_allocator_for_process();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

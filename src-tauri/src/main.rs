@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     // SAFETY: first thing in `main`: no other thread exists yet (Tauri and its plugins start
     // theirs later), and no store is open.
     unsafe { hearth::api::configure_sqlite_for_process() };
+    hearth::api::configure_allocator_for_process();
     let options = match launch::parse_args(std::env::args_os().skip(1)) {
         Ok(options) => options,
         Err(message) => {

@@ -477,6 +477,44 @@ pub unsafe fn configure_sqlite_for_process() -> bool {
     unsafe { crate::store::configure_sqlite_for_process() }
 }
 
+/// Caps the C allocator (glibc) at two memory arenas, one per core of the machines Hearth
+/// is measured on; returns whether the allocator took the setting (not on other C
+/// libraries or systems, where nothing changes). glibc gives each thread that allocates
+/// concurrently an arena of its own, up to eight per core, and memory freed in one arena
+/// is not reused by the others: the analytics' threads, each building and dropping
+/// tens of megabytes, made the peak vary from one run to the next by ~40 MB over what two
+/// arenas give (measured: BENCHMARKS.md, analytics after the sixth rounds). Call it first
+/// thing in `main`, before threads allocate.
+pub fn configure_allocator_for_process() -> bool {
+    allocator::limit_arenas(2)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod allocator {
+    use std::ffi::c_int;
+
+    extern "C" {
+        /// glibc's `mallopt(3)`.
+        fn mallopt(param: c_int, value: c_int) -> c_int;
+    }
+
+    /// `M_ARENA_MAX` in glibc's `malloc.h`.
+    const M_ARENA_MAX: c_int = -8;
+
+    pub fn limit_arenas(arenas: c_int) -> bool {
+        // SAFETY: `mallopt` takes two integers and only sets a parameter of the allocator,
+        // under the allocator's own lock; any thread may call it at any time.
+        unsafe { mallopt(M_ARENA_MAX, arenas) == 1 }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod allocator {
+    pub fn limit_arenas(_arenas: i32) -> bool {
+        false
+    }
+}
+
 /// Imports several exports (files or folders, of one format or several) as one import: all
 /// of them land or none does, and one summary describes them. Returns when the import has
 /// committed and the store is ready for the dashboard and for search: after a large import
