@@ -627,7 +627,7 @@ impl WindowCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::tests_support::{activity, group, member, post, reply};
+    use crate::analytics::tests_support::{activity, group, member, post, random_conversation_rows, reply};
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-6
@@ -756,17 +756,7 @@ mod tests {
         }
 
         fn build(rows: &[(i64, i64, i64, Option<usize>, bool)], reversed_members: bool) -> GroupData {
-            let mut activities = Vec::new();
-            for (index, &(member_id, day, second, parent, react)) in rows.iter().enumerate() {
-                let id = index as i64 + 1;
-                let parent = parent.filter(|&parent| parent < index).map(|parent| parent as i64 + 1);
-                let kind = match (react, parent) {
-                    (true, Some(_)) => ActivityKind::Reaction,
-                    (_, Some(_)) => ActivityKind::Reply,
-                    _ => ActivityKind::Message,
-                };
-                activities.push(activity(id, member_id, day * DAY + second, kind, parent, Some("some words here")));
-            }
+            let activities = random_conversation_rows(rows);
             let mut members: Vec<_> = (1..=5).map(member).collect();
             if reversed_members {
                 members.reverse();

@@ -419,6 +419,24 @@ pub(crate) mod tests_support {
         Row { row: ActivityRow { id, member_id, channel_id: 1, kind, at, parent_id, text: None }, text: text.map(str::to_string) }
     }
 
+    /// Rows from random (member, day, second, reply to an earlier row by index or not,
+    /// react instead of post) tuples, as the graph's property tests draw them: ids 1, 2, …
+    /// in the tuples' order; a reply to a row not before it is a post.
+    pub fn random_conversation_rows(rows: &[(i64, i64, i64, Option<usize>, bool)]) -> Vec<Row> {
+        let mut activities = Vec::new();
+        for (index, &(member_id, day, second, parent, react)) in rows.iter().enumerate() {
+            let id = index as i64 + 1;
+            let parent = parent.filter(|&parent| parent < index).map(|parent| parent as i64 + 1);
+            let kind = match (react, parent) {
+                (true, Some(_)) => ActivityKind::Reaction,
+                (_, Some(_)) => ActivityKind::Reply,
+                _ => ActivityKind::Message,
+            };
+            activities.push(activity(id, member_id, day * DAY + second, kind, parent, Some("some words here")));
+        }
+        activities
+    }
+
     pub fn post(id: i64, member_id: i64, at: i64, text: &str) -> Row {
         activity(id, member_id, at, ActivityKind::Message, None, Some(text))
     }

@@ -347,8 +347,8 @@ fn rebuild_buckets<T: Ord + Copy + Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::tests_support::{activity, group, member};
-    use crate::model::{ActivityKind, GroupData, DAY};
+    use crate::analytics::tests_support::{group, member, random_conversation_rows};
+    use crate::model::{GroupData, DAY};
     use proptest::prelude::*;
 
     /// Random conversations among six members over twenty days: (member, day, second,
@@ -358,17 +358,7 @@ mod tests {
     }
 
     fn build(rows: &[(i64, i64, i64, Option<usize>, bool)], threaded: bool) -> GroupData {
-        let mut activities = Vec::new();
-        for (index, &(member_id, day, second, parent, react)) in rows.iter().enumerate() {
-            let id = index as i64 + 1;
-            let parent = parent.filter(|&parent| parent < index).map(|parent| parent as i64 + 1);
-            let kind = match (react, parent) {
-                (true, Some(_)) => ActivityKind::Reaction,
-                (_, Some(_)) => ActivityKind::Reply,
-                _ => ActivityKind::Message,
-            };
-            activities.push(activity(id, member_id, day * DAY + second, kind, parent, Some("some words here")));
-        }
+        let activities = random_conversation_rows(rows);
         group(threaded, (1..=6).map(member).collect(), activities)
     }
 
