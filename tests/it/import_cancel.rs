@@ -10,26 +10,11 @@ use hearth::model::{CancelFlag, Progress, ProgressUnit, UnixSeconds};
 use hearth::store::Store;
 
 const NOW: UnixSeconds = 1_800_000_000;
-/// 2024-05-01T10:00:00Z.
-const BASE: UnixSeconds = 1_714_557_600;
 /// Enough messages for several progress reports (importers report every 1,000).
 const MESSAGES: u64 = 6_000;
 
 fn telegram_export(folder: &Path) -> PathBuf {
-    let path = folder.join("result.json");
-    let messages: Vec<String> = (1..=MESSAGES)
-        .map(|id| {
-            format!(
-                r#"{{"id": {id}, "type": "message", "date_unixtime": "{}", "from": "Member {}", "from_id": "user{}", "text": "message {id}"}}"#,
-                BASE + id as i64 * 30,
-                id % 40,
-                id % 40
-            )
-        })
-        .collect();
-    let text = format!(r#"{{"name": "Busy group", "type": "private_supergroup", "id": 77, "messages": [{}]}}"#, messages.join(",\n"));
-    std::fs::write(&path, text).unwrap();
-    path
+    crate::support::generated_telegram_export(folder, MESSAGES)
 }
 
 fn whatsapp_export(folder: &Path) -> PathBuf {

@@ -3,41 +3,19 @@
 //! one at a time (`api::build_next_missing_index`), in the background; a store reopened
 //! before they were built opens without waiting for them and gets them the same way.
 
-use std::path::{Path, PathBuf};
-
 use hearth::api::{self, archive};
 use hearth::import::ImportOptions;
 use hearth::model::UnixSeconds;
 use hearth::store::Store;
 
 const NOW: UnixSeconds = 1_800_000_000;
-/// 2024-05-01T10:00:00Z.
-const BASE: UnixSeconds = 1_714_557_600;
 /// Past the 2,000 rows after which an import into a new group drops its indexes.
 const MESSAGES: u64 = 6_000;
-
-fn telegram_export(folder: &Path) -> PathBuf {
-    let path = folder.join("result.json");
-    let messages: Vec<String> = (1..=MESSAGES)
-        .map(|id| {
-            let reply = if id % 3 == 0 { format!(r#", "reply_to_message_id": {}"#, id - 1) } else { String::new() };
-            format!(
-                r#"{{"id": {id}, "type": "message", "date_unixtime": "{}", "from": "Member {}", "from_id": "user{}", "text": "word{id} shared"{reply}}}"#,
-                BASE + id as i64 * 30,
-                id % 40,
-                id % 40
-            )
-        })
-        .collect();
-    let text = format!(r#"{{"name": "Ready group", "type": "private_supergroup", "id": 88, "messages": [{}]}}"#, messages.join(",\n"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 #[test]
 fn the_desktop_import_is_ready_at_the_commit_and_the_rest_is_built_one_index_at_a_time() {
     let folder = tempfile::tempdir().unwrap();
-    let export = telegram_export(folder.path());
+    let export = crate::support::generated_telegram_export(folder.path(), MESSAGES);
     let path = folder.path().join("store.sqlite");
     let fresh_schema = Store::open(&folder.path().join("fresh.sqlite")).unwrap().schema_sql().unwrap();
 
@@ -83,7 +61,7 @@ fn the_desktop_import_is_ready_at_the_commit_and_the_rest_is_built_one_index_at_
 #[test]
 fn the_cli_path_still_returns_with_every_index_built() {
     let folder = tempfile::tempdir().unwrap();
-    let export = telegram_export(folder.path());
+    let export = crate::support::generated_telegram_export(folder.path(), MESSAGES);
     let mut store = Store::open(&folder.path().join("store.sqlite")).unwrap();
     let summary = api::import(&mut store, &export, None, NOW, &mut |_| {}).unwrap();
     assert_eq!((summary.messages, summary.indexes_to_build), (MESSAGES, 0));

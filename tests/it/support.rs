@@ -60,3 +60,26 @@ pub fn write_with_long_text(path: &std::path::Path, before: &str, length: u64, a
     file.write_all(after.as_bytes()).unwrap();
     file.flush().unwrap();
 }
+
+/// A Telegram Desktop single-chat export of `messages` messages by 40 members, 30 s apart
+/// from 2024-05-01T10:00:00Z, every third one a reply to the one before; message `id`'s text
+/// is "word{id} shared" (a word found in that message alone). Written as `result.json` in
+/// `folder`.
+pub fn generated_telegram_export(folder: &std::path::Path, messages: u64) -> PathBuf {
+    const BASE: i64 = 1_714_557_600;
+    let path = folder.join("result.json");
+    let rows: Vec<String> = (1..=messages)
+        .map(|id| {
+            let reply = if id % 3 == 0 { format!(r#", "reply_to_message_id": {}"#, id - 1) } else { String::new() };
+            format!(
+                r#"{{"id": {id}, "type": "message", "date_unixtime": "{}", "from": "Member {}", "from_id": "user{}", "text": "word{id} shared"{reply}}}"#,
+                BASE + id as i64 * 30,
+                id % 40,
+                id % 40
+            )
+        })
+        .collect();
+    let text = format!(r#"{{"name": "Generated group", "type": "private_supergroup", "id": 77, "messages": [{}]}}"#, rows.join(",\n"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
