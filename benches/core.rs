@@ -165,6 +165,57 @@ fn peak_memory_mb() -> Option<f64> {
     Some(kilobytes / 1024.0)
 }
 
+/// Appends 1,000 new messages (a third of them replies) from `start` (at the earliest a
+/// second after the last row), `spacing` seconds apart, from 700 members; `batch` varies
+/// who writes and the texts.
+fn append_batch(data: &mut GroupData, batch: i64, start: i64, spacing: i64) {
+    let last_id = data.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
+    let start = start.max(data.activities.last().map_or(0, |activity| activity.at) + 1);
+    let messages = data.activities.iter().filter(|activity| activity.kind == ActivityKind::Message).count() as i64;
+    let texts = &mut data.texts;
+    // Room for the batch only: the row vector doubling would count in the peak memory.
+    data.activities.reserve_exact(1_000);
+    texts.reserve_exact(1_000 * 32);
+    data.activities.extend((0..1_000).map(|index| {
+        let reply = index % 3 == 0;
+        ActivityRow {
+            id: last_id + 1 + index,
+            member_id: (index * 7 + batch * 13) % 700 + 1,
+            channel_id: index % 20,
+            kind: if reply { ActivityKind::Reply } else { ActivityKind::Message },
+            at: start + index * spacing,
+            parent_id: reply.then_some(1 + (messages - 1 - index * 37 % 5_000).max(0)),
+            text: Some(texts.push(&format!("later message {batch} {index}{}", if index % 5 == 0 { "?" } else { "" }))),
+        }
+    }));
+}
+
+/// `--absorb-same-day`: one full computation, one absorb that moves `as_of` to the next
+/// day, then `runs` absorbs of 1,000 messages (1–3 s apart) that stay on that day: the
+/// common case of a sync during the day, for a profiler and for its own median.
+fn absorb_same_day(runs: usize) {
+    let mut data = generated_group(20_000, 1_000_000, 400);
+    let settings = Settings::default();
+    let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
+    let mut state = api::Computed::full(&data, as_of, &settings).expect("computes");
+    // The next day's first batch starts a minute after midnight; every batch fits in the day.
+    let spacing = ((86_400 - 120) / ((runs as i64 + 1) * 1_000)).clamp(1, 3);
+    append_batch(&mut data, 0, as_of + 60, spacing);
+    state = state.absorb(&data, as_of + 86_400, &settings).expect("computes");
+    let mut times = Vec::new();
+    let mut loads = Vec::new();
+    for batch in 1..=runs as i64 {
+        append_batch(&mut data, batch, 0, spacing);
+        let cpu = cpu_seconds();
+        let start = Instant::now();
+        state = state.absorb(&data, as_of + 86_400, &settings).expect("computes");
+        times.push((start.elapsed(), cpu_seconds() - cpu));
+        loads.push(load_average());
+    }
+    assert!(data.activities.last().is_some_and(|row| row.at < state.as_of), "every batch stayed on the same day");
+    print_cpu_row("after 1,000 new messages, as_of the same day: absorb (api::Computed::absorb)", &mut times, &loads);
+}
+
 /// The incremental path: batches of 1,000 new messages after the last row, each absorbed
 /// by the state of the computation before it. One copy of the rows: the new ones are
 /// appended to `data` (the caller removes them again).
@@ -182,25 +233,7 @@ fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: u
     let mut loads = Vec::new();
     let mut batches = Vec::new();
     for batch in 0..runs as i64 {
-        let last_id = data.activities.iter().map(|activity| activity.id).max().unwrap_or(0);
-        let last_at = data.activities.last().map_or(0, |activity| activity.at);
-        let messages = data.activities.iter().filter(|activity| activity.kind == ActivityKind::Message).count() as i64;
-        let texts = &mut data.texts;
-        // Room for the batch only: the row vector doubling would count in the peak memory.
-        data.activities.reserve_exact(1_000);
-        texts.reserve_exact(1_000 * 32);
-        data.activities.extend((0..1_000).map(|index| {
-            let reply = index % 3 == 0;
-            ActivityRow {
-                id: last_id + 1 + index,
-                member_id: (index * 7 + batch * 13) % 700 + 1,
-                channel_id: index % 20,
-                kind: if reply { ActivityKind::Reply } else { ActivityKind::Message },
-                at: last_at + 1 + index * 30,
-                parent_id: reply.then_some(1 + (messages - 1 - index * 37 % 5_000).max(0)),
-                text: Some(texts.push(&format!("later message {batch} {index}{}", if index % 5 == 0 { "?" } else { "" }))),
-            }
-        }));
+        append_batch(data, batch, 0, 30);
         let grown_as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
         let moved = grown_as_of != state.as_of;
         let cpu = cpu_seconds();
@@ -466,6 +499,12 @@ fn main() {
         let mut data = generated_group(20_000, 1_000_000, 400);
         let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
         absorb_batches(&mut data, as_of, &Settings::default(), 3);
+        return;
+    }
+    if std::env::args().any(|argument| argument == "--absorb-same-day") {
+        // More absorbs for a profiler: `HEARTH_BENCH_ABSORBS=40`.
+        let runs = std::env::var("HEARTH_BENCH_ABSORBS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(9);
+        absorb_same_day(runs);
         return;
     }
     if std::env::args().any(|argument| argument == "--daily-only") {

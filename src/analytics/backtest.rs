@@ -329,19 +329,22 @@ struct CutoffFeatures {
 }
 
 /// What the current risk model was fitted on, kept for a fit on more rows: per cut-off
-/// instant the features, the examples' labels in order, and the model they gave.
+/// instant the features, the examples' labels in order, the end the labels were read up
+/// to, and the model they gave.
 #[derive(Default)]
 pub struct FitKept {
     cutoffs: Vec<CutoffFeatures>,
     labels: Vec<bool>,
+    end: Option<UnixSeconds>,
     model: Option<RiskModel>,
 }
 
 /// [`fitted_model`] on the cut-offs `instants`, reusing what `kept` holds: the features at
 /// a cut-off that is the same instant as before and not after `before` (no row before it
-/// changed) are taken as they were; the labels are found again; and when every example is
-/// the same as before, so is the model. The features do not read the members' stages and
-/// states, so no statuses are needed. Also returns what to keep for the next fit.
+/// changed) are taken as they were; a kept cut-off's labels too when they read only rows
+/// before `before` up to the same end (otherwise they are found again); and when every
+/// example is the same as before, so is the model. The features do not read the members'
+/// stages and states, so no statuses are needed. Also returns what to keep for the next fit.
 #[allow(clippy::too_many_arguments)]
 pub fn fitted_model_kept(
     prepared: &Prepared<'_>,
@@ -357,7 +360,7 @@ pub fn fitted_model_kept(
     let inputs = prepared.signal_inputs();
     let horizon = i64::from(config.horizon_days) * DAY;
     let active_window = i64::from(config.active_window_days) * DAY;
-    let FitKept { cutoffs: mut old_cutoffs, labels: old_labels, model: old_model } = kept;
+    let FitKept { cutoffs: mut old_cutoffs, labels: old_labels, end: old_end, model: old_model } = kept;
     let mut reused_all = old_model.is_some() && old_cutoffs.len() == instants.len();
     let reusable: Vec<Option<usize>> =
         instants.iter().map(|&at| old_cutoffs.iter().position(|cutoff| cutoff.at == at).filter(|_| at <= before)).collect();
@@ -403,22 +406,33 @@ pub fn fitted_model_kept(
         };
         cutoffs.push(features);
     }
-    let mut labels = Vec::new();
-    let mut all = Vec::new();
+    // A label reads the member's activity from the cut-off until the horizon or the end,
+    // whichever comes first: with every cut-off where it was, the same end, and that span
+    // over before `before`, it is what it was.
+    let same_examples =
+        reused_all && old_end == Some(end) && old_labels.len() == cutoffs.iter().map(|cutoff| cutoff.members.len()).sum::<usize>();
+    let mut labels = Vec::with_capacity(old_labels.len());
     for cutoff in &cutoffs {
-        for &(node, features) in &cutoff.members {
+        let from = labels.len();
+        if same_examples && (cutoff.at + horizon).min(end) <= before {
+            labels.extend_from_slice(&old_labels[from..from + cutoff.members.len()]);
+            continue;
+        }
+        labels.extend(cutoff.members.iter().map(|&(node, _)| {
             let times = inputs.active_times(node as usize);
             let next = times.partition_point(|&time| time < cutoff.at);
-            let churned = times.get(next).is_none_or(|&time| time >= cutoff.at + horizon || time >= end);
-            labels.push(churned);
-            all.push((features, churned));
-        }
+            times.get(next).is_none_or(|&time| time >= cutoff.at + horizon || time >= end)
+        }));
     }
     let fitted = match old_model {
         Some(old) if reused_all && labels == old_labels => old,
-        _ => fit(model, &all),
+        _ => {
+            let features = cutoffs.iter().flat_map(|cutoff| cutoff.members.iter().map(|&(_, features)| features));
+            let all: Vec<(RiskFeatures, bool)> = features.zip(labels.iter().copied()).collect();
+            fit(model, &all)
+        }
     };
-    (fitted.clone(), FitKept { cutoffs, labels, model: Some(fitted) })
+    (fitted.clone(), FitKept { cutoffs, labels, end: Some(end), model: Some(fitted) })
 }
 
 /// Whether a member is in a cut-off's population: not gone, active in the window before it.

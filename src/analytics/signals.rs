@@ -267,6 +267,7 @@ pub fn member_signals_with(
         as_of,
         config,
         graph_config,
+        |_| true,
         |_, _, _| true,
         || {
             let status = statuses.next()?;
@@ -335,7 +336,8 @@ pub fn member_signals_kept(
         as_of,
         config,
         graph_config,
-        |position, _, _| changed[position],
+        |position| changed[position],
+        |_, _, _| true,
         || wanted_statuses.next().map(|status| (status.stage, status.state)),
         |member| fresh.push(member),
     );
@@ -343,6 +345,8 @@ pub fn member_signals_kept(
     let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
     let before_graph = prepared.window_ranks(as_of - 2 * window, as_of - window, graph_config);
     let mut fresh = fresh.into_iter().peekable();
+    // The signals are in the order of the members, so their nodes ascend.
+    let (mut now_lookup, mut before_lookup) = (now_graph.ascending_lookup(), before_graph.ascending_lookup());
     for (member, status) in signals.iter_mut().zip(&statuses) {
         if let Some(new) = fresh.next_if(|new| new.node == member.node) {
             *member = new;
@@ -350,10 +354,8 @@ pub fn member_signals_kept(
         }
         member.stage = status.stage;
         member.state = status.state;
-        member.pagerank_now = now_graph.pagerank_scaled(member.node);
-        member.pagerank_before = before_graph.pagerank_scaled(member.node);
-        member.degree_now = now_graph.weighted_degree(member.node);
-        member.degree_before = before_graph.weighted_degree(member.node);
+        (member.pagerank_now, member.degree_now) = now_lookup(member.node);
+        (member.pagerank_before, member.degree_before) = before_lookup(member.node);
     }
     (signals, kept)
 }
@@ -379,6 +381,7 @@ pub fn population_signals<T>(
         as_of,
         config,
         graph_config,
+        |_| true,
         in_population,
         || Some((Stage::Observer, MemberState::Active)),
         |member| found.push(each(&member)),
@@ -387,13 +390,18 @@ pub fn population_signals<T>(
 }
 
 /// The signals at `as_of` of the human members (in the order of `data.members`) for which
-/// `wanted(position, last active time, left)` holds, each given to `each`; `status` gives
-/// the stage and state of each human in turn (the signals end where it gives none).
+/// `candidate(position)` and then `wanted(position, last active time, left)` hold, each
+/// given to `each`; `status` gives the stage and state of each human in turn (the signals
+/// end where it gives none). `candidate` is asked first: finding the last active time is a
+/// search in the member's timeline, which costs more for 20,000 members than the pass
+/// over the few whose rows changed.
+#[allow(clippy::too_many_arguments)]
 fn signals_where(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
+    candidate: impl Fn(usize) -> bool,
     wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool,
     mut status: impl FnMut() -> Option<(Stage, MemberState)>,
     mut each: impl FnMut(MemberSignals),
@@ -460,6 +468,9 @@ fn signals_where(
     let last_day = day_of(as_of - 1);
     for (position, member) in data.members.iter().enumerate().filter(|(_, member)| !member.is_bot) {
         let Some((stage, state)) = status() else { break };
+        if !candidate(position) {
+            continue;
+        }
         let left = member.left_at.is_some_and(|left| left < as_of);
         let last_active_at = last_active(position);
         if !wanted(position, last_active_at, left) {

@@ -710,16 +710,20 @@ pub fn history_and_statuses_resumed(
                         if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
                     (before.reasons, status)
                 }
-                // New rows in the trailing graph move most of its members' ranks: only
-                // the PageRank check is made again.
+                // New rows move most members' ranks, by PageRank in the trailing graph and
+                // among the answerers: only the rank checks are made again.
                 (Some(before), Some(at))
-                    if same_but_pagerank(&at.observed[slot], &observed[slot]) && at.below_since[slot] == state.below_since[slot] =>
+                    if same_but_ranks(&at.observed[slot], &observed[slot], stage) && at.below_since[slot] == state.below_since[slot] =>
                 {
                     let status =
                         if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
                     let mut reasons = before.reasons;
-                    if let Some(check) = reasons.checks.last_mut().filter(|check| check.measure == RuleMeasure::PagerankRank) {
-                        *check = pagerank_check(&observed[slot], config, &mut labels);
+                    for check in &mut reasons.checks {
+                        match check.measure {
+                            RuleMeasure::PagerankRank => *check = pagerank_check(&observed[slot], config, &mut labels),
+                            RuleMeasure::AnswererRank => *check = answerer_check(&observed[slot], config, &labels),
+                            _ => {}
+                        }
                     }
                     (reasons, status)
                 }
@@ -822,11 +826,27 @@ fn pagerank_check(seen: &Observed, config: &StageConfig, labels: &mut RuleLabels
     )
 }
 
-/// Whether two evaluations saw the same numbers but for the member's PageRank rank (and
-/// the graph's size), which then only the PageRank check reads: the summary reads them
-/// only when the member is Core by PageRank.
-fn same_but_pagerank(before: &Observed, now: &Observed) -> bool {
-    !now.core_by_pagerank && Observed { pagerank_rank: None, ..*before } == Observed { pagerank_rank: None, ..*now }
+/// The Core rule's check of the member's rank among the answerers.
+fn answerer_check(seen: &Observed, config: &StageConfig, labels: &RuleLabels) -> RuleCheck {
+    rule_check(
+        Stage::Core,
+        (RuleMeasure::AnswererRank, config.contributor_window_days as u32, &labels.answerer_rank),
+        seen.answerer_rank.map(|rank| rank as f64),
+        "<=",
+        config.core_top_answerers as f64,
+    )
+}
+
+/// Whether two evaluations that gave `stage` saw the same numbers but for the member's
+/// ranks (by PageRank, with the graph's size, and among the answerers), which then only
+/// the two rank checks read: the summary reads a rank only for a Core member (the
+/// answerer rank always, the PageRank rank when they are Core by PageRank), and then
+/// that rank must be the same.
+fn same_but_ranks(before: &Observed, now: &Observed, stage: Stage) -> bool {
+    let without_ranks = |seen: &Observed| Observed { pagerank_rank: None, answerer_rank: None, ..*seen };
+    without_ranks(before) == without_ranks(now)
+        && (stage != Stage::Core
+            || (before.answerer_rank == now.answerer_rank && (!now.core_by_pagerank || before.pagerank_rank == now.pagerank_rank)))
 }
 
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.
@@ -884,13 +904,7 @@ fn stage_reasons(
             ">=",
             config.core_weeks_needed as f64,
         ),
-        check(
-            Stage::Core,
-            (RuleMeasure::AnswererRank, window as u32, &labels.answerer_rank),
-            seen.answerer_rank.map(|rank| rank as f64),
-            "<=",
-            config.core_top_answerers as f64,
-        ),
+        answerer_check(seen, config, labels),
     ];
     let mut checks = checks;
     if config.core_top_pagerank_share > 0.0 {

@@ -311,15 +311,8 @@ pub fn churn_warnings(signals: &[MemberSignals], as_of: UnixSeconds, config: &Wa
         .filter_map(|member| {
             let reasons = reasons(member, as_of, config);
             let top = reasons.iter().max_by(|a, b| a.severity.cmp(&b.severity).then(a.level.cmp(&b.level)).then(b.code.cmp(&a.code)))?;
-            Some(ChurnWarning {
-                member_id: member.member_id,
-                stage: member.stage,
-                state: member.state,
-                severity: top.severity,
-                level: top.level,
-                playbook: top.code.playbook(),
-                reasons: reasons.clone(),
-            })
+            let (severity, level, playbook) = (top.severity, top.level, top.code.playbook());
+            Some(ChurnWarning { member_id: member.member_id, stage: member.stage, state: member.state, severity, level, playbook, reasons })
         })
         .collect();
     warnings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.level.cmp(&a.level)).then(a.member_id.cmp(&b.member_id)));

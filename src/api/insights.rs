@@ -2,6 +2,7 @@
 //! stage reasons and history, the heatmaps, and the per-group settings they all read.
 
 use std::str::FromStr;
+
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -556,7 +557,24 @@ struct Reuse {
     signals: Option<(Vec<MemberSignals>, SignalsKept)>,
     /// Nothing before this instant changed (the first new row, a new member's join).
     before: UnixSeconds,
+    /// What the computation before held and this one does not take: freed on the side
+    /// thread once its work is done, off the way of the result (a large group's warnings
+    /// and flags are tens of thousands of small allocations).
+    spent: Option<Spent>,
 }
+
+/// The parts of an [`Everything`] a later computation does not reuse (see [`Reuse::spent`]).
+type Spent = (
+    HealthReport,
+    CohortHeatmap,
+    HourHeatmap,
+    FirstMinutesHeatmap,
+    Arc<WindowGraph>,
+    RiskModel,
+    Vec<ChurnWarning>,
+    Vec<f64>,
+    Vec<DetectedFlag>,
+);
 
 /// What a computation keeps for the next one (see [`Reuse`]).
 struct Kept {
@@ -626,6 +644,7 @@ fn everything_prepared(
         stages: previous_stages,
         signals: signals_before,
         before,
+        spent,
     } = reuse;
     let health_config = settings.health_config();
     let stage_config = settings.stage_config();
@@ -655,6 +674,7 @@ fn everything_prepared(
         let from_day = trend.last().map_or(first_day, |point| day_of(point.as_of - 1) + 1);
         trend.extend(daily_trend(&basis, from_day, last_day, &health_config));
         let health = crate::analytics::health::score_values(&basis.values_at(as_of), as_of, &health_config);
+        drop(spent);
         Ok((health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis))
     };
     let main = || {
@@ -681,25 +701,42 @@ fn everything_prepared(
             .take_while(|(previous, instant)| previous == instant && **instant <= before)
             .count();
         let now = history.members.iter().map(|member| member.status.clone()).collect();
-        // The risk model's features at a cut-off that did not move and that the new rows
-        // come after are what they were.
-        let (signals, model, graph, fit, signals_kept) =
-            super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before, signals_before);
-        let warnings = churn_warnings(&signals, as_of, &churn.warnings);
-        let risks = signals.iter().map(|member| risk(member, &model)).collect();
-        (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks, signals_kept)
+        let (heatmaps, churned) = std::thread::scope(|scope| {
+            // The stage heatmap and the transitions read only the history: they are drawn on
+            // the other core (free by then) while the signals, warnings and risks are found.
+            let heatmaps = scope.spawn(|| {
+                (
+                    stage_heatmap_resumed(&history, previous_stages.as_ref().map(|(stages, _)| (stages, kept_weeks))),
+                    transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks))),
+                )
+            });
+            // The risk model's features at a cut-off that did not move and that the new rows
+            // come after are what they were.
+            let (signals, model, graph, fit, signals_kept) =
+                super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before, signals_before);
+            let warnings = churn_warnings(&signals, as_of, &churn.warnings);
+            let risks: Vec<f64> = signals.iter().map(|member| risk(member, &model)).collect();
+            (
+                heatmaps.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                (signals, model, graph, fit, signals_kept, warnings, risks),
+            )
+        });
+        let (stages, transitions) = heatmaps;
+        let (signals, model, graph, fit, signals_kept, warnings, risks) = churned;
+        (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)
     };
-    let (side, (history, signals, model, graph, warnings, risks, stage_run, fit, kept_weeks, signals_kept)) = std::thread::scope(|scope| {
-        let side = scope.spawn(side);
-        let main = main();
-        (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
-    });
+    let (side, (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)) =
+        std::thread::scope(|scope| {
+            let side = scope.spawn(side);
+            let main = main();
+            (side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), main)
+        });
     let (health, trend, cohorts, hours, first_minutes, flags, texts, row_heatmaps, basis) = side?;
     let everything = Everything {
         health,
         trend,
-        stages: stage_heatmap_resumed(&history, previous_stages.as_ref().map(|(stages, _)| (stages, kept_weeks))),
-        transitions: transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks))),
+        stages,
+        transitions,
         cohorts,
         hours,
         first_minutes,
@@ -761,8 +798,9 @@ pub struct Computed {
     graphs: WindowCache,
     conversations: ConversationBuilder,
     kept: Kept,
-    /// The members and the (time, id) of the last row the state has seen, and how many.
-    members: Vec<MemberRow>,
+    /// What the analytics read of the members (see [`MemberKey`]) and the (time, id) of
+    /// the last row the state has seen, and how many.
+    members: Vec<MemberKey>,
     last_row: Option<(UnixSeconds, i64)>,
     rows: usize,
 }
@@ -810,7 +848,7 @@ impl Computed {
             graphs,
             conversations,
             kept,
-            members: data.members.clone(),
+            members: data.members.iter().map(MemberKey::of).collect(),
             last_row: data.activities.last().map(|row| (row.at, row.id)),
             rows: data.activities.len(),
         })
@@ -823,8 +861,10 @@ impl Computed {
     pub fn absorb(self, data: &GroupData, as_of: UnixSeconds, settings: &Settings) -> Result<Computed> {
         let seen = data.activities.partition_point(|row| self.last_row.is_some_and(|last| (row.at, row.id) <= last));
         let known = self.members.len();
-        let extends =
-            seen == self.rows && settings == &self.settings && data.members.len() >= known && data.members[..known] == self.members[..];
+        let extends = seen == self.rows
+            && settings == &self.settings
+            && data.members.len() >= known
+            && data.members[..known].iter().map(MemberKey::of).eq(self.members.iter().copied());
         // A member added now whose rows were read before (as an unknown member's, so
         // ignored) changes what those rows gave.
         let added: std::collections::HashSet<i64> = data.members[known.min(data.members.len())..].iter().map(|member| member.id).collect();
@@ -843,16 +883,33 @@ impl Computed {
         let mut graphs = self.graphs;
         graphs.forget_after(before, data);
         let Kept { texts, row_heatmaps, stage_run, signal_inputs, basis, fit, signals } = self.kept;
+        let Everything {
+            health,
+            trend,
+            history,
+            stages,
+            transitions,
+            cohorts,
+            hours,
+            first_minutes,
+            graph,
+            signals: signals_before,
+            model,
+            warnings,
+            risks,
+            flags,
+        } = self.everything;
         let reuse = Reuse {
-            trend: self.everything.trend,
+            trend,
             texts: Some(texts),
             row_heatmaps: Some(row_heatmaps),
-            stage_run: Some((stage_run, self.everything.history)),
+            stage_run: Some((stage_run, history)),
             basis: Some(basis),
             fit,
-            stages: Some((self.everything.stages, self.everything.transitions)),
-            signals: Some((self.everything.signals, signals)),
+            stages: Some((stages, transitions)),
+            signals: Some((signals_before, signals)),
             before,
+            spent: Some((health, cohorts, hours, first_minutes, graph, model, warnings, risks, flags)),
         };
         Computed::resumed(data, as_of, settings, graphs, self.conversations, seen, signal_inputs, reuse)
     }
@@ -860,6 +917,22 @@ impl Computed {
     /// How many interaction-graph windows the state keeps.
     pub fn cached_windows(&self) -> usize {
         self.graphs.len()
+    }
+}
+
+/// What the analytics read of a member: their id, whether they are a bot, and when they
+/// joined and left (names are read only by the screens, from the rows).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MemberKey {
+    id: i64,
+    is_bot: bool,
+    joined_at: Option<UnixSeconds>,
+    left_at: Option<UnixSeconds>,
+}
+
+impl MemberKey {
+    fn of(member: &MemberRow) -> MemberKey {
+        MemberKey { id: member.id, is_bot: member.is_bot, joined_at: member.joined_at, left_at: member.left_at }
     }
 }
 
