@@ -269,25 +269,17 @@ pub struct WindowGraph {
 
 impl WindowGraph {
     fn new(from: UnixSeconds, to: UnixSeconds, edges: Vec<Edge>, config: &GraphConfig) -> WindowGraph {
-        let (nodes, dense, ranks) = page_rank_dense(&edges, config.damping);
-        // Weighted degree, each node's edges added in the order of `edges`.
-        let mut degree = vec![0.0; nodes.len()];
-        for edge in &edges {
-            degree[dense[edge.from as usize] as usize] += edge.weight;
-            degree[dense[edge.to as usize] as usize] += edge.weight;
+        // The nodes come ascending, each with its PageRank and weighted degree.
+        let Centrality { nodes, ranks, degrees } = centrality(&edges, config.damping);
+        let centrality: Vec<(f64, f64)> = ranks.into_iter().zip(degrees).collect();
+        // Slots by PageRank, highest first; ties by slot, which is node order (as `ranked`).
+        let mut order: Vec<u32> = (0..nodes.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| centrality[b as usize].0.total_cmp(&centrality[a as usize].0).then(a.cmp(&b)));
+        let mut rank = vec![0u32; nodes.len()];
+        for (position, &slot) in order.iter().enumerate() {
+            rank[slot as usize] = position as u32 + 1;
         }
-        let mut by_node: Vec<(u32, (f64, f64))> =
-            nodes.iter().zip(ranks.iter().zip(&degree)).map(|(&node, (&rank, &degree))| (node, (rank, degree))).collect();
-        by_node.sort_unstable_by_key(|&(node, _)| node);
-        let nodes: Vec<u32> = by_node.iter().map(|&(node, _)| node).collect();
-        let centrality: Vec<(f64, f64)> = by_node.iter().map(|&(_, values)| values).collect();
-        let mut graph = WindowGraph { from, to, edges, nodes, centrality, rank: Vec::new() };
-        let mut rank = vec![0u32; graph.nodes.len()];
-        for (position, (node, _)) in graph.ranked().into_iter().enumerate() {
-            rank[graph.slot(node).expect("ranked nodes are nodes")] = position as u32 + 1;
-        }
-        graph.rank = rank;
-        graph
+        WindowGraph { from, to, edges, nodes, centrality, rank }
     }
 
     fn slot(&self, node: u32) -> Option<usize> {
@@ -388,19 +380,28 @@ impl WindowGraph {
 /// the iteration itself over these arrays takes about a millisecond.
 #[cfg(test)]
 fn page_rank(edges: &[Edge], damping: f64) -> HashMap<u32, f64> {
-    let (nodes, _, ranks) = page_rank_dense(edges, damping);
+    let Centrality { nodes, ranks, .. } = centrality(edges, damping);
     nodes.into_iter().zip(ranks).collect()
 }
 
-/// The PageRank of `page_rank` (above) as arrays: the nodes ascending, each node index's position among them
-/// (`u32::MAX` for indices that are not nodes), and the ranks in the order of the nodes.
-/// Positions come from a lookup table and the incoming edges from a counting pass over
-/// the edges (sorted by (from, to), so each destination's sources come ascending): the
-/// same arrays a sort would give, without sorting a window's hundreds of thousands of edges.
-fn page_rank_dense(edges: &[Edge], damping: f64) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+/// The PageRank of `page_rank` (above) and the weighted degrees, as arrays (see [`centrality`]).
+struct Centrality {
+    /// The nodes, ascending.
+    nodes: Vec<u32>,
+    /// In the order of `nodes`: PageRank, and the weighted degree (each node's edges added
+    /// in the order of the edges).
+    ranks: Vec<f64>,
+    degrees: Vec<f64>,
+}
+
+/// PageRank and weighted degrees of the nodes of `edges`. Positions come from a lookup
+/// table and the incoming edges from a counting pass over the edges (sorted by (from, to),
+/// so each destination's sources come ascending): the same arrays a sort would give,
+/// without sorting a window's hundreds of thousands of edges.
+fn centrality(edges: &[Edge], damping: f64) -> Centrality {
     debug_assert!(edges.windows(2).all(|pair| (pair[0].from, pair[0].to) < (pair[1].from, pair[1].to)), "edges sorted by (from, to)");
     if edges.is_empty() {
-        return (Vec::new(), Vec::new(), Vec::new());
+        return Centrality { nodes: Vec::new(), ranks: Vec::new(), degrees: Vec::new() };
     }
     let largest = edges.iter().map(|edge| edge.from.max(edge.to)).max().unwrap_or(0) as usize;
     let mut dense = vec![u32::MAX; largest + 1];
@@ -418,11 +419,18 @@ fn page_rank_dense(edges: &[Edge], damping: f64) -> (Vec<u32>, Vec<u32>, Vec<f64
     let count = nodes.len();
     // Incoming edges per destination, sources ascending; out-weights added per source in
     // the order of its destinations.
+    // The weighted degrees in the same pass.
     let mut outgoing = vec![0.0; count];
+    let mut degrees = vec![0.0; count];
     let mut starts = vec![0usize; count + 1];
-    for edge in edges.iter().filter(|edge| edge.weight > 0.0) {
-        outgoing[dense[edge.from as usize] as usize] += edge.weight;
-        starts[dense[edge.to as usize] as usize + 1] += 1;
+    for edge in edges {
+        let (from, to) = (dense[edge.from as usize] as usize, dense[edge.to as usize] as usize);
+        degrees[from] += edge.weight;
+        degrees[to] += edge.weight;
+        if edge.weight > 0.0 {
+            outgoing[from] += edge.weight;
+            starts[to + 1] += 1;
+        }
     }
     for node in 0..count {
         starts[node + 1] += starts[node];
@@ -458,7 +466,7 @@ fn page_rank_dense(edges: &[Edge], damping: f64) -> (Vec<u32>, Vec<u32>, Vec<f64
             break;
         }
     }
-    (nodes, dense, ranks)
+    Centrality { nodes, ranks, degrees }
 }
 
 /// Each window's graph computed once: the weekly stage evaluations, the warnings and every
@@ -500,7 +508,10 @@ impl WindowCache {
                 return found.clone();
             }
         }
-        let graph = std::sync::Arc::new(self.interactions(data).window(from, to, &self.config));
+        let mut graph = self.interactions(data).window(from, to, &self.config);
+        // Kept with its edges: no spare capacity (tens of thousands of edges).
+        graph.edges.shrink_to_fit();
+        let graph = std::sync::Arc::new(graph);
         self.windows.lock().expect("the window cache is never poisoned").insert((from, to), graph.clone());
         graph
     }
@@ -592,7 +603,9 @@ impl WindowCache {
                 }
                 let window = state.as_ref().expect("made above");
                 let mut graph = WindowGraph::new(from, to, window.edges(&self.config), &self.config);
-                if !edges {
+                if edges {
+                    graph.edges.shrink_to_fit();
+                } else {
                     graph.edges = Vec::new();
                 }
                 self.windows.lock().expect("the window cache is never poisoned").insert((from, to), std::sync::Arc::new(graph));

@@ -646,13 +646,13 @@ pub fn history_and_statuses_resumed(
     let mut state = if start > 0 { state_after(start) } else { StageState::new(members, config) };
     // The members before, whose weekly stages up to the start (and, where nothing they
     // read changed, reasons and status at the same `as_of`) are taken over.
-    let mut previous_members: Vec<Option<MemberHistory>> =
-        previous_history.map(|history| history.members.into_iter().map(Some).collect()).unwrap_or_default();
+    // They are updated in place: 20,000 members' histories are megabytes to move.
+    let mut previous_members: Vec<MemberHistory> = previous_history.map(|history| history.members).unwrap_or_default();
     let mut stages: Vec<Vec<Stage>> = if start > 0 && previous_members.len() == members {
         previous_members
             .iter_mut()
             .map(|member| {
-                let mut stages = member.as_mut().map(|member| std::mem::take(&mut member.stages)).unwrap_or_default();
+                let mut stages = std::mem::take(&mut member.stages);
                 stages.truncate(start);
                 stages.reserve_exact(instants.len() - start);
                 stages
@@ -699,47 +699,56 @@ pub fn history_and_statuses_resumed(
     keep.dedup_by_key(|(key, _)| *key);
     let mut labels = RuleLabels::new(config);
     let sizes: Vec<usize> = inputs.timelines.iter().map(Timeline::size).collect();
-    let members = (0..members)
-        .map(|slot| {
-            let stage = state.current[slot];
-            let member = &data.members[inputs.humans[slot]];
-            let before = previous_members.get_mut(slot).and_then(Option::take).filter(|before| before.status.stage == stage);
-            let (reasons, status) = match (before, &previous_at) {
-                (Some(before), Some(at)) if at.observed[slot] == observed[slot] && at.below_since[slot] == state.below_since[slot] => {
-                    let status =
-                        if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
-                    (before.reasons, status)
-                }
-                // New rows move most members' ranks, by PageRank in the trailing graph and
-                // among the answerers: only the rank checks are made again.
-                (Some(before), Some(at))
-                    if same_but_ranks(&at.observed[slot], &observed[slot], stage) && at.below_since[slot] == state.below_since[slot] =>
-                {
-                    let status =
-                        if at.sizes[slot] == sizes[slot] { before.status } else { status_at(inputs, data, slot, stage, as_of, config) };
-                    let mut reasons = before.reasons;
-                    for check in &mut reasons.checks {
-                        match check.measure {
-                            RuleMeasure::PagerankRank => *check = pagerank_check(&observed[slot], config, &mut labels),
-                            RuleMeasure::AnswererRank => *check = answerer_check(&observed[slot], config, &labels),
-                            _ => {}
-                        }
+    // A member's reasons and status at `as_of`, from the rules' numbers; or, where the
+    // member had the same stage before and nothing they read changed, what they were
+    // (`member`, updated in place).
+    let renew = |slot: usize, member: &mut MemberHistory, labels: &mut RuleLabels| {
+        let stage = state.current[slot];
+        let kept = |at: &AtAsOf| member.status.stage == stage && at.below_since[slot] == state.below_since[slot];
+        match &previous_at {
+            Some(at) if kept(at) && at.observed[slot] == observed[slot] => {}
+            // New rows move most members' ranks, by PageRank in the trailing graph and
+            // among the answerers: only the rank checks are made again.
+            Some(at) if kept(at) && same_but_ranks(&at.observed[slot], &observed[slot], stage) => {
+                for check in &mut member.reasons.checks {
+                    match check.measure {
+                        RuleMeasure::PagerankRank => *check = pagerank_check(&observed[slot], config, labels),
+                        RuleMeasure::AnswererRank => *check = answerer_check(&observed[slot], config, labels),
+                        _ => {}
                     }
-                    (reasons, status)
                 }
-                _ => (
-                    stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels),
-                    status_at(inputs, data, slot, stage, as_of, config),
-                ),
-            };
-            MemberHistory {
-                status,
-                seen_since: inputs.timelines[slot].seen_since(member.joined_at, as_of),
-                stages: std::mem::take(&mut stages[slot]),
-                reasons,
             }
-        })
-        .collect();
+            _ => {
+                member.reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, labels);
+                member.status = status_at(inputs, data, slot, stage, as_of, config);
+                return;
+            }
+        }
+        if previous_at.as_ref().is_some_and(|at| at.sizes[slot] != sizes[slot]) {
+            member.status = status_at(inputs, data, slot, stage, as_of, config);
+        }
+    };
+    let seen_since = |slot: usize| inputs.timelines[slot].seen_since(data.members[inputs.humans[slot]].joined_at, as_of);
+    let members: Vec<MemberHistory> = if previous_members.len() == members {
+        for (slot, member) in previous_members.iter_mut().enumerate() {
+            renew(slot, member, &mut labels);
+            member.seen_since = seen_since(slot);
+            member.stages = std::mem::take(&mut stages[slot]);
+        }
+        previous_members
+    } else {
+        (0..members)
+            .map(|slot| {
+                let stage = state.current[slot];
+                MemberHistory {
+                    status: status_at(inputs, data, slot, stage, as_of, config),
+                    seen_since: seen_since(slot),
+                    stages: std::mem::take(&mut stages[slot]),
+                    reasons: stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels),
+                }
+            })
+            .collect()
+    };
     // Instants after `as_of` (none in practice) on copies of the final state's predecessor
     // would need the weeks after it: evaluate them as `statuses_with` does.
     if pending.peek().is_some() {

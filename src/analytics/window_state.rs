@@ -265,8 +265,9 @@ impl WindowState {
                 edges.push(Edge { from: member as u32, to, messages, reactions, median_response_seconds: median, shared_threads, weight });
             }
         }
-        // A window kept with its edges keeps no spare capacity (tens of thousands of edges).
-        edges.shrink_to_fit();
+        // Spare capacity is left: most windows are kept for their ranks only, without their
+        // edges, and shrinking copies them (a window kept with its edges is shrunk where it
+        // is kept).
         edges
     }
 
