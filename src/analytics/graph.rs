@@ -273,10 +273,10 @@ impl WindowGraph {
         let Centrality { nodes, ranks, degrees } = centrality(&edges, config.damping);
         let centrality: Vec<(f64, f64)> = ranks.into_iter().zip(degrees).collect();
         // Slots by PageRank, highest first; ties by slot, which is node order (as `ranked`).
-        let mut order: Vec<u32> = (0..nodes.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| centrality[b as usize].0.total_cmp(&centrality[a as usize].0).then(a.cmp(&b)));
+        let mut order: Vec<(f64, u32)> = centrality.iter().enumerate().map(|(slot, &(pagerank, _))| (pagerank, slot as u32)).collect();
+        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut rank = vec![0u32; nodes.len()];
-        for (position, &slot) in order.iter().enumerate() {
+        for (position, &(_, slot)) in order.iter().enumerate() {
             rank[slot as usize] = position as u32 + 1;
         }
         WindowGraph { from, to, edges, nodes, centrality, rank }
