@@ -190,30 +190,37 @@ fn append_batch(data: &mut GroupData, batch: i64, start: i64, spacing: i64) {
     }));
 }
 
-/// `--absorb-same-day`: one full computation, one absorb that moves `as_of` to the next
-/// day, then `runs` absorbs of 1,000 messages (1–3 s apart) that stay on that day: the
-/// common case of a sync during the day, for a profiler and for its own median.
+/// `--absorb-same-day`: [`absorb_same_day_on`] on a generated group, for a profiler.
 fn absorb_same_day(runs: usize) {
     let mut data = generated_group(20_000, 1_000_000, 400);
-    let settings = Settings::default();
+    absorb_same_day_on(&mut data, &Settings::default(), runs);
+}
+
+/// One full computation, one absorb that moves `as_of` to the next day, then `runs`
+/// absorbs of 1,000 messages (1–3 s apart) that stay on that day: the common case of a
+/// sync during the day, with its own median. The rows added are removed again.
+fn absorb_same_day_on(data: &mut GroupData, settings: &Settings, runs: usize) {
+    let rows = data.activities.len();
     let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
-    let mut state = api::Computed::full(&data, as_of, &settings).expect("computes");
+    let mut state = api::Computed::full(data, as_of, settings).expect("computes");
     // The next day's first batch starts a minute after midnight; every batch fits in the day.
     let spacing = ((86_400 - 120) / ((runs as i64 + 1) * 1_000)).clamp(1, 3);
-    append_batch(&mut data, 0, as_of + 60, spacing);
-    state = state.absorb(&data, as_of + 86_400, &settings).expect("computes");
+    append_batch(data, 0, as_of + 60, spacing);
+    state = state.absorb(data, as_of + 86_400, settings).expect("computes");
     let mut times = Vec::new();
     let mut loads = Vec::new();
     for batch in 1..=runs as i64 {
-        append_batch(&mut data, batch, 0, spacing);
+        append_batch(data, batch, 0, spacing);
         let cpu = cpu_seconds();
         let start = Instant::now();
-        state = state.absorb(&data, as_of + 86_400, &settings).expect("computes");
+        state = state.absorb(data, as_of + 86_400, settings).expect("computes");
         times.push((start.elapsed(), cpu_seconds() - cpu));
         loads.push(load_average());
     }
     assert!(data.activities.last().is_some_and(|row| row.at < state.as_of), "every batch stayed on the same day");
     print_cpu_row("after 1,000 new messages, as_of the same day: absorb (api::Computed::absorb)", &mut times, &loads);
+    drop(state);
+    data.activities.truncate(rows);
 }
 
 /// The incremental path: batches of 1,000 new messages after the last row, each absorbed
@@ -286,6 +293,16 @@ fn analytics_at_scale() {
     let mut data = data;
     absorb_batches(&mut data, as_of, &settings, runs);
     data.activities.truncate(data.activities.len() - 3_000);
+    println!();
+    println!(
+        "| what (1,000,000 messages, 20,000 members) | runs | median | min | max | CPU (user + sys), median | load average at each run |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    absorb_same_day_on(&mut data, &settings, 9);
+    if let Some(peak) = peak_memory_mb() {
+        println!();
+        println!("Peak resident memory of the benchmark process after the same-day absorbs (VmHWM): {peak:.0} MB.");
+    }
 
     // Where the time goes: the parts, one at a time (each on one thread).
     println!();
