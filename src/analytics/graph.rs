@@ -272,7 +272,7 @@ impl WindowGraph {
         // The nodes come ascending, each with its PageRank and weighted degree.
         let Centrality { nodes, ranks, degrees } = centrality(&edges, config.damping);
         let centrality: Vec<(f64, f64)> = ranks.into_iter().zip(degrees).collect();
-        // Slots by PageRank, highest first; ties by slot, which is node order (as `ranked`).
+        // Slots by PageRank, highest first; ties by slot, which is node order.
         let mut order: Vec<(f64, u32)> = centrality.iter().enumerate().map(|(slot, &(pagerank, _))| (pagerank, slot as u32)).collect();
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut rank = vec![0u32; nodes.len()];
@@ -339,10 +339,13 @@ impl WindowGraph {
         }
     }
 
-    /// Nodes by PageRank, highest first (ties: lower node index first).
+    /// Nodes by PageRank, highest first (ties: lower node index first): the order of
+    /// [`WindowGraph::rank`], placed without sorting again.
     pub fn ranked(&self) -> Vec<(u32, f64)> {
-        let mut ranked: Vec<(u32, f64)> = self.nodes.iter().zip(&self.centrality).map(|(&node, &(rank, _))| (node, rank)).collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut ranked = vec![(0, 0.0); self.nodes.len()];
+        for ((&node, &(pagerank, _)), &rank) in self.nodes.iter().zip(&self.centrality).zip(&self.rank) {
+            ranked[rank as usize - 1] = (node, pagerank);
+        }
         ranked
     }
 
@@ -418,8 +421,7 @@ fn centrality(edges: &[Edge], damping: f64) -> Centrality {
     }
     let count = nodes.len();
     // Incoming edges per destination, sources ascending; out-weights added per source in
-    // the order of its destinations.
-    // The weighted degrees in the same pass.
+    // the order of its destinations; and in the same pass the weighted degrees.
     let mut outgoing = vec![0.0; count];
     let mut degrees = vec![0.0; count];
     let mut starts = vec![0usize; count + 1];
@@ -777,7 +779,11 @@ mod tests {
         assert_eq!((0..3).filter(|&node| graph.in_top(node, 0.0, 1.0)).count(), 0);
         // The ranks follow PageRank, and the window is computed once.
         let ranked = graph.ranked();
-        assert_eq!(graph.rank(ranked[0].0), Some(1));
+        assert_eq!(ranked.len(), graph.node_count());
+        assert!(ranked.windows(2).all(|pair| pair[0].1 > pair[1].1 || (pair[0].1 == pair[1].1 && pair[0].0 < pair[1].0)));
+        for (position, &(node, pagerank)) in ranked.iter().enumerate() {
+            assert_eq!((graph.rank(node), graph.pagerank(node)), (Some(position + 1), pagerank));
+        }
         assert!(std::sync::Arc::ptr_eq(&graph, &cache.window(&data, 10_000 - 30 * DAY, 10_000)));
         assert_eq!(cache.len(), 1);
     }
