@@ -2,7 +2,6 @@
 //! stage reasons and history, the heatmaps, and the per-group settings they all read.
 
 use std::str::FromStr;
-
 use std::sync::Arc;
 
 use chrono::NaiveDate;
