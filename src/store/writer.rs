@@ -1332,6 +1332,16 @@ impl ImportTx<'_> {
 mod tests {
     use super::*;
 
+    /// A Slack group with one channel and one member (a bot or not), in the import `tx`.
+    fn slack_group(tx: &mut ImportTx<'_>, is_bot: bool) -> (GroupId, i64, i64) {
+        let group = tx
+            .upsert_group(&NewGroup { platform: Platform::Slack, platform_id: "T", name: "T", is_archive: true, is_demo: false }, 0)
+            .unwrap();
+        let channel = tx.upsert_channel(group, "C", "c").unwrap();
+        let member = tx.upsert_member(group, &NewMember { platform_id: "U", display_name: "U", is_bot }).unwrap();
+        (group, channel, member)
+    }
+
     fn message<'a>(channel: i64, member: i64, platform_id: &'a str, text: &'a str) -> NewActivity<'a> {
         NewActivity {
             channel_id: channel,
@@ -1352,11 +1362,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let rows = SEARCH_CHUNK_ROWS + 1_000;
         let mut tx = store.begin_import().unwrap();
-        let group = tx
-            .upsert_group(&NewGroup { platform: Platform::Slack, platform_id: "T", name: "T", is_archive: true, is_demo: false }, 0)
-            .unwrap();
-        let channel = tx.upsert_channel(group, "C", "c").unwrap();
-        let member = tx.upsert_member(group, &NewMember { platform_id: "U", display_name: "U", is_bot: false }).unwrap();
+        let (group, channel, member) = slack_group(&mut tx, false);
         tx.insert_activity(group, &message(channel, member, "first", "original harbour")).unwrap();
         for index in 1..rows {
             tx.insert_activity(group, &message(channel, member, &index.to_string(), "filler")).unwrap();
@@ -1380,11 +1386,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let kinds = [ActivityKind::Message, ActivityKind::Reply, ActivityKind::Reaction, ActivityKind::Join, ActivityKind::Leave];
         let mut tx = store.begin_import().unwrap();
-        let group = tx
-            .upsert_group(&NewGroup { platform: Platform::Slack, platform_id: "T", name: "T", is_archive: true, is_demo: false }, 0)
-            .unwrap();
-        let channel = tx.upsert_channel(group, "C", "c").unwrap();
-        let member = tx.upsert_member(group, &NewMember { platform_id: "U", display_name: "U", is_bot: true }).unwrap();
+        let (group, channel, member) = slack_group(&mut tx, true);
         for (index, kind) in kinds.into_iter().enumerate() {
             tx.insert_activity(group, &NewActivity { kind, ..message(channel, member, &index.to_string(), "text") }).unwrap();
         }
