@@ -23,5 +23,9 @@ export default defineConfig(({ command, mode }) => ({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Tests that mount the whole App in jsdom take 3-5.5 s on two loaded cores, and
+    // Vitest's default 5 s cut one off. These tests check behaviour, not speed (the
+    // benchmarks do): a slow machine must not fail them.
+    testTimeout: 20_000,
   },
 }));
