@@ -1130,7 +1130,12 @@ impl Analyst {
                 return Ok(Entry { data: cached.data.clone(), computed: cached.computed.clone(), memo: cached.memo.clone() });
             }
         }
-        let data = Arc::new(store.load_group_data(&group)?);
+        // The rows are read again only when they changed: the day's roll-over and a
+        // settings change compute on the rows already read.
+        let data = match cached.as_ref() {
+            Some(cached) if cached.version == version => cached.data.clone(),
+            _ => Arc::new(store.load_group_data(&group)?),
+        };
         let computed = match cached.take().map(|cached| Arc::try_unwrap(cached.computed)) {
             Some(Ok(previous)) => previous.absorb(&data, as_of, &settings)?,
             _ => Computed::full(&data, as_of, &settings)?,
@@ -1411,5 +1416,37 @@ mod tests {
         let from_edited = Computed::full(&edited, as_of_of(&edited), &settings).expect("computes");
         let absorbed = from_edited.absorb(&all, as_of_of(&all), &settings).expect("computes");
         assert_same(&absorbed.everything, &full.everything);
+    }
+
+    #[test]
+    fn rolling_over_to_a_later_day_without_new_rows_gives_what_a_full_computation_gives() {
+        // A live group's `as_of` is the end of today: at midnight it moves with no new row
+        // (the desktop rolls the state over then), and the day's rows come after. Each
+        // state equals a full computation at its `as_of`: a day on, a week on (the weekly
+        // stage instants and the risk model's cut-offs move), then rows on that day.
+        let all = generated(6_000);
+        let settings = Settings::default();
+        let mut earlier = all.clone();
+        earlier.activities.truncate(5_800);
+        let last_day = earlier.activities.last().map_or(0, |row| row.at.div_euclid(DAY));
+        let mut state = Computed::full(&earlier, (last_day + 1) * DAY, &settings).expect("computes");
+        for days_on in [2, 9] {
+            let as_of = (last_day + days_on) * DAY;
+            state = state.absorb(&earlier, as_of, &settings).expect("computes");
+            let full = Computed::full(&earlier, as_of, &settings).expect("computes");
+            assert_same(&state.everything, &full.everything);
+        }
+        // The rows of the following days arrive, the last of them on the day rolled to.
+        let as_of = (last_day + 9) * DAY;
+        let mut grown = all.clone();
+        let spread = grown.activities[5_800..].len() as i64;
+        for (offset, row) in grown.activities[5_800..].iter_mut().enumerate() {
+            row.at = (last_day + 1) * DAY + offset as i64 * (8 * DAY - 60) / spread;
+        }
+        assert!(grown.activities.last().is_some_and(|row| row.at.div_euclid(DAY) == last_day + 8));
+        let absorbed = state.absorb(&grown, as_of, &settings).expect("computes");
+        let full = Computed::full(&grown, as_of, &settings).expect("computes");
+        assert_same(&absorbed.everything, &full.everything);
+        assert!(full.everything.signals.iter().any(|member| member.member_id < 60), "members with signals");
     }
 }

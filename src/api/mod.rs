@@ -135,11 +135,19 @@ pub fn default_as_of(store: &Store, group: &Group, now: UnixSeconds) -> Result<U
 
 /// [`default_as_of`] for a group whose latest activity is `last`.
 fn as_of_after(group: &Group, last: Option<UnixSeconds>, now: UnixSeconds) -> UnixSeconds {
-    let end_of_today = (now.div_euclid(DAY) + 1) * DAY;
+    let end_of_today = live_as_of(now);
     match last {
         Some(last) if group.is_archive => (last.div_euclid(DAY) + 1) * DAY,
         _ => end_of_today,
     }
+}
+
+/// The default `as_of` of a group that is not an archive at `now`: the end of the UTC day
+/// (so today is included). It moves only when the day changes, not when rows arrive: a
+/// caller that keeps a state rolls it over then ([`Analyst::warm`]), and the
+/// rows that arrive during the day are absorbed on that day.
+pub fn live_as_of(now: UnixSeconds) -> UnixSeconds {
+    (now.div_euclid(DAY) + 1) * DAY
 }
 
 /// The instant for `--as-of DATE`: the end of that UTC day, so the date is included.
