@@ -84,10 +84,29 @@ pub fn signals_and_model(
     signals_and_model_with(prepared, as_of, settings, statuses, now)
 }
 
-/// The cut-offs the current risk model is fitted on (the last [`FIT_CUTOFFS`]).
+/// The cut-offs the current risk model is fitted on (the last [`FIT_CUTOFFS`] before
+/// [`fit_end`]).
 pub fn fit_cutoffs(prepared: &Prepared<'_>, as_of: UnixSeconds, settings: &ChurnSettings) -> Vec<UnixSeconds> {
-    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
-    cutoffs_for(prepared, as_of, &fit_config)
+    let fit_config = fit_config(settings);
+    cutoffs_for(prepared, fit_end(as_of, &fit_config), &fit_config)
+}
+
+fn fit_config(settings: &ChurnSettings) -> BacktestConfig {
+    BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() }
+}
+
+/// The end the current risk model's cut-offs are counted back from at `as_of`. They sit
+/// on a fixed grid, every `every_days` from Monday 1970-01-05: the last is the latest
+/// grid day whose horizon has passed by `as_of`, and the end is that horizon's. So the
+/// model is fitted again when the grid moves on (every 4 weeks by default) or when the
+/// rows it reads change, not every day: a member's risk does not move only because the
+/// calendar did, and the day's roll-over keeps the cut-offs' examples.
+pub fn fit_end(as_of: UnixSeconds, config: &BacktestConfig) -> UnixSeconds {
+    let horizon = i64::from(config.horizon_days) * crate::model::DAY;
+    let step = i64::from(config.every_days.max(1)) * crate::model::DAY;
+    let anchor = crate::analytics::week_start(0) + crate::model::WEEK;
+    let last = anchor + (as_of - horizon - anchor).div_euclid(step) * step;
+    last + horizon
 }
 
 /// [`signals_and_model`] with the members' statuses already evaluated: at each of
@@ -99,9 +118,10 @@ pub fn signals_and_model_with(
     statuses: Vec<Vec<crate::analytics::stages::MemberStatus>>,
     now: Vec<crate::analytics::stages::MemberStatus>,
 ) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>) {
-    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
+    let fit_config = fit_config(settings);
     let signals = member_signals_with(prepared, as_of, &settings.warnings.signals, &settings.graph, now);
-    let model = fitted_model(prepared, as_of, statuses, &fit_config, &settings.warnings, &settings.risk, &settings.graph);
+    let fit_end = fit_end(as_of, &fit_config);
+    let model = fitted_model(prepared, fit_end, statuses, &fit_config, &settings.warnings, &settings.risk, &settings.graph);
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
     let graph = prepared.window(as_of - window, as_of, &settings.graph);
     (signals, model, graph)
@@ -121,14 +141,15 @@ pub fn signals_and_model_kept(
     before: UnixSeconds,
     signals_before: Option<(Vec<MemberSignals>, SignalsKept)>,
 ) -> (Vec<MemberSignals>, RiskModel, Arc<WindowGraph>, FitKept, SignalsKept) {
-    let fit_config = BacktestConfig { max_cutoffs: FIT_CUTOFFS, ..settings.backtest.clone() };
-    let instants = cutoffs_for(prepared, as_of, &fit_config);
+    let fit_config = fit_config(settings);
+    let fit_end = fit_end(as_of, &fit_config);
+    let instants = cutoffs_for(prepared, fit_end, &fit_config);
     // The signals at `as_of` and the fit (its cut-offs' features) are independent.
     let ((signals, signals_kept), (model, kept)) = std::thread::scope(|scope| {
         let signals =
             scope.spawn(|| member_signals_kept(prepared, as_of, &settings.warnings.signals, &settings.graph, now, signals_before));
         let fit =
-            fitted_model_kept(prepared, as_of, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
+            fitted_model_kept(prepared, fit_end, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
         (signals.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), fit)
     });
     let window = i64::from(settings.graph.window_days) * crate::model::DAY;
@@ -522,5 +543,32 @@ impl super::Analyst {
         let settings = ChurnSettings::from_settings(&computed.settings);
         let report = backtest_on(store, &data, computed.as_of, &settings, &settings.backtest)?;
         Ok(memo.backtest.get_or_init(|| report).clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DAY;
+
+    #[test]
+    fn the_risk_models_cut_offs_sit_on_a_four_week_grid_that_moves_every_four_weeks() {
+        let config = fit_config(&ChurnSettings::default());
+        let horizon = 30 * DAY;
+        // Day 20,780 (2026-11-23) is a Monday 2,968 weeks = 742 grid steps of 4 weeks after
+        // Monday 1970-01-05 (day 4): a grid day. Day 20,800 (a Sunday) is 20 days after it.
+        assert_eq!(fit_end(20_800 * DAY + horizon, &config), 20_780 * DAY + horizon);
+        // The same end for the 28 days from that grid day's horizon on, the next after.
+        for day in 0..28 {
+            assert_eq!(fit_end((20_780 + day) * DAY + horizon, &config), 20_780 * DAY + horizon, "day {day}");
+        }
+        assert_eq!(fit_end(20_808 * DAY + horizon, &config), 20_808 * DAY + horizon);
+        assert_eq!(fit_end(20_808 * DAY + horizon - 1, &config), 20_780 * DAY + horizon);
+        // The last cut-off's horizon has passed by as_of, and it is the latest such grid day.
+        for as_of in (19_000..19_100).map(|day| day * DAY + 3_600) {
+            let last = fit_end(as_of, &config) - horizon;
+            assert!(last + horizon <= as_of && last + horizon + 28 * DAY > as_of);
+            assert_eq!((last / DAY - 4).rem_euclid(28), 0);
+        }
     }
 }

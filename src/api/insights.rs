@@ -1422,28 +1422,35 @@ mod tests {
     fn rolling_over_to_a_later_day_without_new_rows_gives_what_a_full_computation_gives() {
         // A live group's `as_of` is the end of today: at midnight it moves with no new row
         // (the desktop rolls the state over then), and the day's rows come after. Each
-        // state equals a full computation at its `as_of`: a day on, a week on (the weekly
-        // stage instants and the risk model's cut-offs move), then rows on that day.
+        // state equals a full computation at its `as_of`: a day on, a week on (a weekly
+        // stage instant added), five weeks on (the risk model's 4-week grid of cut-offs
+        // moved too), then rows over the days in between, the last on the day rolled to.
         let all = generated(6_000);
         let settings = Settings::default();
         let mut earlier = all.clone();
         earlier.activities.truncate(5_800);
         let last_day = earlier.activities.last().map_or(0, |row| row.at.div_euclid(DAY));
         let mut state = Computed::full(&earlier, (last_day + 1) * DAY, &settings).expect("computes");
-        for days_on in [2, 9] {
+        let churn = crate::api::churn::ChurnSettings::from_settings(&settings);
+        let fit_end = |as_of| crate::api::churn::fit_end(as_of, &churn.backtest);
+        for days_on in [2, 9, 36] {
             let as_of = (last_day + days_on) * DAY;
+            let model = state.everything.model.clone();
+            let same_grid = fit_end(state.as_of) == fit_end(as_of);
             state = state.absorb(&earlier, as_of, &settings).expect("computes");
             let full = Computed::full(&earlier, as_of, &settings).expect("computes");
             assert_same(&state.everything, &full.everything);
+            // The model moves with its grid of cut-offs, not with the day.
+            assert!(!same_grid || state.everything.model == model, "{days_on} days on");
         }
-        // The rows of the following days arrive, the last of them on the day rolled to.
-        let as_of = (last_day + 9) * DAY;
+        assert_ne!(fit_end((last_day + 1) * DAY), fit_end((last_day + 36) * DAY));
+        let as_of = (last_day + 36) * DAY;
         let mut grown = all.clone();
         let spread = grown.activities[5_800..].len() as i64;
         for (offset, row) in grown.activities[5_800..].iter_mut().enumerate() {
-            row.at = (last_day + 1) * DAY + offset as i64 * (8 * DAY - 60) / spread;
+            row.at = (last_day + 1) * DAY + offset as i64 * (35 * DAY - 60) / spread;
         }
-        assert!(grown.activities.last().is_some_and(|row| row.at.div_euclid(DAY) == last_day + 8));
+        assert!(grown.activities.last().is_some_and(|row| row.at.div_euclid(DAY) == last_day + 35));
         let absorbed = state.absorb(&grown, as_of, &settings).expect("computes");
         let full = Computed::full(&grown, as_of, &settings).expect("computes");
         assert_same(&absorbed.everything, &full.everything);
