@@ -163,7 +163,35 @@ pub fn open_in_background(app: &AppHandle) {
         app.state::<StoreState>().open();
         warm_in_background(&app);
         build_indexes_in_background(&app);
+        roll_over_daily(&app);
     });
+}
+
+/// A group that is not an archive is computed at the end of today, so its analytics move
+/// when the day changes, not when rows arrive. This thread notices the change (it looks
+/// once a minute, and at the change itself: a computer that slept through midnight is
+/// caught up within a minute of waking) and computes the new day in the background, so
+/// that neither a screen nor the rows that arrive that day wait for it.
+fn roll_over_daily(app: &AppHandle) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let mut as_of = api::live_as_of(unix_now());
+        loop {
+            std::thread::sleep(until_next_look(unix_now()));
+            let now_as_of = api::live_as_of(unix_now());
+            if now_as_of != as_of {
+                as_of = now_as_of;
+                warm_in_background(&app);
+            }
+        }
+    });
+}
+
+/// How long [`roll_over_daily`] sleeps at `now`: a minute, or until just after the day
+/// ends if that is sooner.
+fn until_next_look(now: UnixSeconds) -> Duration {
+    let to_day_end = api::live_as_of(now) - now;
+    Duration::from_secs(to_day_end.clamp(0, 59) as u64 + 1)
 }
 
 /// Builds the indexes a large import left for after its commit (or that a closed app left
@@ -708,6 +736,18 @@ mod tests {
         assert!(throttle.admits(&progress(3, Some(10)), start + Duration::from_millis(120)));
         assert!(!throttle.admits(&progress(4, None), start + Duration::from_millis(130)));
         assert!(throttle.admits(&progress(10, Some(10)), start + Duration::from_millis(140)));
+    }
+
+    #[test]
+    fn the_day_roll_over_looks_once_a_minute_and_just_after_midnight() {
+        let day = 20_000 * 86_400;
+        // Mid-day: a minute; 10 s before midnight: 1 s after it; at midnight exactly (the
+        // new day has begun): a minute.
+        assert_eq!(until_next_look(day + 3_600), Duration::from_secs(60));
+        assert_eq!(until_next_look(day + 86_390), Duration::from_secs(11));
+        assert_eq!(api::live_as_of(day + 86_390 + 11), api::live_as_of(day) + 86_400, "it wakes on the new day");
+        assert_eq!(until_next_look(day + 86_399), Duration::from_secs(2));
+        assert_eq!(until_next_look(day), Duration::from_secs(60));
     }
 
     #[test]
