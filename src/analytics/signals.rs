@@ -274,6 +274,7 @@ pub fn member_signals_with(
             Some((status.stage, status.state))
         },
         |member| signals.push(member),
+        true,
     );
     signals
 }
@@ -340,6 +341,7 @@ pub fn member_signals_kept(
         |_, _, _| true,
         || wanted_statuses.next().map(|status| (status.stage, status.state)),
         |member| fresh.push(member),
+        false,
     );
     let window = i64::from(graph_config.window_days) * DAY;
     let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
@@ -385,6 +387,7 @@ pub fn population_signals<T>(
         in_population,
         || Some((Stage::Observer, MemberState::Active)),
         |member| found.push(each(&member)),
+        false,
     );
     found
 }
@@ -394,17 +397,19 @@ pub fn population_signals<T>(
 /// given to `each`; `status` gives the stage and state of each human in turn (the signals
 /// end where it gives none). `candidate` is asked first: finding the last active time is a
 /// search in the member's timeline, which costs more for 20,000 members than the pass
-/// over the few whose rows changed.
+/// over the few whose rows changed. With `split`, a large group's members are taken in two
+/// halves on two cores (for a caller that does not run on every core already).
 #[allow(clippy::too_many_arguments)]
 fn signals_where(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
-    candidate: impl Fn(usize) -> bool,
-    wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool,
+    candidate: impl Fn(usize) -> bool + Sync,
+    wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool + Sync,
     mut status: impl FnMut() -> Option<(Stage, MemberState)>,
     mut each: impl FnMut(MemberSignals),
+    split: bool,
 ) {
     let data = prepared.data();
     let inputs = prepared.signal_inputs();
@@ -466,60 +471,83 @@ fn signals_where(
     let count_90 = |times: &[i64]| (before(times, as_of) - before(times, as_of - 90 * DAY)) as u32;
 
     let last_day = day_of(as_of - 1);
-    for (position, member) in data.members.iter().enumerate().filter(|(_, member)| !member.is_bot) {
-        let Some((stage, state)) = status() else { break };
+    let signal_of = |position: usize, stage: Stage, state: MemberState| -> Option<MemberSignals> {
         if !candidate(position) {
-            continue;
+            return None;
         }
+        let member = &data.members[position];
         let left = member.left_at.is_some_and(|left| left < as_of);
         let last_active_at = last_active(position);
         if !wanted(position, last_active_at, left) {
-            continue;
+            return None;
         }
-        each({
-            let days = active_days(position, last_active_at);
-            let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen(position)) {
-                (Some(joined), Some(seen)) => Some(joined.min(seen)),
-                (joined, seen) => joined.or(seen),
-            };
-            let mut gaps: Vec<f64> =
-                days.windows(2).rev().take(config.rhythm_gaps as usize).map(|pair| (pair[1] - pair[0]) as f64).collect();
-            let median_gap_days = median(&mut gaps);
-            let weekly = weekly_active_days(days, last_day, config.history_weeks);
-            let (ewma_weekly, baseline_weekly) = ewma_and_baseline(&weekly, config);
-            let node = position as u32;
-            MemberSignals {
-                member_id: member.id,
-                node,
-                stage,
-                state,
-                seen_since,
-                left,
-                first_post: first_post(position),
-                last_active_at,
-                active_days_total: days.len() as u32,
-                active_days_28: days.iter().rev().take_while(|&&day| day > last_day - 28).count() as u32,
-                activities_90: count_90(&inputs.active_times[position]),
-                posts_90: count_90(&inputs.post_times[position]),
-                silence_days: last_active_at.map(|at| (as_of - at) as f64 / DAY as f64),
-                median_gap_days,
-                tenure_days: seen_since.map_or(0.0, |since| (as_of - since) as f64 / DAY as f64),
-                weekly_active_days: weekly,
-                ewma_weekly,
-                baseline_weekly,
-                pagerank_now: now_graph.pagerank_scaled(node),
-                pagerank_before: before_graph.pagerank_scaled(node),
-                degree_now: now_graph.weighted_degree(node),
-                degree_before: before_graph.weighted_degree(node),
-                answers_now: answers_now[position],
-                answers_before: answers_before[position],
-                first_conversation: first_conversation(position),
-                started_judged: started_judged[position],
-                started_unanswered: started_unanswered[position],
-            }
+        let days = active_days(position, last_active_at);
+        let seen_since = match (member.joined_at.filter(|&joined| joined < as_of), first_seen(position)) {
+            (Some(joined), Some(seen)) => Some(joined.min(seen)),
+            (joined, seen) => joined.or(seen),
+        };
+        let mut gaps: Vec<f64> = days.windows(2).rev().take(config.rhythm_gaps as usize).map(|pair| (pair[1] - pair[0]) as f64).collect();
+        let median_gap_days = median(&mut gaps);
+        let weekly = weekly_active_days(days, last_day, config.history_weeks);
+        let (ewma_weekly, baseline_weekly) = ewma_and_baseline(&weekly, config);
+        let node = position as u32;
+        Some(MemberSignals {
+            member_id: member.id,
+            node,
+            stage,
+            state,
+            seen_since,
+            left,
+            first_post: first_post(position),
+            last_active_at,
+            active_days_total: days.len() as u32,
+            active_days_28: days.iter().rev().take_while(|&&day| day > last_day - 28).count() as u32,
+            activities_90: count_90(&inputs.active_times[position]),
+            posts_90: count_90(&inputs.post_times[position]),
+            silence_days: last_active_at.map(|at| (as_of - at) as f64 / DAY as f64),
+            median_gap_days,
+            tenure_days: seen_since.map_or(0.0, |since| (as_of - since) as f64 / DAY as f64),
+            weekly_active_days: weekly,
+            ewma_weekly,
+            baseline_weekly,
+            pagerank_now: now_graph.pagerank_scaled(node),
+            pagerank_before: before_graph.pagerank_scaled(node),
+            degree_now: now_graph.weighted_degree(node),
+            degree_before: before_graph.weighted_degree(node),
+            answers_now: answers_now[position],
+            answers_before: answers_before[position],
+            first_conversation: first_conversation(position),
+            started_judged: started_judged[position],
+            started_unanswered: started_unanswered[position],
+        })
+    };
+    // The humans with their stage and state, in order (the signals end where `status`
+    // gives none).
+    let humans = data.members.iter().enumerate().filter(|(_, member)| !member.is_bot).map(|(position, _)| position);
+    let wanted_humans: Vec<(usize, Stage, MemberState)> =
+        humans.map_while(|position| status().map(|(stage, state)| (position, stage, state))).collect();
+    // Many members each read their own timelines: halves on two cores, put back in order.
+    if split && wanted_humans.len() >= SPLIT_FROM && std::thread::available_parallelism().map_or(1, usize::from) > 1 {
+        let (first, second) = wanted_humans.split_at(wanted_humans.len() / 2);
+        let half = |part: &[(usize, Stage, MemberState)]| -> Vec<MemberSignals> {
+            part.iter().filter_map(|&(position, stage, state)| signal_of(position, stage, state)).collect()
+        };
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| half(second));
+            (half(first), second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
+        first.into_iter().chain(second).for_each(each);
+    } else {
+        for &(position, stage, state) in &wanted_humans {
+            if let Some(member) = signal_of(position, stage, state) {
+                each(member);
+            }
+        }
     }
 }
+
+/// From this many members on, [`signals_where`] finds every member's signals on two cores.
+const SPLIT_FROM: usize = 2_000;
 
 fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
@@ -562,6 +590,72 @@ pub fn ewma_and_baseline(weekly: &[u32], config: &SignalConfig) -> (Option<f64>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analytics::tests_support::{group, member, random_conversation_rows};
+    use crate::model::MemberRow;
+
+    #[test]
+    fn a_large_groups_signals_found_on_two_cores_are_the_ones_found_on_one() {
+        // 3,000 members (above SPLIT_FROM), every tenth a bot, over 120 days: some post
+        // daily, some once, a third of the posts reply to the row before.
+        let rows: Vec<(i64, i64, i64, Option<usize>, bool)> = (0..30_000usize)
+            .map(|index| {
+                let member = (index * index % 2_999 + 1) as i64;
+                (
+                    member,
+                    (index / 250) as i64,
+                    (index % 250) as i64 * 300,
+                    (index % 3 == 0).then(|| index.saturating_sub(1)),
+                    index % 7 == 0,
+                )
+            })
+            .collect();
+        let mut members: Vec<MemberRow> = (1..=3_000).map(member).collect();
+        for (index, member) in members.iter_mut().enumerate() {
+            member.is_bot = index % 10 == 9;
+            member.left_at = (index % 13 == 0).then_some(100 * DAY);
+        }
+        let data = group(true, members, random_conversation_rows(&rows));
+        let prepared = Prepared::new(&data, &crate::analytics::conversations::ConversationConfig::default());
+        let humans = data.members.iter().filter(|member| !member.is_bot).count();
+        assert!(humans >= SPLIT_FROM);
+        let (config, graph_config) = (SignalConfig::default(), GraphConfig::default());
+        for as_of in [60 * DAY, 121 * DAY] {
+            let states = |index: usize| (Stage::ALL[index % Stage::ALL.len()], MemberState::Active);
+            let mut one_core = Vec::new();
+            let mut next = 0;
+            signals_where(
+                &prepared,
+                as_of,
+                &config,
+                &graph_config,
+                |_| true,
+                |_, _, _| true,
+                || {
+                    next += 1;
+                    Some(states(next - 1))
+                },
+                |member| one_core.push(member),
+                false,
+            );
+            let statuses = (0..humans)
+                .map(|index| MemberStatus {
+                    member_id: 0,
+                    stage: states(index).0,
+                    state: states(index).1,
+                    first_post_at: None,
+                    last_active_at: None,
+                    posts_total: 0,
+                    active_days_28: 0,
+                    responses_given_28: 0,
+                    responses_received_28: 0,
+                })
+                .collect();
+            let two_cores = member_signals_with(&prepared, as_of, &config, &graph_config, statuses);
+            assert_eq!(two_cores.len(), humans);
+            assert!(two_cores.iter().any(|member| member.last_active_at.is_some() && member.pagerank_now > 0.0));
+            assert_eq!(two_cores, one_core, "as of day {}", as_of / DAY);
+        }
+    }
 
     #[test]
     fn weekly_buckets_and_ewma_by_hand() {
