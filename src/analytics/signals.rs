@@ -301,18 +301,20 @@ impl SignalInputs {
     }
 }
 
-/// [`member_signals_with`], taking from `previous` (the signals at the same `as_of` on
-/// fewer rows, with what they kept) every member whose timelines did not grow and who was
-/// not seen for the first time: what such a member's signals read of the rows is the same,
-/// and only their stage and state (`statuses`) and the graph windows' ranks are read again.
-/// A response to a member's old conversation grows their timelines (responses received),
-/// as a response given does the responder's. Also returns what to keep for the next time.
+/// The signals at `as_of` of every human member (in the order of `data.members`) without
+/// their stage and state (Observer and Active whatever they were: [`with_statuses`] sets
+/// them), so that they can be found while the stages are evaluated. Taken from `previous`
+/// (the signals at the same `as_of` on fewer rows, with what they kept) for every member
+/// whose timelines did not grow and who was not seen for the first time: what such a
+/// member's signals read of the rows is the same, and only the graph windows' ranks are
+/// read again. A response to a member's old conversation grows their timelines (responses
+/// received), as a response given does the responder's. Also returns what to keep for
+/// the next time.
 pub fn member_signals_kept(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
-    statuses: Vec<MemberStatus>,
     previous: Option<(Vec<MemberSignals>, SignalsKept)>,
 ) -> (Vec<MemberSignals>, SignalsKept) {
     let data = prepared.data();
@@ -321,17 +323,17 @@ pub fn member_signals_kept(
     let kept =
         SignalsKept { as_of, sizes: (0..members).map(|position| inputs.size(position)).collect(), first_seen: inputs.first_seen.clone() };
     let humans = data.members.iter().filter(|member| !member.is_bot).count();
-    let previous = previous.filter(|(signals, before)| {
-        before.as_of == as_of && before.sizes.len() == members && signals.len() == humans && statuses.len() == humans
-    });
+    let previous = previous.filter(|(signals, before)| before.as_of == as_of && before.sizes.len() == members && signals.len() == humans);
+    let unknown = || Some((Stage::Observer, MemberState::Active));
     let Some((mut signals, before)) = previous else {
-        return (member_signals_with(prepared, as_of, config, graph_config, statuses), kept);
+        let mut signals = Vec::with_capacity(humans);
+        signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, unknown, |member| signals.push(member), true);
+        return (signals, kept);
     };
     let changed: Vec<bool> = (0..members)
         .map(|position| before.sizes[position] != kept.sizes[position] || before.first_seen[position] != kept.first_seen[position])
         .collect();
     let mut fresh: Vec<MemberSignals> = Vec::new();
-    let mut wanted_statuses = statuses.iter();
     signals_where(
         prepared,
         as_of,
@@ -339,7 +341,7 @@ pub fn member_signals_kept(
         graph_config,
         |position| changed[position],
         |_, _, _| true,
-        || wanted_statuses.next().map(|status| (status.stage, status.state)),
+        unknown,
         |member| fresh.push(member),
         false,
     );
@@ -349,17 +351,26 @@ pub fn member_signals_kept(
     let mut fresh = fresh.into_iter().peekable();
     // The signals are in the order of the members, so their nodes ascend.
     let (mut now_lookup, mut before_lookup) = (now_graph.ascending_lookup(), before_graph.ascending_lookup());
-    for (member, status) in signals.iter_mut().zip(&statuses) {
+    for member in &mut signals {
         if let Some(new) = fresh.next_if(|new| new.node == member.node) {
             *member = new;
             continue;
         }
-        member.stage = status.stage;
-        member.state = status.state;
         (member.pagerank_now, member.degree_now) = now_lookup(member.node);
         (member.pagerank_before, member.degree_before) = before_lookup(member.node);
     }
     (signals, kept)
+}
+
+/// Sets the stage and state of `signals` (every human member's, see
+/// [`member_signals_kept`]) from `statuses` (theirs, in the same order).
+pub fn with_statuses<'a>(signals: &mut [MemberSignals], statuses: impl ExactSizeIterator<Item = &'a MemberStatus>) {
+    debug_assert_eq!(signals.len(), statuses.len(), "one status per member");
+    for (member, status) in signals.iter_mut().zip(statuses) {
+        debug_assert_eq!(member.member_id, status.member_id);
+        member.stage = status.stage;
+        member.state = status.state;
+    }
 }
 
 /// What `each` makes of the signals at `as_of` of the human members who were active within

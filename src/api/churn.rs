@@ -131,12 +131,13 @@ pub fn signals_and_model_with(
 /// features do not read them), reusing the examples `kept` from a computation on fewer
 /// rows, none of which before `before` changed (see [`fitted_model_kept`]), and the
 /// signals at `as_of` of the members whose rows did not change (`signals_before`, see
-/// [`member_signals_kept`]). Also returns what to keep for the next computation.
+/// [`member_signals_kept`]). The signals come without their stage and state (the stages
+/// are evaluated meanwhile; see [`crate::analytics::signals::with_statuses`]). Also
+/// returns what to keep for the next computation.
 pub fn signals_and_model_kept(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     settings: &ChurnSettings,
-    now: Vec<crate::analytics::stages::MemberStatus>,
     kept: FitKept,
     before: UnixSeconds,
     signals_before: Option<(Vec<MemberSignals>, SignalsKept)>,
@@ -146,8 +147,7 @@ pub fn signals_and_model_kept(
     let instants = cutoffs_for(prepared, fit_end, &fit_config);
     // The signals at `as_of` and the fit (its cut-offs' features) are independent.
     let ((signals, signals_kept), (model, kept)) = std::thread::scope(|scope| {
-        let signals =
-            scope.spawn(|| member_signals_kept(prepared, as_of, &settings.warnings.signals, &settings.graph, now, signals_before));
+        let signals = scope.spawn(|| member_signals_kept(prepared, as_of, &settings.warnings.signals, &settings.graph, signals_before));
         let fit =
             fitted_model_kept(prepared, fit_end, &instants, before, &fit_config, &settings.warnings, &settings.risk, &settings.graph, kept);
         (signals.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), fit)

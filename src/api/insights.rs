@@ -21,7 +21,7 @@ use crate::analytics::heatmaps::{
 };
 use crate::analytics::risk::{risk, RiskModel};
 use crate::analytics::settings::{Settings, SettingsError, SECTIONS};
-use crate::analytics::signals::{MemberSignals, SignalsKept};
+use crate::analytics::signals::{with_statuses, MemberSignals, SignalsKept};
 use crate::analytics::stages::{
     history_and_statuses_from, stage_history, MemberHistory, PreviousRun, StageHistory, StageInputs, StageReasons, StageRun,
 };
@@ -689,40 +689,31 @@ fn everything_prepared(
         };
         let previous_instants = previous_history.as_ref().map(|history| history.instants.clone()).unwrap_or_default();
         let previous = run.zip(previous_history).map(|(run, history)| PreviousRun { run, history, before });
-        // The risk model's features at the cut-offs do not read the stages: the run has no
-        // extra instants to evaluate.
-        let (history, _, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &[], &stage_config, previous);
-        // The weeks whose evaluations the new rows cannot change: the same instants as
-        // before, none after the first new row.
-        let kept_weeks = previous_instants
-            .iter()
-            .zip(&history.instants)
-            .take_while(|(previous, instant)| previous == instant && **instant <= before)
-            .count();
-        let now = history.members.iter().map(|member| member.status.clone()).collect();
-        let (heatmaps, churned) = std::thread::scope(|scope| {
-            // The stage heatmap and the transitions read only the history: they are drawn on
-            // the other core (free by then) while the signals, warnings and risks are found.
-            let heatmaps = scope.spawn(|| {
-                (
-                    stage_heatmap_resumed(&history, previous_stages.as_ref().map(|(stages, _)| (stages, kept_weeks))),
-                    transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks))),
-                )
-            });
-            // The risk model's features at a cut-off that did not move and that the new rows
-            // come after are what they were.
-            let (signals, model, graph, fit, signals_kept) =
-                super::churn::signals_and_model_kept(prepared, as_of, &churn, now, fit, before, signals_before);
+        std::thread::scope(|scope| {
+            // The signals at `as_of` and the risk model (its features at a cut-off that did
+            // not move and that the new rows come after are what they were) do not read the
+            // stages: they are found on the other core while the stages are evaluated, and
+            // the members' stages and states are set in them after.
+            let churned = scope.spawn(|| super::churn::signals_and_model_kept(prepared, as_of, &churn, fit, before, signals_before));
+            // The risk model's features at the cut-offs do not read the stages: the run has
+            // no extra instants to evaluate.
+            let (history, _, stage_run) = history_and_statuses_from(prepared, &stage_inputs, as_of, &[], &stage_config, previous);
+            // The weeks whose evaluations the new rows cannot change: the same instants as
+            // before, none after the first new row.
+            let kept_weeks = previous_instants
+                .iter()
+                .zip(&history.instants)
+                .take_while(|(previous, instant)| previous == instant && **instant <= before)
+                .count();
+            let stages = stage_heatmap_resumed(&history, previous_stages.as_ref().map(|(stages, _)| (stages, kept_weeks)));
+            let transitions =
+                transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks)));
+            let (mut signals, model, graph, fit, signals_kept) = churned.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            with_statuses(&mut signals, history.members.iter().map(|member| &member.status));
             let warnings = churn_warnings(&signals, as_of, &churn.warnings);
             let risks: Vec<f64> = signals.iter().map(|member| risk(member, &model)).collect();
-            (
-                heatmaps.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                (signals, model, graph, fit, signals_kept, warnings, risks),
-            )
-        });
-        let (stages, transitions) = heatmaps;
-        let (signals, model, graph, fit, signals_kept, warnings, risks) = churned;
-        (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)
+            (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)
+        })
     };
     let (side, (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)) =
         std::thread::scope(|scope| {
