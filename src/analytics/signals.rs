@@ -260,22 +260,9 @@ pub fn member_signals_with(
     graph_config: &GraphConfig,
     statuses: Vec<MemberStatus>,
 ) -> Vec<MemberSignals> {
-    let mut statuses = statuses.into_iter();
-    let mut signals = Vec::new();
-    signals_where(
-        prepared,
-        as_of,
-        config,
-        graph_config,
-        |_| true,
-        |_, _, _| true,
-        || {
-            let status = statuses.next()?;
-            Some((status.stage, status.state))
-        },
-        |member| signals.push(member),
-        true,
-    );
+    let mut signals = Vec::with_capacity(statuses.len());
+    signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| signals.push(member), true);
+    with_statuses(&mut signals, statuses.iter());
     signals
 }
 
@@ -324,27 +311,16 @@ pub fn member_signals_kept(
         SignalsKept { as_of, sizes: (0..members).map(|position| inputs.size(position)).collect(), first_seen: inputs.first_seen.clone() };
     let humans = data.members.iter().filter(|member| !member.is_bot).count();
     let previous = previous.filter(|(signals, before)| before.as_of == as_of && before.sizes.len() == members && signals.len() == humans);
-    let unknown = || Some((Stage::Observer, MemberState::Active));
     let Some((mut signals, before)) = previous else {
         let mut signals = Vec::with_capacity(humans);
-        signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, unknown, |member| signals.push(member), true);
+        signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| signals.push(member), true);
         return (signals, kept);
     };
     let changed: Vec<bool> = (0..members)
         .map(|position| before.sizes[position] != kept.sizes[position] || before.first_seen[position] != kept.first_seen[position])
         .collect();
     let mut fresh: Vec<MemberSignals> = Vec::new();
-    signals_where(
-        prepared,
-        as_of,
-        config,
-        graph_config,
-        |position| changed[position],
-        |_, _, _| true,
-        unknown,
-        |member| fresh.push(member),
-        false,
-    );
+    signals_where(prepared, as_of, config, graph_config, |position| changed[position], |_, _, _| true, |member| fresh.push(member), false);
     let window = i64::from(graph_config.window_days) * DAY;
     let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
     let before_graph = prepared.window_ranks(as_of - 2 * window, as_of - window, graph_config);
@@ -389,24 +365,14 @@ pub fn population_signals<T>(
     let mut found = Vec::new();
     let in_population =
         |_, last_active: Option<UnixSeconds>, left: bool| !left && last_active.is_some_and(|last| as_of - last <= active_window);
-    signals_where(
-        prepared,
-        as_of,
-        config,
-        graph_config,
-        |_| true,
-        in_population,
-        || Some((Stage::Observer, MemberState::Active)),
-        |member| found.push(each(&member)),
-        false,
-    );
+    signals_where(prepared, as_of, config, graph_config, |_| true, in_population, |member| found.push(each(&member)), false);
     found
 }
 
 /// The signals at `as_of` of the human members (in the order of `data.members`) for which
 /// `candidate(position)` and then `wanted(position, last active time, left)` hold, each
-/// given to `each`; `status` gives the stage and state of each human in turn (the signals
-/// end where it gives none). `candidate` is asked first: finding the last active time is a
+/// given to `each` without their stage and state (Observer and Active whatever they were:
+/// [`with_statuses`] sets them). `candidate` is asked first: finding the last active time is a
 /// search in the member's timeline, which costs more for 20,000 members than the pass
 /// over the few whose rows changed. With `split`, a large group's members are taken in two
 /// halves on two cores (for a caller that does not run on every core already).
@@ -418,8 +384,7 @@ fn signals_where(
     graph_config: &GraphConfig,
     candidate: impl Fn(usize) -> bool + Sync,
     wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool + Sync,
-    mut status: impl FnMut() -> Option<(Stage, MemberState)>,
-    mut each: impl FnMut(MemberSignals),
+    each: impl FnMut(MemberSignals),
     split: bool,
 ) {
     let data = prepared.data();
@@ -482,7 +447,7 @@ fn signals_where(
     let count_90 = |times: &[i64]| (before(times, as_of) - before(times, as_of - 90 * DAY)) as u32;
 
     let last_day = day_of(as_of - 1);
-    let signal_of = |position: usize, stage: Stage, state: MemberState| -> Option<MemberSignals> {
+    let signal_of = |position: usize| -> Option<MemberSignals> {
         if !candidate(position) {
             return None;
         }
@@ -505,8 +470,8 @@ fn signals_where(
         Some(MemberSignals {
             member_id: member.id,
             node,
-            stage,
-            state,
+            stage: Stage::Observer,
+            state: MemberState::Active,
             seen_since,
             left,
             first_post: first_post(position),
@@ -532,28 +497,18 @@ fn signals_where(
             started_unanswered: started_unanswered[position],
         })
     };
-    // The humans with their stage and state, in order (the signals end where `status`
-    // gives none).
-    let humans = data.members.iter().enumerate().filter(|(_, member)| !member.is_bot).map(|(position, _)| position);
-    let wanted_humans: Vec<(usize, Stage, MemberState)> =
-        humans.map_while(|position| status().map(|(stage, state)| (position, stage, state))).collect();
+    let humans: Vec<usize> = (0..member_count).filter(|&position| !data.members[position].is_bot).collect();
     // Many members each read their own timelines: halves on two cores, put back in order.
-    if split && wanted_humans.len() >= SPLIT_FROM && std::thread::available_parallelism().map_or(1, usize::from) > 1 {
-        let (first, second) = wanted_humans.split_at(wanted_humans.len() / 2);
-        let half = |part: &[(usize, Stage, MemberState)]| -> Vec<MemberSignals> {
-            part.iter().filter_map(|&(position, stage, state)| signal_of(position, stage, state)).collect()
-        };
+    if split && humans.len() >= SPLIT_FROM && std::thread::available_parallelism().map_or(1, usize::from) > 1 {
+        let (first, second) = humans.split_at(humans.len() / 2);
+        let half = |part: &[usize]| -> Vec<MemberSignals> { part.iter().filter_map(|&position| signal_of(position)).collect() };
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| half(second));
             (half(first), second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
         first.into_iter().chain(second).for_each(each);
     } else {
-        for &(position, stage, state) in &wanted_humans {
-            if let Some(member) = signal_of(position, stage, state) {
-                each(member);
-            }
-        }
+        humans.iter().filter_map(|&position| signal_of(position)).for_each(each);
     }
 }
 
@@ -631,28 +586,17 @@ mod tests {
         assert!(humans >= SPLIT_FROM);
         let (config, graph_config) = (SignalConfig::default(), GraphConfig::default());
         for as_of in [60 * DAY, 121 * DAY] {
-            let states = |index: usize| (Stage::ALL[index % Stage::ALL.len()], MemberState::Active);
             let mut one_core = Vec::new();
-            let mut next = 0;
-            signals_where(
-                &prepared,
-                as_of,
-                &config,
-                &graph_config,
-                |_| true,
-                |_, _, _| true,
-                || {
-                    next += 1;
-                    Some(states(next - 1))
-                },
-                |member| one_core.push(member),
-                false,
-            );
-            let statuses = (0..humans)
-                .map(|index| MemberStatus {
-                    member_id: 0,
-                    stage: states(index).0,
-                    state: states(index).1,
+            signals_where(&prepared, as_of, &config, &graph_config, |_| true, |_, _, _| true, |member| one_core.push(member), false);
+            let statuses: Vec<MemberStatus> = data
+                .members
+                .iter()
+                .filter(|member| !member.is_bot)
+                .enumerate()
+                .map(|(index, member)| MemberStatus {
+                    member_id: member.id,
+                    stage: Stage::ALL[index % Stage::ALL.len()],
+                    state: MemberState::ALL[index % MemberState::ALL.len()],
                     first_post_at: None,
                     last_active_at: None,
                     posts_total: 0,
@@ -661,6 +605,7 @@ mod tests {
                     responses_received_28: 0,
                 })
                 .collect();
+            with_statuses(&mut one_core, statuses.iter());
             let two_cores = member_signals_with(&prepared, as_of, &config, &graph_config, statuses);
             assert_eq!(two_cores.len(), humans);
             assert!(two_cores.iter().any(|member| member.last_active_at.is_some() && member.pagerank_now > 0.0));
