@@ -50,16 +50,33 @@ fn load_average() -> String {
 
 /// Like [`measure`], with the CPU time (all threads) and the load average at each run.
 fn measure_cpu(label: &str, runs: usize, mut work: impl FnMut()) {
-    let mut times: Vec<(Duration, f64)> = Vec::new();
-    let mut loads = Vec::new();
+    let mut timed = Timed::default();
     for _ in 0..runs {
+        timed.run(&mut work);
+    }
+    timed.print(label);
+}
+
+/// Each run's wall time, CPU time and the load average after it.
+#[derive(Default)]
+struct Timed {
+    times: Vec<(Duration, f64)>,
+    loads: Vec<String>,
+}
+
+impl Timed {
+    fn run<T>(&mut self, work: impl FnOnce() -> T) -> T {
         let cpu = cpu_seconds();
         let start = Instant::now();
-        work();
-        times.push((start.elapsed(), cpu_seconds() - cpu));
-        loads.push(load_average());
+        let result = work();
+        self.times.push((start.elapsed(), cpu_seconds() - cpu));
+        self.loads.push(load_average());
+        result
     }
-    print_cpu_row(label, &mut times, &loads);
+
+    fn print(&mut self, label: &str) {
+        print_cpu_row(label, &mut self.times, &self.loads);
+    }
 }
 
 fn print_cpu_row(label: &str, times: &mut [(Duration, f64)], loads: &[String]) {
@@ -204,31 +221,23 @@ fn absorb_same_day_on(data: &mut GroupData, settings: &Settings, runs: usize) {
     let rows = data.activities.len();
     let mut as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
     let mut state = api::Computed::full(data, as_of, settings).expect("computes");
-    let (mut times, mut loads) = (Vec::new(), Vec::new());
+    let mut roll_overs = Timed::default();
     // More for a profiler: `HEARTH_BENCH_ROLLOVERS=20`.
-    let roll_overs = std::env::var("HEARTH_BENCH_ROLLOVERS").ok().and_then(|count| count.parse().ok()).unwrap_or(3);
-    for _ in 0..roll_overs {
+    let count = std::env::var("HEARTH_BENCH_ROLLOVERS").ok().and_then(|count| count.parse().ok()).unwrap_or(3);
+    for _ in 0..count {
         as_of += 86_400;
-        let cpu = cpu_seconds();
-        let start = Instant::now();
-        state = state.absorb(data, as_of, settings).expect("computes");
-        times.push((start.elapsed(), cpu_seconds() - cpu));
-        loads.push(load_average());
+        state = roll_overs.run(|| state.absorb(data, as_of, settings).expect("computes"));
     }
-    print_cpu_row("the day's roll-over, no new messages: absorb with as_of a day on (api::Computed::absorb)", &mut times, &loads);
+    roll_overs.print("the day's roll-over, no new messages: absorb with as_of a day on (api::Computed::absorb)");
     // The day's first batch starts a minute after midnight; every batch fits in the day.
     let spacing = ((86_400 - 120) / ((runs as i64 + 1) * 1_000)).clamp(1, 3);
-    let (mut times, mut loads) = (Vec::new(), Vec::new());
+    let mut absorbs = Timed::default();
     for batch in 0..runs as i64 {
         append_batch(data, batch, as_of - 86_400 + 60, spacing);
-        let cpu = cpu_seconds();
-        let start = Instant::now();
-        state = state.absorb(data, as_of, settings).expect("computes");
-        times.push((start.elapsed(), cpu_seconds() - cpu));
-        loads.push(load_average());
+        state = absorbs.run(|| state.absorb(data, as_of, settings).expect("computes"));
     }
     assert!(data.activities.last().is_some_and(|row| row.at < state.as_of), "every batch stayed on the same day");
-    print_cpu_row("after 1,000 new messages, as_of the same day: absorb (api::Computed::absorb)", &mut times, &loads);
+    absorbs.print("after 1,000 new messages, as_of the same day: absorb (api::Computed::absorb)");
     drop(state);
     data.activities.truncate(rows);
 }
@@ -246,29 +255,24 @@ fn absorb_batches(data: &mut GroupData, as_of: i64, settings: &Settings, runs: u
         println!("Peak resident memory after the full computation into a state (VmHWM): {peak:.0} MB.");
         println!();
     }
-    let mut times = Vec::new();
-    let mut loads = Vec::new();
+    let mut absorbs = Timed::default();
     let mut batches = Vec::new();
     for batch in 0..runs as i64 {
         append_batch(data, batch, 0, 30);
         let grown_as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
         let moved = grown_as_of != state.as_of;
-        let cpu = cpu_seconds();
-        let start = Instant::now();
-        state = state.absorb(data, grown_as_of, settings).expect("computes");
-        times.push((start.elapsed(), cpu_seconds() - cpu));
-        loads.push(load_average());
-        let (wall, cpu) = times[times.len() - 1];
+        state = absorbs.run(|| state.absorb(data, grown_as_of, settings).expect("computes"));
+        let (wall, cpu) = absorbs.times[absorbs.times.len() - 1];
         batches.push(format!(
             "batch {}: {} ({:.1} ms, CPU {:.2} s, load {})",
             batch + 1,
             if moved { "as_of moved a day" } else { "as_of the same day" },
             wall.as_secs_f64() * 1e3,
             cpu,
-            loads[loads.len() - 1]
+            absorbs.loads[absorbs.loads.len() - 1]
         ));
     }
-    print_cpu_row("after 1,000 new messages: absorb into the computed state (api::Computed::absorb)", &mut times, &loads);
+    absorbs.print("after 1,000 new messages: absorb into the computed state (api::Computed::absorb)");
     println!();
     println!("Each absorb: {}.", batches.join("; "));
     drop(state);
