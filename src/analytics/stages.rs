@@ -2,8 +2,6 @@
 //! promotion as soon as a rule is met, demotion only after a member stayed below 90 % of
 //! the rule's thresholds for a whole grace period.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -146,10 +144,8 @@ pub fn evaluation_instants(first_at: UnixSeconds, as_of: UnixSeconds) -> Vec<Uni
 pub struct RuleCheck {
     /// The rule it belongs to (the stage it leads to).
     pub stage: Stage,
-    /// What is counted, for a person ("active days in the last 28 days"). One text per
-    /// rule and settings, shared by every member's check (20,000 members have 8 each).
-    #[ts(type = "string")]
-    pub label: Arc<str>,
+    /// What is counted, for a person ("active days in the last 28 days").
+    pub label: String,
     /// What is counted, as a code, for the window to say in its language with `window`.
     pub measure: RuleMeasure,
     /// The days (weeks for `contributor_weeks`) the count looks back over; for
@@ -198,7 +194,8 @@ pub struct StageReasons {
     pub demotion_due: Option<UnixSeconds>,
 }
 
-/// A member's weekly stages, their status at `as_of` and the reasons for the stage.
+/// A member's weekly stages, their status at `as_of` and what the reasons for the stage
+/// are told from ([`StageHistory::reasons`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberHistory {
     pub status: MemberStatus,
@@ -206,7 +203,9 @@ pub struct MemberHistory {
     pub seen_since: Option<UnixSeconds>,
     /// The stage after each evaluation of [`StageHistory::instants`].
     pub stages: Vec<Stage>,
-    pub reasons: StageReasons,
+    /// What the evaluation at `as_of` saw, and since when the grace period held the stage.
+    seen: Observed,
+    below_since: Option<UnixSeconds>,
 }
 
 impl MemberHistory {
@@ -224,6 +223,18 @@ pub struct StageHistory {
     pub instants: Vec<UnixSeconds>,
     /// In the order of `data.members`, bots left out.
     pub members: Vec<MemberHistory>,
+    /// The settings the stages were evaluated with (the reasons name their thresholds).
+    config: StageConfig,
+}
+
+impl StageHistory {
+    /// Why `member` (one of [`StageHistory::members`]) is in their stage at `as_of`: the
+    /// rules' numbers and the grace period. Told when asked (a screen shows one member's),
+    /// not for every member on every computation: 20,000 members' texts took a large
+    /// group's day change a tenth of its time.
+    pub fn reasons(&self, member: &MemberHistory) -> StageReasons {
+        stage_reasons(member.status.stage, &member.seen, member.below_since, self.as_of, &self.config)
+    }
 }
 
 /// What one evaluation saw for a member: the raw numbers the rules compare.
@@ -240,6 +251,8 @@ struct Observed {
     core_by_pagerank: bool,
     first_post: Option<UnixSeconds>,
     last_post: Option<UnixSeconds>,
+    /// Posts before the instant.
+    posts: u64,
     rule_stage: Option<Stage>,
 }
 
@@ -414,6 +427,7 @@ fn evaluate(
                 core_by_pagerank: by_pagerank(1.0) && !by_answers(1.0),
                 first_post,
                 last_post: posted_before.checked_sub(1).map(|last| timeline.posts[last]),
+                posts: posted_before as u64,
                 rule_stage: Some(raw),
             };
         }
@@ -428,24 +442,68 @@ fn evaluate(
 
 /// A member's status at `as_of` from the stage the evaluations gave.
 fn status_at(inputs: &StageInputs, data: &GroupData, slot: usize, stage: Stage, as_of: UnixSeconds, config: &StageConfig) -> MemberStatus {
+    let timeline = &inputs.timelines[slot];
+    let from = as_of - config.contributor_window_days * DAY;
+    let counts = Counts {
+        posts: timeline.posts.partition_point(|&at| at < as_of) as u64,
+        active_days: count_between(timeline.active_days, day_of(from), day_of(as_of)),
+        given: count_between(timeline.responses_given, from, as_of),
+        received: count_between(timeline.responses_received, from, as_of),
+    };
+    status_with(inputs, data, slot, stage, as_of, config, counts)
+}
+
+/// What a status counts besides the last activity: posts before `as_of`, and active days
+/// and responses given and received in the rules' trailing window.
+struct Counts {
+    posts: u64,
+    active_days: u64,
+    given: u64,
+    received: u64,
+}
+
+/// [`status_at`] `as_of` with the counts the evaluation at `as_of` made (`seen`): one
+/// search in the member's timelines instead of five.
+fn status_seen(
+    inputs: &StageInputs,
+    data: &GroupData,
+    slot: usize,
+    stage: Stage,
+    as_of: UnixSeconds,
+    config: &StageConfig,
+    seen: &Observed,
+) -> MemberStatus {
+    let counts =
+        Counts { posts: seen.posts, active_days: seen.active_days as u64, given: seen.given as u64, received: seen.received as u64 };
+    let status = status_with(inputs, data, slot, stage, as_of, config, counts);
+    debug_assert_eq!(status, status_at(inputs, data, slot, stage, as_of, config), "the evaluation counts what a status counts");
+    status
+}
+
+fn status_with(
+    inputs: &StageInputs,
+    data: &GroupData,
+    slot: usize,
+    stage: Stage,
+    as_of: UnixSeconds,
+    config: &StageConfig,
+    counts: Counts,
+) -> MemberStatus {
     let member = &data.members[inputs.humans[slot]];
     let timeline = &inputs.timelines[slot];
-    let window = config.contributor_window_days * DAY;
     let active_before = timeline.active_times.partition_point(|&at| at < as_of);
     let last_active_at = active_before.checked_sub(1).map(|last| timeline.active_times[last]);
-    let posts_before = timeline.posts.partition_point(|&at| at < as_of);
     let state = member_state(last_active_at, timeline.seen_since(member.joined_at, as_of), member.left_at, as_of, config);
-    let from = as_of - window;
     MemberStatus {
         member_id: member.id,
         stage,
         state,
         first_post_at: timeline.posts.first().copied().filter(|&at| at < as_of),
         last_active_at,
-        posts_total: posts_before as u64,
-        active_days_28: count_between(timeline.active_days, day_of(from), day_of(as_of)),
-        responses_given_28: count_between(timeline.responses_given, from, as_of),
-        responses_received_28: count_between(timeline.responses_received, from, as_of),
+        posts_total: counts.posts,
+        active_days_28: counts.active_days,
+        responses_given_28: counts.given,
+        responses_received_28: counts.received,
     }
 }
 
@@ -562,21 +620,24 @@ pub struct StageRun {
     at_as_of: Option<AtAsOf>,
 }
 
-/// Per member (slot), what the evaluation at `as_of` saw and what its status read: a
-/// later run at the same `as_of` that sees the same numbers, the same grace period and
-/// the same timelines gives the same reasons and status, and takes them as they were.
+/// Per member (slot), what the status at `as_of` read: a later run at the same `as_of`
+/// that gives a member the same stage on the same timelines gives the same status, and
+/// takes it as it was.
 struct AtAsOf {
     as_of: UnixSeconds,
-    observed: Vec<Observed>,
-    below_since: Vec<Option<UnixSeconds>>,
-    /// The member's timelines' total length (they only grow, so an equal length means
-    /// the same timelines).
+    /// The member's timelines' total length, and whether they were seen (they only grow,
+    /// so an equal size means the same timelines).
     sizes: Vec<usize>,
 }
 
 impl Timeline<'_> {
     fn size(&self) -> usize {
-        self.active_days.len() + self.active_times.len() + self.posts.len() + self.responses_given.len() + self.responses_received.len()
+        self.active_days.len()
+            + self.active_times.len()
+            + self.posts.len()
+            + self.responses_given.len()
+            + self.responses_received.len()
+            + usize::from(self.first_seen.is_some())
     }
 }
 
@@ -626,7 +687,7 @@ pub fn history_and_statuses_resumed(
                 .filter(|(key, _)| *key >= first_monday && evaluated(*key) <= mondays && key - WEEK <= previous.before)
                 .filter(|(key, _)| evaluated(*key) < previous.history.instants.len())
                 .collect();
-            let at = previous.run.at_as_of.filter(|at| at.as_of == as_of && at.observed.len() == members);
+            let at = previous.run.at_as_of.filter(|at| at.as_of == as_of && at.sizes.len() == members);
             (valid, Some(previous.history), at)
         }
         _ => (Vec::new(), None, None),
@@ -697,55 +758,30 @@ pub fn history_and_statuses_resumed(
     }
     keep.sort_by_key(|(key, _)| *key);
     keep.dedup_by_key(|(key, _)| *key);
-    let mut labels = RuleLabels::new(config);
     let sizes: Vec<usize> = inputs.timelines.iter().map(Timeline::size).collect();
-    // A member's reasons and status at `as_of`, from the rules' numbers; or, where the
-    // member had the same stage before and nothing they read changed, what they were
-    // (`member`, updated in place).
-    let renew = |slot: usize, member: &mut MemberHistory, labels: &mut RuleLabels| {
-        let stage = state.current[slot];
-        let kept = |at: &AtAsOf| member.status.stage == stage && at.below_since[slot] == state.below_since[slot];
-        match &previous_at {
-            Some(at) if kept(at) && at.observed[slot] == observed[slot] => {}
-            // New rows move most members' ranks, by PageRank in the trailing graph and
-            // among the answerers: only the rank checks are made again.
-            Some(at) if kept(at) && same_but_ranks(&at.observed[slot], &observed[slot], stage) => {
-                for check in &mut member.reasons.checks {
-                    match check.measure {
-                        RuleMeasure::PagerankRank => *check = pagerank_check(&observed[slot], config, labels),
-                        RuleMeasure::AnswererRank => *check = answerer_check(&observed[slot], config, labels),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {
-                member.reasons = stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, labels);
-                member.status = status_at(inputs, data, slot, stage, as_of, config);
-                return;
-            }
-        }
-        if previous_at.as_ref().is_some_and(|at| at.sizes[slot] != sizes[slot]) {
-            member.status = status_at(inputs, data, slot, stage, as_of, config);
-        }
-    };
     let seen_since = |slot: usize| inputs.timelines[slot].seen_since(data.members[inputs.humans[slot]].joined_at, as_of);
+    let status = |slot: usize| status_seen(inputs, data, slot, state.current[slot], as_of, config, &observed[slot]);
     let members: Vec<MemberHistory> = if previous_members.len() == members {
         for (slot, member) in previous_members.iter_mut().enumerate() {
-            renew(slot, member, &mut labels);
+            // The same stage on the same timelines at the same `as_of` is the same status.
+            let same = previous_at.as_ref().is_some_and(|at| at.sizes[slot] == sizes[slot]) && member.status.stage == state.current[slot];
+            if !same {
+                member.status = status(slot);
+            }
             member.seen_since = seen_since(slot);
             member.stages = std::mem::take(&mut stages[slot]);
+            member.seen = observed[slot];
+            member.below_since = state.below_since[slot];
         }
         previous_members
     } else {
         (0..members)
-            .map(|slot| {
-                let stage = state.current[slot];
-                MemberHistory {
-                    status: status_at(inputs, data, slot, stage, as_of, config),
-                    seen_since: seen_since(slot),
-                    stages: std::mem::take(&mut stages[slot]),
-                    reasons: stage_reasons(stage, &observed[slot], state.below_since[slot], as_of, config, &mut labels),
-                }
+            .map(|slot| MemberHistory {
+                status: status(slot),
+                seen_since: seen_since(slot),
+                stages: std::mem::take(&mut stages[slot]),
+                seen: observed[slot],
+                below_since: state.below_since[slot],
             })
             .collect()
     };
@@ -755,58 +791,14 @@ pub fn history_and_statuses_resumed(
         let rest: Vec<UnixSeconds> = pending.collect();
         found.extend(statuses_with(inputs, data, graphs, &rest, config));
     }
-    let at_as_of = AtAsOf { as_of, observed, below_since: state.below_since.clone(), sizes };
-    (StageHistory { as_of, instants, members }, found, StageRun { snapshots: keep, at_as_of: Some(at_as_of) })
-}
-
-/// The texts of the stage rules' checks (what each counts), made once per settings and
-/// shared by every member's reasons instead of written again for each.
-struct RuleLabels {
-    first_message: Arc<str>,
-    last_message: Arc<str>,
-    active_days: Arc<str>,
-    given: Arc<str>,
-    received: Arc<str>,
-    contributor_weeks: Arc<str>,
-    answerer_rank: Arc<str>,
-    /// The PageRank check names the graph's size: one text per size seen.
-    pagerank: Vec<(usize, Arc<str>)>,
-}
-
-impl RuleLabels {
-    fn new(config: &StageConfig) -> RuleLabels {
-        let window = config.contributor_window_days;
-        RuleLabels {
-            first_message: format!("days since the first message (Newcomer under {})", config.newcomer_days).into(),
-            last_message: "days since the last message".into(),
-            active_days: format!("active days in the last {window} days").into(),
-            given: format!("responses given in the last {window} days").into(),
-            received: format!("responses received in the last {window} days").into(),
-            contributor_weeks: format!("weeks as Contributor or Core of the last {}", config.core_weeks_window).into(),
-            answerer_rank: format!("rank among the answerers of the last {window} days").into(),
-            pagerank: Vec::new(),
-        }
-    }
-
-    fn pagerank(&mut self, nodes: usize, config: &StageConfig) -> Arc<str> {
-        if let Some((_, label)) = self.pagerank.iter().find(|(size, _)| *size == nodes) {
-            return label.clone();
-        }
-        let label: Arc<str> = format!(
-            "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
-            config.graph.window_days,
-            config.core_top_pagerank_share * 100.0
-        )
-        .into();
-        self.pagerank.push((nodes, label.clone()));
-        label
-    }
+    let at_as_of = AtAsOf { as_of, sizes };
+    (StageHistory { as_of, instants, members, config: config.clone() }, found, StageRun { snapshots: keep, at_as_of: Some(at_as_of) })
 }
 
 /// One check of a rule: `value` compared with `threshold` (`>=`, `<` or `<=`).
 fn rule_check(
     stage: Stage,
-    (measure, window, label): (RuleMeasure, u32, &Arc<str>),
+    (measure, window, label): (RuleMeasure, u32, String),
     value: Option<f64>,
     comparison: &'static str,
     threshold: f64,
@@ -816,46 +808,7 @@ fn rule_check(
         "<" => value < threshold,
         _ => value <= threshold,
     });
-    RuleCheck { stage, label: label.clone(), measure, window, value, comparison, threshold, met }
-}
-
-/// The other way into Core's top: the top share by PageRank of the trailing graph (the
-/// threshold is that share of the graph's nodes, at least one). The only check that reads
-/// the graph, whose ranks every new row in its window can move.
-fn pagerank_check(seen: &Observed, config: &StageConfig, labels: &mut RuleLabels) -> RuleCheck {
-    let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
-    let top = (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0);
-    let label = labels.pagerank(nodes, config);
-    rule_check(
-        Stage::Core,
-        (RuleMeasure::PagerankRank, config.graph.window_days, &label),
-        seen.pagerank_rank.map(|(rank, _)| rank as f64),
-        "<=",
-        top,
-    )
-}
-
-/// The Core rule's check of the member's rank among the answerers.
-fn answerer_check(seen: &Observed, config: &StageConfig, labels: &RuleLabels) -> RuleCheck {
-    rule_check(
-        Stage::Core,
-        (RuleMeasure::AnswererRank, config.contributor_window_days as u32, &labels.answerer_rank),
-        seen.answerer_rank.map(|rank| rank as f64),
-        "<=",
-        config.core_top_answerers as f64,
-    )
-}
-
-/// Whether two evaluations that gave `stage` saw the same numbers but for the member's
-/// ranks (by PageRank, with the graph's size, and among the answerers), which then only
-/// the two rank checks read: the summary reads a rank only for a Core member (the
-/// answerer rank always, the PageRank rank when they are Core by PageRank), and then
-/// that rank must be the same.
-fn same_but_ranks(before: &Observed, now: &Observed, stage: Stage) -> bool {
-    let without_ranks = |seen: &Observed| Observed { pagerank_rank: None, answerer_rank: None, ..*seen };
-    without_ranks(before) == without_ranks(now)
-        && (stage != Stage::Core
-            || (before.answerer_rank == now.answerer_rank && (!now.core_by_pagerank || before.pagerank_rank == now.pagerank_rank)))
+    RuleCheck { stage, label, measure, window, value, comparison, threshold, met }
 }
 
 /// The reasons for a stage from the numbers of the evaluation at `as_of`.
@@ -865,7 +818,6 @@ fn stage_reasons(
     below_since: Option<UnixSeconds>,
     as_of: UnixSeconds,
     config: &StageConfig,
-    labels: &mut RuleLabels,
 ) -> StageReasons {
     let days = |at: UnixSeconds| ((as_of - at) as f64 / DAY as f64).floor();
     let check = rule_check;
@@ -873,53 +825,79 @@ fn stage_reasons(
     let checks = vec![
         check(
             Stage::Newcomer,
-            (RuleMeasure::DaysSinceFirstMessage, config.newcomer_days as u32, &labels.first_message),
+            (
+                RuleMeasure::DaysSinceFirstMessage,
+                config.newcomer_days as u32,
+                format!("days since the first message (Newcomer under {})", config.newcomer_days),
+            ),
             seen.first_post.map(days),
             "<",
             config.newcomer_days as f64,
         ),
         check(
             Stage::Participant,
-            (RuleMeasure::DaysSinceLastMessage, config.participant_days as u32, &labels.last_message),
+            (RuleMeasure::DaysSinceLastMessage, config.participant_days as u32, "days since the last message".to_string()),
             seen.last_post.map(days),
             "<=",
             config.participant_days as f64,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ActiveDays, window as u32, &labels.active_days),
+            (RuleMeasure::ActiveDays, window as u32, format!("active days in the last {window} days")),
             Some(seen.active_days),
             ">=",
             config.contributor_active_days,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ResponsesGiven, window as u32, &labels.given),
+            (RuleMeasure::ResponsesGiven, window as u32, format!("responses given in the last {window} days")),
             Some(seen.given),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Contributor,
-            (RuleMeasure::ResponsesReceived, window as u32, &labels.received),
+            (RuleMeasure::ResponsesReceived, window as u32, format!("responses received in the last {window} days")),
             Some(seen.received),
             ">=",
             config.contributor_responses,
         ),
         check(
             Stage::Core,
-            (RuleMeasure::ContributorWeeks, config.core_weeks_window as u32, &labels.contributor_weeks),
+            (
+                RuleMeasure::ContributorWeeks,
+                config.core_weeks_window as u32,
+                format!("weeks as Contributor or Core of the last {}", config.core_weeks_window),
+            ),
             Some(seen.contributor_weeks as f64),
             ">=",
             config.core_weeks_needed as f64,
         ),
-        answerer_check(seen, config, labels),
+        check(
+            Stage::Core,
+            (RuleMeasure::AnswererRank, window as u32, format!("rank among the answerers of the last {window} days")),
+            seen.answerer_rank.map(|rank| rank as f64),
+            "<=",
+            config.core_top_answerers as f64,
+        ),
     ];
     let mut checks = checks;
     if config.core_top_pagerank_share > 0.0 {
-        // One more check, and no spare room: 20,000 members' reasons are kept.
-        checks.reserve_exact(1);
-        checks.push(pagerank_check(seen, config, labels));
+        // The other way into Core's top: the top share by PageRank of the trailing graph
+        // (the threshold is that share of the graph's nodes, at least one).
+        let nodes = seen.pagerank_rank.map_or(0, |(_, nodes)| nodes);
+        let label = format!(
+            "rank by PageRank in the last {} days' interaction graph (top {:.0} % of {nodes} members)",
+            config.graph.window_days,
+            config.core_top_pagerank_share * 100.0
+        );
+        checks.push(check(
+            Stage::Core,
+            (RuleMeasure::PagerankRank, config.graph.window_days, label),
+            seen.pagerank_rank.map(|(rank, _)| rank as f64),
+            "<=",
+            (config.core_top_pagerank_share * nodes as f64).ceil().max(1.0),
+        ));
     }
     let rule_stage = seen.rule_stage.unwrap_or(Stage::Observer);
     let mut summary = match stage {
@@ -1135,7 +1113,7 @@ mod tests {
         let config = StageConfig::default();
         let history = stage_history(&Prepared::new(&data, &config.conversations), 40 * DAY, &config);
         let m2 = history.members.iter().find(|member| member.status.member_id == 2).unwrap();
-        let reasons = &m2.reasons;
+        let reasons = &history.reasons(m2);
         assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Contributor));
         assert!(reasons.summary.starts_with("Contributor: active on 4 of the last 28 days"), "{}", reasons.summary);
         let values: Vec<(Stage, Option<f64>, bool)> = reasons.checks.iter().map(|check| (check.stage, check.value, check.met)).collect();
@@ -1190,7 +1168,7 @@ mod tests {
         let data = fixture();
         let config = StageConfig::default();
         let history = stage_history(&Prepared::new(&data, &config.conversations), 73 * DAY, &config);
-        let reasons = &history.members.iter().find(|member| member.status.member_id == 2).unwrap().reasons;
+        let reasons = &history.reasons(history.members.iter().find(|member| member.status.member_id == 2).unwrap());
         assert_eq!((reasons.stage, reasons.rule_stage), (Stage::Contributor, Stage::Participant));
         assert_eq!((reasons.below_since, reasons.demotion_due), (Some(60 * DAY), Some(74 * DAY)));
         assert!(reasons.summary.contains("grace period keeps the stage until 1970-03-16"), "{}", reasons.summary);
@@ -1220,7 +1198,7 @@ mod tests {
         // The reasons name the branch that made m1 Core: PageRank #1 of the 3 members of
         // the graph (top ceil(5 % × 3) = 1); m1 gave no responses at all.
         let history = stage_history(&Prepared::new(&data, &pagerank_only.conversations), 54 * DAY, &pagerank_only);
-        let m1 = &history.members.iter().find(|member| member.status.member_id == 1).unwrap().reasons;
+        let m1 = &history.reasons(history.members.iter().find(|member| member.status.member_id == 1).unwrap());
         assert!(m1.summary.contains("#1 of 3 members by PageRank in the last 30 days' interaction graph (top 5 %)"), "{}", m1.summary);
         assert!(m1.summary.contains("gave no responses"), "{}", m1.summary);
         let pagerank_check = m1.checks.last().unwrap();

@@ -370,7 +370,7 @@ pub(super) fn member_in(data: &GroupData, as_of: UnixSeconds, history: &StageHis
         .collect();
     Ok(MemberDetail {
         member: summary(data, found),
-        reasons: found.reasons.clone(),
+        reasons: history.reasons(found),
         history: weeks,
         changes,
         as_of_date: date_of_day(day_of(as_of - 1)),

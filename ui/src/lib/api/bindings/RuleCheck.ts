@@ -11,8 +11,7 @@ export type RuleCheck = {
  */
 stage: Stage, 
 /**
- * What is counted, for a person ("active days in the last 28 days"). One text per
- * rule and settings, shared by every member's check (20,000 members have 8 each).
+ * What is counted, for a person ("active days in the last 28 days").
  */
 label: string, 
 /**
