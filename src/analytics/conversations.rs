@@ -174,8 +174,8 @@ impl ConversationBuilder {
         if from == 0 && self.conversation_of.is_empty() {
             self.conversation_of = IdMap::for_posts(&index.data.activities);
         } else {
-            // Each new row starts at most one conversation: room for that many, not double.
-            found.reserve_exact(index.data.activities.len().saturating_sub(from));
+            // Each new row starts at most one conversation.
+            super::make_room(found, index.data.activities.len().saturating_sub(from));
         }
         for activity in &index.data.activities[from..] {
             if !activity.kind.is_post() || !index.is_human(activity.member_id) {
@@ -222,9 +222,9 @@ impl ConversationBuilder {
             }
         }
         if from == 0 {
-            // Built from scratch: give back the growth's spare room (tens of megabytes at a
-            // million posts); extending again later grows it as needed.
-            found.shrink_to_fit();
+            // Built from scratch: give back most of the growth's spare room (tens of
+            // megabytes at a million posts), keeping some for rows added later.
+            found.shrink_to(super::kept_capacity(found.len()));
         }
         answered.sort_unstable();
         answered

@@ -354,9 +354,9 @@ impl DailyBasis {
         }
         let new_conversations = &conversations[self.conversations.min(conversations.len())..];
         let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
-        self.started.reserve_exact(starting);
-        self.responses.reserve_exact(starting);
-        self.questions.reserve_exact(starting);
+        super::make_room(&mut self.started, starting);
+        super::make_room(&mut self.responses, starting);
+        super::make_room(&mut self.questions, starting);
         for conversation in &new_conversations[..starting] {
             let response = response_of(conversation);
             self.started.push(Started {

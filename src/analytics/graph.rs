@@ -300,7 +300,25 @@ impl WindowGraph {
     /// Whether a node is in the top `share` of the nodes by PageRank (the Core stage rule,
     /// "top 5 % by interaction PageRank"); `relax` (≤ 1) widens the top.
     pub fn in_top(&self, node: u32, share: f64, relax: f64) -> bool {
-        share > 0.0 && self.rank(node).is_some_and(|rank| rank as f64 <= self.top_count(share, relax))
+        self.rank_in_top(self.rank(node), share, relax)
+    }
+
+    /// [`WindowGraph::in_top`] for a node of rank `rank` (`None`: not a node).
+    pub fn rank_in_top(&self, rank: Option<usize>, share: f64, relax: f64) -> bool {
+        share > 0.0 && rank.is_some_and(|rank| rank as f64 <= self.top_count(share, relax))
+    }
+
+    /// For nodes asked for in ascending order: each one's [`WindowGraph::rank`], found by
+    /// walking the nodes once instead of a search per node.
+    pub fn ascending_ranks(&self) -> impl FnMut(u32) -> Option<usize> + '_ {
+        let mut slot = 0;
+        move |node| {
+            debug_assert!(slot == 0 || self.nodes[slot - 1] < node, "nodes asked for ascending");
+            while self.nodes.get(slot).is_some_and(|&other| other < node) {
+                slot += 1;
+            }
+            (self.nodes.get(slot) == Some(&node)).then(|| self.rank[slot] as usize)
+        }
     }
 
     pub fn node_count(&self) -> usize {
@@ -582,10 +600,17 @@ impl WindowCache {
         }
         let threads = threads.min(runs.len());
         let next = std::sync::atomic::AtomicUsize::new(0);
+        // Kept for the next computation on more rows, whose `as_of` may have moved on a day:
+        // the states of the latest window asked for (the one at `as_of`) and of the window
+        // before it (the signals read both), so that both move instead of one being
+        // aggregated again.
+        let latest = windows.iter().map(|&(from, to, _)| (from, to)).max_by_key(|&(from, to)| (to, from));
+        let keep: Vec<(UnixSeconds, UnixSeconds)> =
+            latest.map(|(from, to)| vec![(from, to), (from - (to - from), from)]).unwrap_or_default();
         let ends = std::sync::Mutex::new(Vec::new());
         let work = |run: &[(UnixSeconds, UnixSeconds, bool)]| {
             let mut state: Option<WindowState> = None;
-            for &(from, to, edges) in run {
+            for (index, &(from, to, edges)) in run.iter().enumerate() {
                 match state.as_mut() {
                     Some(state) if state.can_move_to(from, to) => state.move_to(interactions, from, to, &self.config),
                     _ => {
@@ -611,8 +636,12 @@ impl WindowCache {
                     graph.edges = Vec::new();
                 }
                 self.windows.lock().expect("the window cache is never poisoned").insert((from, to), std::sync::Arc::new(graph));
+                // A window to keep in the middle of a run is copied (the run moves on).
+                if keep.contains(&(from, to)) && index + 1 < run.len() {
+                    ends.lock().expect("the window cache is never poisoned").push(window.clone());
+                }
             }
-            state
+            state.filter(|state| keep.contains(&(state.from(), state.to())))
         };
         let worker = || loop {
             let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -628,11 +657,9 @@ impl WindowCache {
             worker();
         });
         let ends = ends.into_inner().expect("the window cache is never poisoned");
-        // The last window's state is kept (the latest, at `as_of`), for the next
-        // computation on more rows.
         let mut kept = self.states.lock().expect("the window cache is never poisoned");
         kept.clear();
-        kept.extend(ends.into_iter().max_by_key(|state| (state.to(), state.from())));
+        kept.extend(ends);
     }
 
     /// Keeps only the windows [from, to) of `windows` (what the last computation read), so

@@ -133,7 +133,7 @@ impl SignalInputs {
             active_days: Vec::new(),
             first_seen: Vec::new(),
             first_post: Vec::new(),
-            conversation_members: Vec::with_capacity(prepared.conversations.len()),
+            conversation_members: Vec::with_capacity(super::kept_capacity(prepared.conversations.len())),
             first_conversation: Vec::new(),
             responses: Vec::new(),
             responses_given: Vec::new(),
@@ -200,6 +200,7 @@ impl SignalInputs {
                 }
             }
         }
+        super::make_room(&mut self.conversation_members, prepared.conversations.len().saturating_sub(conversations_from));
         for (at, conversation) in prepared.conversations.iter().enumerate().skip(conversations_from) {
             let author = index.position(conversation.author_id);
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
@@ -390,7 +391,7 @@ fn signals_where(
     let data = prepared.data();
     let inputs = prepared.signal_inputs();
     let member_count = data.members.len();
-    let before = |times: &[i64], at: UnixSeconds| times.partition_point(|&time| time < at);
+    let before = super::count_before;
     // Per member, what happened before `as_of` (read only for the members wanted).
     let last_active = |position: usize| {
         let times = &inputs.active_times[position];
@@ -400,7 +401,7 @@ fn signals_where(
     let first_seen = |position: usize| inputs.first_seen[position].filter(|&at| at < as_of);
     let active_days = |position: usize, last: Option<UnixSeconds>| {
         let days = &inputs.active_days[position];
-        last.map_or(&days[..0], |last| &days[..days.partition_point(|&day| day <= day_of(last))])
+        last.map_or(&days[..0], |last| &days[..before(days, day_of(last) + 1)])
     };
 
     let window = i64::from(graph_config.window_days) * DAY;
@@ -531,9 +532,10 @@ pub fn weekly_active_days(days: &[i64], last_day: i64, max_weeks: u32) -> Vec<u3
     let weeks = (((last_day - first).div_euclid(7)) + 1).clamp(1, i64::from(max_weeks)) as usize;
     let mut buckets = vec![0u32; weeks];
     // Only the days of the last `weeks` buckets count: the days are sorted, so the ones
-    // before are skipped with a binary search (a long-standing member has hundreds).
+    // before are skipped with a search back from the end (a long-standing member has
+    // hundreds).
     let oldest = last_day - 7 * weeks as i64 + 1;
-    let from = days.partition_point(|&day| day < oldest);
+    let from = super::count_before(days, oldest);
     for &day in &days[from..] {
         let back = (last_day - day).div_euclid(7);
         if (0..weeks as i64).contains(&back) {

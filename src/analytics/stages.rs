@@ -358,9 +358,12 @@ fn evaluate(
     }
     // The trailing interaction graph, only when the PageRank branch of Core is on.
     let graph = (config.core_top_pagerank_share > 0.0).then(|| graphs.trailing_ranks(data, instant));
+    // The members' nodes ascend with their slots: one walk over the graph's nodes.
+    let mut ranks = graph.as_ref().map(|graph| graph.ascending_ranks());
 
     for (slot, timeline) in inputs.timelines.iter().enumerate() {
         let node = humans[slot] as u32;
+        let pagerank_rank = ranks.as_mut().and_then(|rank_of_node| rank_of_node(node));
         let active_days = state.day_spans[slot].count(timeline.active_days, day_of(from), day_of(instant)) as f64;
         let given = given_now[slot] as f64;
         let received = state.received_spans[slot].count(timeline.responses_received, from, instant) as f64;
@@ -373,7 +376,8 @@ fn evaluate(
         let earlier_weeks = recent.iter().filter(|&&was| was).count();
         let recent_weeks = |extra: bool| earlier_weeks + usize::from(extra);
         let by_answers = |ratio: f64| rank_of[slot].is_some_and(|rank| (rank as f64) <= config.core_top_answerers as f64 / ratio);
-        let by_pagerank = |ratio: f64| graph.as_ref().is_some_and(|graph| graph.in_top(node, config.core_top_pagerank_share, ratio));
+        let by_pagerank =
+            |ratio: f64| graph.as_ref().is_some_and(|graph| graph.rank_in_top(pagerank_rank, config.core_top_pagerank_share, ratio));
         let core_at = |ratio: f64| {
             contributor_at(ratio)
                 && (by_answers(ratio) || by_pagerank(ratio))
@@ -423,7 +427,7 @@ fn evaluate(
                 received,
                 contributor_weeks: recent_weeks(contributor_at(1.0)),
                 answerer_rank: rank_of[slot],
-                pagerank_rank: graph.as_ref().and_then(|graph| graph.rank(node).map(|rank| (rank, graph.node_count()))),
+                pagerank_rank: graph.as_ref().and_then(|graph| pagerank_rank.map(|rank| (rank, graph.node_count()))),
                 core_by_pagerank: by_pagerank(1.0) && !by_answers(1.0),
                 first_post,
                 last_post: posted_before.checked_sub(1).map(|last| timeline.posts[last]),
@@ -491,7 +495,7 @@ fn status_with(
 ) -> MemberStatus {
     let member = &data.members[inputs.humans[slot]];
     let timeline = &inputs.timelines[slot];
-    let active_before = timeline.active_times.partition_point(|&at| at < as_of);
+    let active_before = super::count_before(timeline.active_times, as_of);
     let last_active_at = active_before.checked_sub(1).map(|last| timeline.active_times[last]);
     let state = member_state(last_active_at, timeline.seen_since(member.joined_at, as_of), member.left_at, as_of, config);
     MemberStatus {

@@ -12,6 +12,7 @@ use super::graph::{edge_weight, Directed, Edge, GraphConfig, Interactions, Threa
 use crate::model::UnixSeconds;
 
 /// The aggregation of the window [from, to) of an [`Interactions`].
+#[derive(Clone)]
 pub struct WindowState {
     from: UnixSeconds,
     to: UnixSeconds,
