@@ -340,6 +340,11 @@ impl DailyBasis {
         let responses_from = self.responses.len();
         let mut questions_from = self.started.len();
         let response_of = |conversation: &Conversation| conversation.response.filter(|response| response.at < cutoff);
+        let new_conversations = &conversations[self.conversations.min(conversations.len())..];
+        let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
+        super::make_room(&mut self.started, starting);
+        super::make_room(&mut self.responses, answered.len() + starting);
+        super::make_room(&mut self.questions, starting);
         for &at in answered {
             let conversation = &conversations[at as usize];
             if let Some(response) = response_of(conversation) {
@@ -352,11 +357,6 @@ impl DailyBasis {
                 }
             }
         }
-        let new_conversations = &conversations[self.conversations.min(conversations.len())..];
-        let starting = new_conversations.partition_point(|conversation| conversation.started_at < cutoff);
-        super::make_room(&mut self.started, starting);
-        super::make_room(&mut self.responses, starting);
-        super::make_room(&mut self.questions, starting);
         for conversation in &new_conversations[..starting] {
             let response = response_of(conversation);
             self.started.push(Started {

@@ -130,7 +130,14 @@ impl Interactions {
     pub fn extend(&mut self, data: &GroupData, config: &GraphConfig) {
         let index = Index::new(data);
         let threaded = data.group.platform.has_threads();
-        for activity in &data.activities[self.rows.min(data.activities.len())..] {
+        let rows = &data.activities[self.rows.min(data.activities.len())..];
+        let first_build = self.rows == 0;
+        if !first_build {
+            // Each row adds at most one of each.
+            super::make_room(&mut self.directed, rows.len());
+            super::make_room(&mut self.posts, rows.len());
+        }
+        for activity in rows {
             let Some(position) = index.position(activity.member_id).filter(|_| index.is_human(activity.member_id)) else { continue };
             let member = position as u32;
             let parent = activity
@@ -181,6 +188,12 @@ impl Interactions {
                 }
                 ActivityKind::Join | ActivityKind::Leave => {}
             }
+        }
+        if first_build {
+            // Room for the rows added later (see `make_room`).
+            let (directed, posts) = (self.directed.len(), self.posts.len());
+            super::make_room(&mut self.directed, directed / 8);
+            super::make_room(&mut self.posts, posts / 8);
         }
         self.rows = data.activities.len();
         self.member_ids = data.members.iter().map(|member| member.id).collect();

@@ -38,12 +38,12 @@ pub fn week_start(at: UnixSeconds) -> UnixSeconds {
 }
 
 /// Room in `items`, a large vector kept from one computation to the next on more rows, for
-/// `more` items: at least an eighth more than it holds when it must grow. Growing by just
-/// what a batch of a few hundred rows adds would copy the whole vector (tens of
+/// `more` items: when it must grow, room for an eighth more than it will hold. Growing by
+/// just what a batch of a few hundred rows adds would copy the whole vector (tens of
 /// megabytes) on every computation; doubling it would leave as much unused.
 pub(crate) fn make_room<T>(items: &mut Vec<T>, more: usize) {
     if items.capacity() - items.len() < more {
-        items.reserve_exact(more.max(items.len() / 8));
+        items.reserve_exact(kept_capacity(items.len() + more) - items.len());
     }
 }
 

@@ -188,6 +188,7 @@ impl SignalInputs {
         // (they all come after what the lists hold).
         let mut given: Vec<(UnixSeconds, u32)> = Vec::new();
         let mut received: Vec<(UnixSeconds, u32)> = Vec::new();
+        super::make_room(&mut self.responses, answered.len() + prepared.conversations.len().saturating_sub(conversations_from));
         for &at in answered {
             let conversation = &prepared.conversations[at as usize];
             let responder = conversation.response.and_then(|response| index.position(response.responder_id));
