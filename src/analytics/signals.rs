@@ -449,7 +449,9 @@ fn signals_where(
     let count_90 = |times: &[i64]| (before(times, as_of) - before(times, as_of - 90 * DAY)) as u32;
 
     let last_day = day_of(as_of - 1);
-    let signal_of = |position: usize| -> Option<MemberSignals> {
+    // `gaps` is room for the member's gaps between active days, reused from one member to
+    // the next.
+    let signal_of = |position: usize, gaps: &mut Vec<i64>| -> Option<MemberSignals> {
         if !candidate(position) {
             return None;
         }
@@ -464,8 +466,9 @@ fn signals_where(
             (Some(joined), Some(seen)) => Some(joined.min(seen)),
             (joined, seen) => joined.or(seen),
         };
-        let mut gaps: Vec<f64> = days.windows(2).rev().take(config.rhythm_gaps as usize).map(|pair| (pair[1] - pair[0]) as f64).collect();
-        let median_gap_days = median(&mut gaps);
+        gaps.clear();
+        gaps.extend(days.windows(2).rev().take(config.rhythm_gaps as usize).map(|pair| pair[1] - pair[0]));
+        let median_gap_days = median(gaps);
         let weekly = weekly_active_days(days, last_day, config.history_weeks);
         let (ewma_weekly, baseline_weekly) = ewma_and_baseline(&weekly, config);
         let node = position as u32;
@@ -503,27 +506,38 @@ fn signals_where(
     // Many members each read their own timelines: halves on two cores, put back in order.
     if split && humans.len() >= SPLIT_FROM && std::thread::available_parallelism().map_or(1, usize::from) > 1 {
         let (first, second) = humans.split_at(humans.len() / 2);
-        let half = |part: &[usize]| -> Vec<MemberSignals> { part.iter().filter_map(|&position| signal_of(position)).collect() };
+        let half = |part: &[usize]| -> Vec<MemberSignals> {
+            let mut gaps = Vec::new();
+            part.iter().filter_map(|&position| signal_of(position, &mut gaps)).collect()
+        };
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| half(second));
             (half(first), second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
         first.into_iter().chain(second).for_each(each);
     } else {
-        humans.iter().filter_map(|&position| signal_of(position)).for_each(each);
+        let mut gaps = Vec::new();
+        humans.iter().filter_map(|&position| signal_of(position, &mut gaps)).for_each(each);
     }
 }
 
 /// From this many members on, [`signals_where`] finds every member's signals on two cores.
 const SPLIT_FROM: usize = 2_000;
 
-fn median(values: &mut [f64]) -> Option<f64> {
+/// The median of whole numbers of days (the mean of the middle two for an even count),
+/// found by selection rather than by sorting them.
+fn median(values: &mut [i64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]) / 2.0 })
+    let (middle, odd) = (values.len() / 2, values.len() % 2 == 1);
+    let (lower, &mut upper, _) = values.select_nth_unstable(middle);
+    Some(if odd {
+        upper as f64
+    } else {
+        let below = lower.iter().copied().max().expect("an even count has a lower half");
+        (below as f64 + upper as f64) / 2.0
+    })
 }
 
 /// Active days per trailing 7-day bucket ending with `last_day`, oldest first, from the
@@ -614,6 +628,16 @@ mod tests {
             assert!(two_cores.iter().any(|member| member.last_active_at.is_some() && member.pagerank_now > 0.0));
             assert_eq!(two_cores, one_core, "as of day {}", as_of / DAY);
         }
+    }
+
+    #[test]
+    fn median_gap_by_hand() {
+        // Odd: the middle one of 1, 2, 3. Even: between 2 and 3 of 1, 2, 3, 7. Ties count.
+        assert_eq!(median(&mut [3, 1, 2]), Some(2.0));
+        assert_eq!(median(&mut [7, 1, 3, 2]), Some(2.5));
+        assert_eq!(median(&mut [4, 4, 1, 9]), Some(4.0));
+        assert_eq!(median(&mut [5]), Some(5.0));
+        assert_eq!(median(&mut []), None);
     }
 
     #[test]

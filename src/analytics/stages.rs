@@ -719,7 +719,9 @@ pub fn history_and_statuses_resumed(
             .map(|member| {
                 let mut stages = std::mem::take(&mut member.stages);
                 stages.truncate(start);
-                stages.reserve_exact(instants.len() - start);
+                // Not exactly the weeks added: that would move every member's list on
+                // every computation.
+                super::make_room(&mut stages, instants.len() - start);
                 stages
             })
             .collect()
