@@ -529,7 +529,9 @@ fn main() {
         // The incremental path alone (for profiling): one full computation, then the absorbs.
         let mut data = generated_group(20_000, 1_000_000, 400);
         let as_of = data.activities.last().map_or(0, |activity| activity.at) / 86_400 * 86_400 + 86_400;
-        absorb_batches(&mut data, as_of, &Settings::default(), 3);
+        // More batches for a profiler: `HEARTH_BENCH_BATCHES=30`.
+        let batches = std::env::var("HEARTH_BENCH_BATCHES").ok().and_then(|batches| batches.parse().ok()).unwrap_or(3);
+        absorb_batches(&mut data, as_of, &Settings::default(), batches);
         return;
     }
     if std::env::args().any(|argument| argument == "--absorb-same-day") {
