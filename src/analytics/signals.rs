@@ -262,8 +262,7 @@ pub fn member_signals_with(
     graph_config: &GraphConfig,
     statuses: Vec<MemberStatus>,
 ) -> Vec<MemberSignals> {
-    let mut signals = Vec::with_capacity(statuses.len());
-    signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| signals.push(member), true);
+    let mut signals = signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| member, true);
     with_statuses(&mut signals, statuses.iter());
     signals
 }
@@ -314,15 +313,12 @@ pub fn member_signals_kept(
     let humans = data.members.iter().filter(|member| !member.is_bot).count();
     let previous = previous.filter(|(signals, before)| before.as_of == as_of && before.sizes.len() == members && signals.len() == humans);
     let Some((mut signals, before)) = previous else {
-        let mut signals = Vec::with_capacity(humans);
-        signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| signals.push(member), true);
-        return (signals, kept);
+        return (signals_where(prepared, as_of, config, graph_config, |_| true, |_, _, _| true, |member| member, true), kept);
     };
     let changed: Vec<bool> = (0..members)
         .map(|position| before.sizes[position] != kept.sizes[position] || before.first_seen[position] != kept.first_seen[position])
         .collect();
-    let mut fresh: Vec<MemberSignals> = Vec::new();
-    signals_where(prepared, as_of, config, graph_config, |position| changed[position], |_, _, _| true, |member| fresh.push(member), false);
+    let fresh = signals_where(prepared, as_of, config, graph_config, |position| changed[position], |_, _, _| true, |member| member, false);
     let window = i64::from(graph_config.window_days) * DAY;
     let now_graph = prepared.window_ranks(as_of - window, as_of, graph_config);
     let before_graph = prepared.window_ranks(as_of - 2 * window, as_of - window, graph_config);
@@ -356,39 +352,37 @@ pub fn with_statuses<'a>(signals: &mut [MemberSignals], statuses: impl ExactSize
 /// the order of `data.members`), without their stage and state: [`MemberSignals::stage`]
 /// and [`MemberSignals::state`] are Observer and Active whatever they were, so `each` must
 /// not read them (the risk features do not).
-pub fn population_signals<T>(
+pub fn population_signals<T: Send>(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
     active_window: i64,
-    mut each: impl FnMut(&MemberSignals) -> T,
+    each: impl Fn(&MemberSignals) -> T + Sync,
 ) -> Vec<T> {
-    let mut found = Vec::new();
     let in_population =
         |_, last_active: Option<UnixSeconds>, left: bool| !left && last_active.is_some_and(|last| as_of - last <= active_window);
-    signals_where(prepared, as_of, config, graph_config, |_| true, in_population, |member| found.push(each(&member)), false);
-    found
+    signals_where(prepared, as_of, config, graph_config, |_| true, in_population, |member| each(&member), false)
 }
 
 /// The signals at `as_of` of the human members (in the order of `data.members`) for which
 /// `candidate(position)` and then `wanted(position, last active time, left)` hold, each
-/// given to `each` without their stage and state (Observer and Active whatever they were:
+/// made into what `each` makes of it (in that order) without their stage and state (Observer and Active whatever they were:
 /// [`with_statuses`] sets them). `candidate` is asked first: finding the last active time is a
 /// search in the member's timeline, which costs more for 20,000 members than the pass
 /// over the few whose rows changed. With `split`, a large group's members are taken in two
 /// halves on two cores (for a caller that does not run on every core already).
 #[allow(clippy::too_many_arguments)]
-fn signals_where(
+fn signals_where<T: Send>(
     prepared: &Prepared<'_>,
     as_of: UnixSeconds,
     config: &SignalConfig,
     graph_config: &GraphConfig,
     candidate: impl Fn(usize) -> bool + Sync,
     wanted: impl Fn(usize, Option<UnixSeconds>, bool) -> bool + Sync,
-    each: impl FnMut(MemberSignals),
+    each: impl Fn(MemberSignals) -> T + Sync,
     split: bool,
-) {
+) -> Vec<T> {
     let data = prepared.data();
     let inputs = prepared.signal_inputs();
     let member_count = data.members.len();
@@ -506,18 +500,22 @@ fn signals_where(
     // Many members each read their own timelines: halves on two cores, put back in order.
     if split && humans.len() >= SPLIT_FROM && std::thread::available_parallelism().map_or(1, usize::from) > 1 {
         let (first, second) = humans.split_at(humans.len() / 2);
-        let half = |part: &[usize]| -> Vec<MemberSignals> {
+        let half = |part: &[usize]| -> Vec<T> {
             let mut gaps = Vec::new();
-            part.iter().filter_map(|&position| signal_of(position, &mut gaps)).collect()
+            let mut found = Vec::with_capacity(part.len());
+            found.extend(part.iter().filter_map(|&position| signal_of(position, &mut gaps)).map(&each));
+            found
         };
-        let (first, second) = std::thread::scope(|scope| {
+        let (mut first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| half(second));
             (half(first), second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
-        first.into_iter().chain(second).for_each(each);
+        // The first half grows in place to take the second (no third copy of them all).
+        first.extend(second);
+        first
     } else {
         let mut gaps = Vec::new();
-        humans.iter().filter_map(|&position| signal_of(position, &mut gaps)).for_each(each);
+        humans.iter().filter_map(|&position| signal_of(position, &mut gaps)).map(each).collect()
     }
 }
 
@@ -603,8 +601,7 @@ mod tests {
         assert!(humans >= SPLIT_FROM);
         let (config, graph_config) = (SignalConfig::default(), GraphConfig::default());
         for as_of in [60 * DAY, 121 * DAY] {
-            let mut one_core = Vec::new();
-            signals_where(&prepared, as_of, &config, &graph_config, |_| true, |_, _, _| true, |member| one_core.push(member), false);
+            let mut one_core = signals_where(&prepared, as_of, &config, &graph_config, |_| true, |_, _, _| true, |member| member, false);
             let statuses: Vec<MemberStatus> = data
                 .members
                 .iter()
