@@ -501,7 +501,7 @@ export const en = {
   'backtest.col_precision': 'Precision',
   'backtest.col_recall': 'Recall',
   'backtest.col_auc': 'AUC',
-  'backtest.col_top': 'Top 10 %',
+  'backtest.col_top': 'Top 10\u00a0%',
   'backtest.kind_rule': 'rule',
   'backtest.kind_score': 'score',
   'backtest.kind_baseline': 'baseline',
