@@ -710,8 +710,12 @@ fn everything_prepared(
                 transitions_resumed(&history, &heatmap_config, previous_stages.as_ref().map(|(_, flows)| (flows, kept_weeks)));
             let (mut signals, model, graph, fit, signals_kept) = churned.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             with_statuses(&mut signals, history.members.iter().map(|member| &member.status));
-            let warnings = churn_warnings(&signals, as_of, &churn.warnings);
-            let risks: Vec<f64> = signals.iter().map(|member| risk(member, &model)).collect();
+            // The risks on the other core while the warnings are found (both only read).
+            let (warnings, risks) = std::thread::scope(|scope| {
+                let risks = scope.spawn(|| signals.iter().map(|member| risk(member, &model)).collect::<Vec<f64>>());
+                let warnings = churn_warnings(&signals, as_of, &churn.warnings);
+                (warnings, risks.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            });
             (history, stages, transitions, signals, model, graph, warnings, risks, stage_run, fit, signals_kept)
         })
     };
