@@ -428,18 +428,11 @@ struct Centrality {
     degrees: Vec<f64>,
 }
 
-/// PageRank and weighted degrees of the nodes of `edges` (sorted by (from, to)). Positions
-/// come from a lookup table. Each iteration walks the links in the edges' order and adds
-/// each source's share to its destination: for a destination, its sources come ascending,
-/// the order a sum over its incoming edges would take, without grouping a window's
-/// hundred thousand edges by destination first.
-fn centrality(edges: &[Edge], damping: f64) -> Centrality {
-    debug_assert!(edges.windows(2).all(|pair| (pair[0].from, pair[0].to) < (pair[1].from, pair[1].to)), "edges sorted by (from, to)");
-    if edges.is_empty() {
-        return Centrality { nodes: Vec::new(), ranks: Vec::new(), degrees: Vec::new() };
-    }
+/// The nodes of `edges` (sorted by (from, to)), ascending, and a table from a node to its
+/// position among them (`u32::MAX` for a number that is not a node).
+fn node_positions(edges: &[Edge]) -> (Vec<u32>, Vec<u32>) {
     // The edges are sorted by source, so the last has the largest source.
-    let mut dense = vec![u32::MAX; edges[edges.len() - 1].from as usize + 1];
+    let mut dense = vec![u32::MAX; edges.last().map_or(0, |edge| edge.from as usize + 1)];
     for edge in edges {
         if edge.to as usize >= dense.len() {
             dense.resize(edge.to as usize + 1, u32::MAX);
@@ -454,6 +447,20 @@ fn centrality(edges: &[Edge], damping: f64) -> Centrality {
             nodes.push(node as u32);
         }
     }
+    (dense, nodes)
+}
+
+/// PageRank and weighted degrees of the nodes of `edges` (sorted by (from, to)). Positions
+/// come from a lookup table. Each iteration walks the links in the edges' order and adds
+/// each source's share to its destination: for a destination, its sources come ascending,
+/// the order a sum over its incoming edges would take, without grouping a window's
+/// hundred thousand edges by destination first.
+fn centrality(edges: &[Edge], damping: f64) -> Centrality {
+    debug_assert!(edges.windows(2).all(|pair| (pair[0].from, pair[0].to) < (pair[1].from, pair[1].to)), "edges sorted by (from, to)");
+    if edges.is_empty() {
+        return Centrality { nodes: Vec::new(), ranks: Vec::new(), degrees: Vec::new() };
+    }
+    let (dense, nodes) = node_positions(edges);
     let count = nodes.len();
     // The links that carry rank (positive weight) as positions, in the edges' order;
     // out-weights added per source in the order of its destinations; and in the same
@@ -860,26 +867,8 @@ mod tests {
         /// grouped by destination with a counting pass. The scatter over the edges must give
         /// the very same numbers.
         fn gathered_centrality(edges: &[Edge], damping: f64) -> Centrality {
-            debug_assert!(
-                edges.windows(2).all(|pair| (pair[0].from, pair[0].to) < (pair[1].from, pair[1].to)),
-                "edges sorted by (from, to)"
-            );
-            if edges.is_empty() {
-                return Centrality { nodes: Vec::new(), ranks: Vec::new(), degrees: Vec::new() };
-            }
-            let largest = edges.iter().map(|edge| edge.from.max(edge.to)).max().unwrap_or(0) as usize;
-            let mut dense = vec![u32::MAX; largest + 1];
-            for edge in edges {
-                dense[edge.from as usize] = 0;
-                dense[edge.to as usize] = 0;
-            }
-            let mut nodes = Vec::new();
-            for (node, slot) in dense.iter_mut().enumerate() {
-                if *slot == 0 {
-                    *slot = nodes.len() as u32;
-                    nodes.push(node as u32);
-                }
-            }
+            // Given the edges of the property below: sorted, and at least one.
+            let (dense, nodes) = node_positions(edges);
             let count = nodes.len();
             // Incoming edges per destination, sources ascending; out-weights added per source in
             // the order of its destinations; and in the same pass the weighted degrees.
@@ -962,6 +951,7 @@ mod tests {
                     .filter(|((from, to), _)| from != to)
                     .map(|((from, to), weight)| Edge { from, to, messages: 0, reactions: 0, median_response_seconds: None, shared_threads: 0, weight })
                     .collect();
+                prop_assume!(!edges.is_empty());
                 let (scattered, gathered) = (centrality(&edges, 0.85), gathered_centrality(&edges, 0.85));
                 prop_assert_eq!(scattered.nodes, gathered.nodes);
                 prop_assert_eq!(scattered.ranks, gathered.ranks);

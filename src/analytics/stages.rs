@@ -444,71 +444,49 @@ fn evaluate(
     }
 }
 
-/// A member's status at `as_of` from the stage the evaluations gave.
-fn status_at(inputs: &StageInputs, data: &GroupData, slot: usize, stage: Stage, as_of: UnixSeconds, config: &StageConfig) -> MemberStatus {
-    let timeline = &inputs.timelines[slot];
-    let from = as_of - config.contributor_window_days * DAY;
-    let counts = Counts {
-        posts: timeline.posts.partition_point(|&at| at < as_of) as u64,
-        active_days: count_between(timeline.active_days, day_of(from), day_of(as_of)),
-        given: count_between(timeline.responses_given, from, as_of),
-        received: count_between(timeline.responses_received, from, as_of),
-    };
-    status_with(inputs, data, slot, stage, as_of, config, counts)
-}
-
-/// What a status counts besides the last activity: posts before `as_of`, and active days
-/// and responses given and received in the rules' trailing window.
-struct Counts {
-    posts: u64,
-    active_days: u64,
-    given: u64,
-    received: u64,
-}
-
-/// [`status_at`] `as_of` with the counts the evaluation at `as_of` made (`seen`): one
-/// search in the member's timelines instead of five.
-fn status_seen(
+/// A member's status at `as_of` from the stage the evaluations gave. With `seen`, what the
+/// evaluation at `as_of` counted (the posts before it, the active days and responses in the
+/// rules' window), one search in the member's timelines is made instead of five.
+fn status_at(
     inputs: &StageInputs,
     data: &GroupData,
     slot: usize,
     stage: Stage,
     as_of: UnixSeconds,
     config: &StageConfig,
-    seen: &Observed,
-) -> MemberStatus {
-    let counts =
-        Counts { posts: seen.posts, active_days: seen.active_days as u64, given: seen.given as u64, received: seen.received as u64 };
-    let status = status_with(inputs, data, slot, stage, as_of, config, counts);
-    debug_assert_eq!(status, status_at(inputs, data, slot, stage, as_of, config), "the evaluation counts what a status counts");
-    status
-}
-
-fn status_with(
-    inputs: &StageInputs,
-    data: &GroupData,
-    slot: usize,
-    stage: Stage,
-    as_of: UnixSeconds,
-    config: &StageConfig,
-    counts: Counts,
+    seen: Option<&Observed>,
 ) -> MemberStatus {
     let member = &data.members[inputs.humans[slot]];
     let timeline = &inputs.timelines[slot];
+    let from = as_of - config.contributor_window_days * DAY;
+    let (posts, active_days, given, received) = match seen {
+        Some(seen) => (seen.posts, seen.active_days as u64, seen.given as u64, seen.received as u64),
+        None => (
+            timeline.posts.partition_point(|&at| at < as_of) as u64,
+            count_between(timeline.active_days, day_of(from), day_of(as_of)),
+            count_between(timeline.responses_given, from, as_of),
+            count_between(timeline.responses_received, from, as_of),
+        ),
+    };
     let active_before = super::count_before(timeline.active_times, as_of);
     let last_active_at = active_before.checked_sub(1).map(|last| timeline.active_times[last]);
     let state = member_state(last_active_at, timeline.seen_since(member.joined_at, as_of), member.left_at, as_of, config);
-    MemberStatus {
+    let status = MemberStatus {
         member_id: member.id,
         stage,
         state,
         first_post_at: timeline.posts.first().copied().filter(|&at| at < as_of),
         last_active_at,
-        posts_total: counts.posts,
-        active_days_28: counts.active_days,
-        responses_given_28: counts.given,
-        responses_received_28: counts.received,
-    }
+        posts_total: posts,
+        active_days_28: active_days,
+        responses_given_28: given,
+        responses_received_28: received,
+    };
+    debug_assert!(
+        seen.is_none() || status == status_at(inputs, data, slot, stage, as_of, config, None),
+        "the evaluation counts what a status counts"
+    );
+    status
 }
 
 /// The window cache to use for `config`: the prepared one when its graph settings match.
@@ -547,7 +525,7 @@ pub fn statuses_with(
         }
         let mut at_state = state.clone();
         evaluate(inputs, &mut at_state, data, graphs, at, config, None);
-        found.push((0..inputs.humans.len()).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect());
+        found.push((0..inputs.humans.len()).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config, None)).collect());
     }
     found
 }
@@ -732,7 +710,7 @@ pub fn history_and_statuses_resumed(
     let mut pending = ats.iter().copied().peekable();
     let mut found = Vec::with_capacity(ats.len());
     let status_of = |at_state: &StageState, at: UnixSeconds| -> Vec<MemberStatus> {
-        (0..members).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config)).collect()
+        (0..members).map(|slot| status_at(inputs, data, slot, at_state.current[slot], at, config, None)).collect()
     };
     // Instants before the run's start: each from its own snapshot.
     while let Some(at) = pending.next_if(|&at| at <= as_of && instants[..mondays].partition_point(|&monday| monday < at) < start) {
@@ -766,7 +744,7 @@ pub fn history_and_statuses_resumed(
     keep.dedup_by_key(|(key, _)| *key);
     let sizes: Vec<usize> = inputs.timelines.iter().map(Timeline::size).collect();
     let seen_since = |slot: usize| inputs.timelines[slot].seen_since(data.members[inputs.humans[slot]].joined_at, as_of);
-    let status = |slot: usize| status_seen(inputs, data, slot, state.current[slot], as_of, config, &observed[slot]);
+    let status = |slot: usize| status_at(inputs, data, slot, state.current[slot], as_of, config, Some(&observed[slot]));
     let members: Vec<MemberHistory> = if previous_members.len() == members {
         for (slot, member) in previous_members.iter_mut().enumerate() {
             // The same stage on the same timelines at the same `as_of` is the same status.
