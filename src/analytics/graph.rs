@@ -324,13 +324,19 @@ impl WindowGraph {
     /// For nodes asked for in ascending order: each one's [`WindowGraph::rank`], found by
     /// walking the nodes once instead of a search per node.
     pub fn ascending_ranks(&self) -> impl FnMut(u32) -> Option<usize> + '_ {
+        let mut slot_of = self.ascending_slots();
+        move |node| slot_of(node).map(|slot| self.rank[slot] as usize)
+    }
+
+    /// For nodes asked for in ascending order: each one's slot, if it is a node.
+    fn ascending_slots(&self) -> impl FnMut(u32) -> Option<usize> + '_ {
         let mut slot = 0;
         move |node| {
             debug_assert!(slot == 0 || self.nodes[slot - 1] < node, "nodes asked for ascending");
             while self.nodes.get(slot).is_some_and(|&other| other < node) {
                 slot += 1;
             }
-            (self.nodes.get(slot) == Some(&node)).then(|| self.rank[slot] as usize)
+            (self.nodes.get(slot) == Some(&node)).then_some(slot)
         }
     }
 
@@ -356,18 +362,9 @@ impl WindowGraph {
     /// and [`WindowGraph::weighted_degree`], found by walking the nodes once instead of a
     /// search per node.
     pub fn ascending_lookup(&self) -> impl FnMut(u32) -> (f64, f64) + '_ {
-        let mut slot = 0;
+        let mut slot_of = self.ascending_slots();
         let scale = self.node_count() as f64;
-        move |node| {
-            debug_assert!(slot == 0 || self.nodes[slot - 1] < node, "nodes asked for ascending");
-            while self.nodes.get(slot).is_some_and(|&other| other < node) {
-                slot += 1;
-            }
-            match self.nodes.get(slot) {
-                Some(&found) if found == node => (self.centrality[slot].0 * scale, self.centrality[slot].1),
-                _ => (0.0, 0.0),
-            }
-        }
+        move |node| slot_of(node).map_or((0.0, 0.0), |slot| (self.centrality[slot].0 * scale, self.centrality[slot].1))
     }
 
     /// Nodes by PageRank, highest first (ties: lower node index first): the order of

@@ -365,13 +365,13 @@ pub fn population_signals<T: Send>(
     signals_where(prepared, as_of, config, graph_config, |_| true, in_population, |member| each(&member), false)
 }
 
-/// The signals at `as_of` of the human members (in the order of `data.members`) for which
-/// `candidate(position)` and then `wanted(position, last active time, left)` hold, each
-/// made into what `each` makes of it (in that order) without their stage and state (Observer and Active whatever they were:
-/// [`with_statuses`] sets them). `candidate` is asked first: finding the last active time is a
-/// search in the member's timeline, which costs more for 20,000 members than the pass
-/// over the few whose rows changed. With `split`, a large group's members are taken in two
-/// halves on two cores (for a caller that does not run on every core already).
+/// What `each` makes of the signals at `as_of` of the human members (in the order of
+/// `data.members`) for which `candidate(position)` and then `wanted(position, last active
+/// time, left)` hold, found without their stage and state (Observer and Active whatever
+/// they were: [`with_statuses`] sets them). `candidate` is asked first: finding the last
+/// active time is a search in the member's timeline, which costs more for 20,000 members
+/// than the pass over the few whose rows changed. With `split`, a large group's members are
+/// taken in two halves on two cores (for a caller that does not run on every core already).
 #[allow(clippy::too_many_arguments)]
 fn signals_where<T: Send>(
     prepared: &Prepared<'_>,
